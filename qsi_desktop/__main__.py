@@ -1,0 +1,3 @@
+from qsi_desktop.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,223 @@
+"""A typed wrapper around pluggy: the rest of the code never calls ``pm.hook.*`` directly.
+
+Loading order: the core plugin, then either the explicit plugin list (tests) or the installed
+entry points of group ``qsi_desktop.plugins`` followed by the literal built-in list (frozen
+builds). ``QSI_DISABLE_PLUGIN_DISCOVERY=1`` turns discovery off. A plugin that fails to import,
+asks for a newer plugin API, or raises in a registration hook is reported with its name and error,
+unregistered, and the application goes on without it.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from importlib.metadata import entry_points
+from types import ModuleType
+from typing import Any
+
+import pluggy
+
+from qsi_desktop.catalogue.model import Catalogue, Section
+from qsi_desktop.plugins import hookspecs
+from qsi_desktop.plugins.builtin import BUILTIN_PLUGINS, CORE_PLUGINS
+from qsi_desktop.plugins.markers import ENTRY_POINT_GROUP, PLUGIN_API_VERSION, PROJECT_NAME
+from qsi_desktop.plugins.types import ChecklistTemplate, Importer, Modality, Panel, ReportSection
+
+log = logging.getLogger(__name__)
+
+DISABLE_DISCOVERY_ENV = "QSI_DISABLE_PLUGIN_DISCOVERY"
+
+
+@dataclass(frozen=True)
+class PluginFailure:
+    name: str
+    error: str
+
+
+@dataclass
+class PluginInfo:
+    name: str
+    version: str
+    module: str
+    registers: dict[str, list[str]] = field(default_factory=dict)
+
+
+class PluginManager:
+    """Loads plugins once and serves their registrations as typed, validated lists."""
+
+    def __init__(self, plugins: Sequence[str | ModuleType] | None = None, *, gui: bool = False) -> None:
+        self._pm = pluggy.PluginManager(PROJECT_NAME)
+        self._pm.add_hookspecs(hookspecs)
+        if gui:
+            from qsi_desktop.plugins import gui_hookspecs
+
+            self._pm.add_hookspecs(gui_hookspecs)
+        self.failures: list[PluginFailure] = []
+        self._info: dict[str, PluginInfo] = {}
+        self._cache: dict[str, list[Any]] = {}
+        for name in CORE_PLUGINS:
+            self._load_module(name, name="core")
+        if plugins is not None:
+            for plugin in plugins:
+                self._load(plugin)
+        elif not os.environ.get(DISABLE_DISCOVERY_ENV):
+            self._load_entry_points()
+            for module_name in BUILTIN_PLUGINS:
+                if not self._has_module(module_name):
+                    self._load_module(module_name, missing_ok=True)
+
+    # -- loading ---------------------------------------------------------------------------------
+
+    def _load(self, plugin: str | ModuleType) -> None:
+        if isinstance(plugin, ModuleType):
+            self._register(plugin, _plugin_name(plugin), _module_version(plugin))
+        else:
+            self._load_module(plugin)
+
+    def _load_entry_points(self) -> None:
+        for ep in entry_points(group=ENTRY_POINT_GROUP):
+            if self._pm.get_plugin(ep.name) is not None or self._has_module(ep.value):
+                continue
+            try:
+                module = ep.load()
+            except Exception as exc:  # a broken plugin must not stop the app
+                self._fail(ep.name, exc)
+                continue
+            version = ep.dist.version if ep.dist is not None else _module_version(module)
+            self._register(module, ep.name, version)
+
+    def _load_module(self, module_name: str, *, name: str | None = None, missing_ok: bool = False) -> None:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if missing_ok and exc.name and module_name.startswith(exc.name):
+                return  # a built-in plugin that is not installed in this environment
+            self._fail(name or module_name, exc)
+            return
+        except Exception as exc:
+            self._fail(name or module_name, exc)
+            return
+        self._register(module, name or _plugin_name(module), _module_version(module))
+
+    def _register(self, module: ModuleType, name: str, version: str) -> None:
+        wanted = getattr(module, "QSI_PLUGIN_API_VERSION", PLUGIN_API_VERSION)
+        if wanted > PLUGIN_API_VERSION:
+            self._fail(name, RuntimeError(
+                f"needs plugin API {wanted}; this QSI Desktop supports {PLUGIN_API_VERSION}. Update QSI Desktop."
+            ))
+            return
+        if self._pm.get_plugin(name) is not None:
+            self._fail(name, RuntimeError(f"a plugin named {name!r} is already loaded"))
+            return
+        try:
+            self._pm.register(module, name=name)
+        except Exception as exc:  # pluggy validates hook implementations here
+            self._fail(name, exc)
+            return
+        self._info[name] = PluginInfo(name=name, version=version, module=module.__name__)
+
+    def _has_module(self, module_name: str) -> bool:
+        return any(info.module == module_name for info in self._info.values())
+
+    def _fail(self, name: str, exc: BaseException) -> None:
+        message = f"{type(exc).__name__}: {exc}"
+        log.warning("plugin %s failed to load: %s", name, message)
+        self.failures.append(PluginFailure(name, message))
+        if self._pm.get_plugin(name) is not None:
+            self._pm.unregister(name=name)
+            self._info.pop(name, None)
+            self._cache.clear()
+
+    def check_pending(self) -> None:
+        """Raise if a plugin implements a ``qsi_*`` hook that no specification knows (a misspelling)."""
+        self._pm.check_pending()
+
+    # -- calling hooks ---------------------------------------------------------------------------
+
+    def _collect(self, hook_name: str, kind: type | tuple[type, ...]) -> list[Any]:
+        if hook_name in self._cache:
+            return self._cache[hook_name]
+        results: list[Any] = []
+        hook = getattr(self._pm.hook, hook_name)
+        for impl in reversed(hook.get_hookimpls()):  # registration order
+            name = impl.plugin_name
+            try:
+                returned = impl.function() or []
+                bad = [item for item in returned if not isinstance(item, kind)]
+                if bad:
+                    raise TypeError(f"{hook_name} returned {type(bad[0]).__name__}, expected {_names(kind)}")
+            except Exception as exc:
+                self._fail(name, exc)
+                return self._collect(hook_name, kind)  # again, without the failed plugin
+            results.extend(returned)
+            info = self._info.get(name)
+            if info is not None:
+                label = hook_name.removeprefix("qsi_register_")
+                info.registers[label] = [_describe(item) for item in returned]
+        self._cache[hook_name] = results
+        return results
+
+    def load_all(self) -> None:
+        """Call every registration hook once, so failures show up now and ``plugins()`` is complete."""
+        self.standards_sections()
+        self.modalities()
+        self.checklists()
+        self.importers()
+        self.report_sections()
+
+    def standards_sections(self) -> list[Section]:
+        return self._collect("qsi_register_standards_sections", Section)
+
+    def modalities(self) -> list[Modality]:
+        return self._collect("qsi_register_modalities", Modality)
+
+    def checklists(self) -> list[ChecklistTemplate]:
+        return self._collect("qsi_register_checklists", ChecklistTemplate)
+
+    def importers(self) -> list[Importer]:
+        return self._collect("qsi_register_importers", Importer)
+
+    def importer(self, name: str) -> Importer | None:
+        return next((imp for imp in self.importers() if imp.name == name), None)
+
+    def report_sections(self) -> list[ReportSection]:
+        return sorted(self._collect("qsi_register_report_sections", ReportSection), key=lambda s: s.order)
+
+    def panels(self) -> list[Panel]:
+        if not hasattr(self._pm.hook, "qsi_register_panels"):
+            raise RuntimeError("panels are available only to a GUI plugin manager (gui=True)")
+        return self._collect("qsi_register_panels", Panel)
+
+    def catalogue(self) -> Catalogue:
+        return Catalogue(list(self.standards_sections()))
+
+    def plugins(self) -> list[PluginInfo]:
+        self.load_all()
+        return list(self._info.values())
+
+
+def _plugin_name(module: ModuleType) -> str:
+    return getattr(module, "PLUGIN_NAME", module.__name__)
+
+
+def _module_version(module: ModuleType) -> str:
+    version = getattr(module, "__version__", None)
+    if version is None and module.__package__:
+        version = getattr(importlib.import_module(module.__package__.split(".")[0]), "__version__", None)
+    return str(version or "unknown")
+
+
+def _names(kind: type | tuple[type, ...]) -> str:
+    kinds: Iterable[type] = kind if isinstance(kind, tuple) else (kind,)
+    return " or ".join(k.__name__ for k in kinds)
+
+
+def _describe(item: Any) -> str:
+    for attr in ("ref", "code", "id", "name"):
+        value = getattr(item, attr, None)
+        if value:
+            return str(value)
+    return repr(item)
