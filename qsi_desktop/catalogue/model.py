@@ -133,5 +133,5 @@ def normalise_ref(ref: str) -> str:
     """Accept ``xr-501``, ``XR 501`` and ``XR501`` as ``XR-501``."""
     compact = ref.strip().upper().replace(" ", "").replace("-", "")
     letters = "".join(ch for ch in compact if ch.isalpha())
-    digits = compact[len(letters):]
+    digits = compact[len(letters) :]
     return f"{letters}-{digits}" if letters and digits else ref.strip().upper()

@@ -105,9 +105,12 @@ class PluginManager:
     def _register(self, module: ModuleType, name: str, version: str) -> None:
         wanted = getattr(module, "QSI_PLUGIN_API_VERSION", PLUGIN_API_VERSION)
         if wanted > PLUGIN_API_VERSION:
-            self._fail(name, RuntimeError(
-                f"needs plugin API {wanted}; this QSI Desktop supports {PLUGIN_API_VERSION}. Update QSI Desktop."
-            ))
+            self._fail(
+                name,
+                RuntimeError(
+                    f"needs plugin API {wanted}; this QSI Desktop supports {PLUGIN_API_VERSION}. Update QSI Desktop."
+                ),
+            )
             return
         if self._pm.get_plugin(name) is not None:
             self._fail(name, RuntimeError(f"a plugin named {name!r} is already loaded"))

@@ -23,4 +23,3 @@ class SimpleImportContext:
 
     def keyed_hash(self, *values: str) -> str:
         return keyed_hash(self.secret, *values)
-

@@ -1,0 +1,3 @@
+"""QSI Desktop plugin: Nuclear medicine and molecular imaging (NM-9)."""
+
+__version__ = "0.1.0"

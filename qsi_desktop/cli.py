@@ -1,0 +1,551 @@
+"""The ``qsi`` command: everything the GUI does, for automation. Qt-free.
+
+Exit codes: 0 success; 1 the command ran but found problems (``verify``, rejected import rows);
+2 bad input or a workspace that cannot be used, with one line on stderr saying what and where.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from qsi_desktop import __version__
+from qsi_desktop.catalogue.loader import CatalogueError
+from qsi_desktop.plugins.types import MODALITY_CODES
+from qsi_desktop.services import actions, evidence, importing, readiness
+from qsi_desktop.services.app import App
+from qsi_desktop.services.assessments import AssessmentChange, assess
+from qsi_desktop.services.errors import UserError
+from qsi_desktop.services.values import parse_action_status, parse_date, parse_status, status_label
+from qsi_desktop.store.workspace import NewProfile, Workspace, WorkspaceError, is_network_path
+
+Handler = Callable[[argparse.Namespace, App], int]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "handler", None):
+        parser.print_help()
+        return 2
+    try:
+        app = App.load()
+        for failure in app.plugins.failures:
+            _warn(f"plugin {failure.name} was not loaded: {failure.error}")
+        return args.handler(args, app)
+    except (UserError, WorkspaceError, CatalogueError) as exc:
+        print(f"qsi: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("qsi: interrupted", file=sys.stderr)
+        return 130
+
+
+# -- helpers ----------------------------------------------------------------------------------------
+
+
+def _warn(message: str) -> None:
+    print(f"qsi: warning: {message}", file=sys.stderr)
+
+
+def _actor(args: argparse.Namespace) -> str:
+    if args.actor:
+        return args.actor
+    try:
+        return os.environ.get("QSI_ACTOR") or getpass.getuser()
+    except Exception:  # no user name on some locked-down desktops
+        return "unknown"
+
+
+def _open(path: str) -> Workspace:
+    ws = Workspace.open(Path(path))
+    if is_network_path(ws.path):
+        _warn(f"{ws.path} is on a network drive: SQLite is not safe there; keep workspaces on the local disk")
+    return ws
+
+
+def _print_json(data: Any) -> None:
+    json.dump(data, sys.stdout, indent=2, ensure_ascii=False, default=str)
+    sys.stdout.write("\n")
+
+
+def _modalities(text: str | None) -> tuple[str, ...]:
+    if not text:
+        return ()
+    codes = tuple(dict.fromkeys(code.strip().upper() for code in text.split(",") if code.strip()))
+    unknown = [code for code in codes if code not in MODALITY_CODES]
+    if unknown:
+        raise UserError(f"unknown modality {', '.join(unknown)}; use some of {','.join(MODALITY_CODES)}")
+    return codes
+
+
+def _date(text: str | None, what: str) -> Any:
+    return parse_date(text, what) if text else None
+
+
+def _table(rows: list[list[str]], headers: list[str]) -> str:
+    widths = [max(len(str(cell)) for cell in column) for column in zip(headers, *rows, strict=False)]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip()]
+    lines += ["  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in rows]
+    return "\n".join(lines)
+
+
+# -- commands ---------------------------------------------------------------------------------------
+
+
+def cmd_standards(args: argparse.Namespace, app: App) -> int:
+    sections = [s for s in app.catalogue.sections if not args.section or s.ref == args.section.upper()]
+    if args.section and not sections:
+        raise UserError(f"no section {args.section!r}; sections: {', '.join(s.ref for s in app.catalogue.sections)}")
+    if args.json:
+        _print_json(
+            [
+                {
+                    "ref": st.ref,
+                    "section": section.label,
+                    "title": st.name,
+                    "statement": st.statement,
+                    "outcome": st.outcome,
+                    "suggestions": [i.to_dict() for i in st.suggestions],
+                    "notes": [i.to_dict() for i in st.notes],
+                    "scope": list(st.scope),
+                    "modality": section.modality,
+                    "framework": st.framework_id,
+                }
+                for section in sections
+                for st in section.statements
+            ]
+        )
+        return 0
+    for section in sections:
+        print(f"{section.label} ({len(section.statements)} statements)")
+        for st in section.statements:
+            print(f"  {st.ref}  {st.name}")
+    print(f"{sum(len(s.statements) for s in sections)} quality statements")
+    return 0
+
+
+def cmd_plugins(args: argparse.Namespace, app: App) -> int:
+    infos = app.plugins.plugins()
+    if args.json:
+        _print_json(
+            {
+                "plugins": [
+                    {"name": i.name, "version": i.version, "module": i.module, "registers": i.registers} for i in infos
+                ],
+                "failed": [{"name": f.name, "error": f.error} for f in app.plugins.failures],
+            }
+        )
+        return 0
+    for info in infos:
+        print(f"{info.name} {info.version}  ({info.module})")
+        for kind, names in info.registers.items():
+            if names:
+                print(f"  {kind.replace('_', ' ')}: {', '.join(names)}")
+    for failure in app.plugins.failures:
+        print(f"{failure.name}  FAILED: {failure.error}")
+    return 0
+
+
+def cmd_init(args: argparse.Namespace, app: App) -> int:
+    profile = NewProfile(
+        name=args.service,
+        organisation=args.organisation or "",
+        sites=tuple(s.strip() for s in (args.sites or "").split(",") if s.strip()),
+        modalities=_modalities(args.modalities),
+        paediatric=not args.no_paediatrics,
+    )
+    for code in profile.modalities:
+        if code not in app.modalities():
+            _warn(f"the {code} plugin is not loaded: its section appears once it is installed")
+    ws = Workspace.create(Path(args.path), profile, framework_id=app.framework_id, actor=_actor(args))
+    ws.close()
+    print(f"created workspace {ws.path} for {profile.name}")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace, app: App) -> int:
+    from qsi_desktop.services.demo import build_demo
+
+    path = build_demo(Path(args.path), app, actor=_actor(args))
+    print(f"created demo workspace {path}")
+    return 0
+
+
+def cmd_status(args: argparse.Namespace, app: App) -> int:
+    with _open(args.path) as ws:
+        state = readiness.readiness(ws, app)
+    if args.json:
+        _print_json(state.to_dict())
+        return 0
+    applicable = sum(1 for s in state.statements if s.applicable)
+    print(
+        f"{state.service}: readiness {state.readiness_percent:.1f}% ({applicable} of "
+        f"{len(state.statements)} statements apply)"
+    )
+    rows = [[section] + [str(counts[s]) for s in counts] for section, counts in state.sections.items()]
+    print(_table(rows, ["Section"] + [status_label(s) for s in state.counts]))
+    print(
+        _table(
+            [["All"] + [str(n) for n in state.counts.values()]],
+            ["", *(" " * len(status_label(s)) for s in state.counts)],
+        )
+    )
+    print(
+        f"Reviews overdue: {len(state.overdue_reviews)}"
+        + (f" ({', '.join(state.overdue_reviews)})" if state.overdue_reviews else "")
+    )
+    print(f"Evidence items: {state.evidence_total} ({state.evidence_review_overdue} past review date)")
+    print(f"Actions open: {state.actions_open} ({state.actions_overdue} overdue)")
+    for warning in state.warnings:
+        print(f"  ! {warning}")
+    return 0
+
+
+def cmd_assess(args: argparse.Namespace, app: App) -> int:
+    change = AssessmentChange(
+        status=parse_status(args.status) if args.status else None,
+        owner=args.owner,
+        narrative=args.narrative,
+        justification=args.justification,
+        review_interval_months=args.review_interval,
+        reviewed_on=_date(args.reviewed, "--reviewed"),
+        next_review_on=_date(args.next_review, "--next-review"),
+        signed_off_by=args.sign_off,
+    )
+    with _open(args.path) as ws:
+        saved = assess(ws, app, args.ref, change, actor=_actor(args))
+    print(
+        f"{saved.statement_ref}: {status_label(saved.status)}"
+        + (f", owner {saved.owner}" if saved.owner else "")
+        + (f", next review {saved.next_review_on}" if saved.next_review_on else "")
+    )
+    return 0
+
+
+def _details(args: argparse.Namespace) -> evidence.EvidenceDetails:
+    return evidence.EvidenceDetails(
+        title=args.title or "",
+        version=args.version or "",
+        owner=args.owner or "",
+        document_ref=args.doc_ref or "",
+        approved_on=_date(args.approved, "--approved"),
+        review_due_on=_date(args.review_due, "--review-due"),
+        targets=args.qs,
+    )
+
+
+def cmd_evidence_add(args: argparse.Namespace, app: App) -> int:
+    with _open(args.path) as ws:
+        item = evidence.add_file(ws, app, Path(args.file), _details(args), actor=_actor(args))
+    print(
+        f"evidence #{item.id} '{item.title}' stored ({item.file_size} bytes, sha256 {item.file_sha256[:12]}…) "
+        f"for {', '.join(str(evidence.Target(link.statement_ref, link.suggestion_key)) for link in item.links)}"
+    )
+    return 0
+
+
+def cmd_evidence_link(args: argparse.Namespace, app: App) -> int:
+    with _open(args.path) as ws:
+        item = evidence.add_link(ws, app, args.url, _details(args), actor=_actor(args))
+    print(f"evidence #{item.id} '{item.title}' linked to {', '.join(link.statement_ref for link in item.links)}")
+    return 0
+
+
+def cmd_evidence_list(args: argparse.Namespace, app: App) -> int:
+    ref = app.statement(args.qs).ref if args.qs else None
+    with _open(args.path) as ws:
+        items = [evidence.evidence_dict(i) for i in evidence.list_evidence(ws, ref)]
+    if args.json:
+        _print_json(items)
+        return 0
+    rows = [
+        [
+            str(i["id"]),
+            i["title"],
+            i["version"],
+            i["owner"],
+            i["review_due_on"] or "",
+            "OVERDUE" if i["review_overdue"] else "",
+            ", ".join(i["statements"]),
+        ]
+        for i in items
+    ]
+    print(
+        _table(rows, ["#", "Title", "Version", "Owner", "Review due", "", "Statements"]) if rows else "no evidence yet"
+    )
+    return 0
+
+
+def cmd_action_add(args: argparse.Namespace, app: App) -> int:
+    with _open(args.path) as ws:
+        action = actions.add_action(
+            ws,
+            app,
+            args.ref,
+            args.description,
+            owner=args.owner or "",
+            due_on=_date(args.due, "--due"),
+            status=parse_action_status(args.status),
+            actor=_actor(args),
+        )
+    print(f"action #{action.id} for {action.statement_ref}: {action.description}")
+    return 0
+
+
+def cmd_action_update(args: argparse.Namespace, app: App) -> int:
+    with _open(args.path) as ws:
+        action = actions.update_action(
+            ws,
+            args.id,
+            status=parse_action_status(args.status) if args.status else None,
+            owner=args.owner,
+            due_on=_date(args.due, "--due"),
+            actor=_actor(args),
+        )
+    print(f"action #{action.id} for {action.statement_ref}: {action.status}")
+    return 0
+
+
+def cmd_action_list(args: argparse.Namespace, app: App) -> int:
+    ref = app.statement(args.qs).ref if args.qs else None
+    with _open(args.path) as ws:
+        items = [actions.action_dict(a) for a in actions.list_actions(ws, ref)]
+    if args.json:
+        _print_json(items)
+        return 0
+    rows = [
+        [
+            str(a["id"]),
+            a["ref"],
+            a["description"][:60],
+            a["owner"],
+            a["due_on"] or "",
+            a["status"] + (" (OVERDUE)" if a["overdue"] else ""),
+        ]
+        for a in items
+    ]
+    print(_table(rows, ["#", "QS", "Action", "Owner", "Due", "Status"]) if rows else "no actions yet")
+    return 0
+
+
+def cmd_verify(args: argparse.Namespace, app: App) -> int:
+    from qsi_desktop.services.verify import verify
+
+    with _open(args.path) as ws:
+        report = verify(ws)
+    for problem in report.problems:
+        print(f"PROBLEM: {problem}")
+    for note in report.notes:
+        print(f"note: {note}")
+    print(
+        f"{'OK' if report.ok else 'FAILED'}: database checked, {report.files_checked} evidence file(s) checked, "
+        f"{len(report.problems)} problem(s)"
+    )
+    return 0 if report.ok else 1
+
+
+def cmd_import(args: argparse.Namespace, app: App) -> int:
+    def progress(done: int, total: int, message: str) -> None:
+        if not args.json and sys.stderr.isatty():
+            print(f"\r{done}/{total} {message}"[:100].ljust(100), end="", file=sys.stderr, flush=True)
+
+    with _open(args.path) as ws:
+        summary = importing.run_import(
+            ws,
+            app,
+            args.importer,
+            [Path(p) for p in args.files],
+            actor=_actor(args),
+            dry_run=args.dry_run,
+            on_progress=progress,
+        )
+    if args.json:
+        _print_json(summary.to_dict())
+    else:
+        if sys.stderr.isatty():
+            print(file=sys.stderr)
+        verb = "would import" if summary.dry_run else "imported"
+        print(
+            f"{summary.importer}: {summary.files} file(s), {verb} {summary.imported} record(s), "
+            f"{summary.duplicates} duplicate(s), {len(summary.skipped)} skipped, {len(summary.rejected)} rejected"
+        )
+        for issue in summary.rejected:
+            where = f"{issue.file}" + (f" row {issue.row}" if issue.row else "")
+            print(f"  rejected {where}: {issue.reason}")
+    return 1 if summary.rejected else 0
+
+
+def cmd_records(args: argparse.Namespace, app: App) -> int:
+    importer = importing.find_importer(app, args.importer)
+    with _open(args.path) as ws:
+        records = importing.list_records(ws, importer.name)
+    if args.json:
+        _print_json(records)
+        return 0
+    columns = list(importer.columns) or sorted({k for r in records for k in r if k != "id"})
+    rows = [[_cell(r.get(c)) for c in columns] for r in records]
+    print(_table(rows, columns) if rows else f"no {importer.name} records yet")
+    return 0
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return "" if value is None else str(value)
+
+
+def cmd_audit(args: argparse.Namespace, app: App) -> int:
+    from sqlalchemy import select
+
+    from qsi_desktop.store.models import AuditEntry
+
+    with _open(args.path) as ws, ws.reading() as session:
+        entries = list(session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(args.limit)))
+    data = [
+        {
+            "at": e.at.isoformat(timespec="seconds"),
+            "actor": e.actor,
+            "action": e.action,
+            "entity": e.entity,
+            "id": e.entity_id,
+            "summary": e.summary,
+            "before": e.before,
+            "after": e.after,
+        }
+        for e in entries
+    ]
+    if args.json:
+        _print_json(data)
+        return 0
+    for entry in reversed(data):
+        changed = ", ".join(sorted((entry["after"] or entry["before"] or {}).keys()))
+        print(f"{entry['at']}  {entry['actor']}  {entry['summary']}  [{changed}]")
+    return 0
+
+
+# -- parser -----------------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="qsi", description="QSI Desktop: evidence manager for the Quality Standard for Imaging."
+    )
+    parser.add_argument("--version", action="version", version=f"qsi {__version__}")
+    parser.add_argument("--actor", help="name recorded in the audit trail (default: QSI_ACTOR or your login)")
+    sub = parser.add_subparsers(metavar="COMMAND")
+
+    def command(name: str, handler: Handler, help_text: str, parent: Any = sub) -> argparse.ArgumentParser:
+        p = parent.add_parser(name, help=help_text, description=help_text)
+        p.set_defaults(handler=handler)
+        return p
+
+    p = command("standards", cmd_standards, "list the quality statements of the loaded catalogue")
+    p.add_argument("--section", help="only this section, e.g. XR-5")
+    p.add_argument("--json", action="store_true")
+
+    p = command("plugins", cmd_plugins, "list loaded plugins and what each registers")
+    p.add_argument("--json", action="store_true")
+
+    p = command("init", cmd_init, "create a workspace")
+    p.add_argument("path")
+    p.add_argument("--service", required=True, help="name of the imaging service")
+    p.add_argument("--organisation", help="e.g. the NHS trust or health board")
+    p.add_argument("--sites", help="comma-separated site names")
+    p.add_argument("--modalities", help=f"modalities provided, from {','.join(MODALITY_CODES)}")
+    p.add_argument("--no-paediatrics", action="store_true", help="the service does not image children")
+
+    p = command("demo", cmd_demo, "create a realistic demo workspace")
+    p.add_argument("path")
+
+    p = command("status", cmd_status, "readiness, counts per status and section, overdue reviews")
+    p.add_argument("path")
+    p.add_argument("--json", action="store_true")
+
+    p = command("assess", cmd_assess, "record the assessment of a quality statement")
+    p.add_argument("path")
+    p.add_argument("ref")
+    p.add_argument("--status", help="not-started, in-progress, met, partially-met, not-met, not-applicable")
+    p.add_argument("--owner")
+    p.add_argument("--narrative")
+    p.add_argument("--justification", help="required for not-applicable, and to override the service profile")
+    p.add_argument("--review-interval", type=int, metavar="MONTHS")
+    p.add_argument("--reviewed", metavar="YYYY-MM-DD", help="date of this review (sets the next review date)")
+    p.add_argument("--next-review", metavar="YYYY-MM-DD")
+    p.add_argument("--sign-off", metavar="NAME", help="who signed the assessment off (empty to clear)")
+
+    evidence_cmd = sub.add_parser("evidence", help="add and list evidence").add_subparsers(metavar="ACTION")
+    for name, handler, target, help_text in (
+        ("add", cmd_evidence_add, "file", "store a file as evidence"),
+        ("link", cmd_evidence_link, "url", "record a link (intranet page, document system) as evidence"),
+    ):
+        p = command(name, handler, help_text, evidence_cmd)
+        p.add_argument("path")
+        p.add_argument(target)
+        p.add_argument(
+            "--qs",
+            action="append",
+            required=True,
+            metavar="REF[,REF...]",
+            help="statements it supports; REF:7.a links one suggestion",
+        )
+        p.add_argument("--title")
+        p.add_argument("--version")
+        p.add_argument("--owner")
+        p.add_argument("--doc-ref", help="document control reference")
+        p.add_argument("--approved", metavar="YYYY-MM-DD")
+        p.add_argument("--review-due", metavar="YYYY-MM-DD")
+    p = command("list", cmd_evidence_list, "list evidence", evidence_cmd)
+    p.add_argument("path")
+    p.add_argument("--qs", help="only evidence for this statement")
+    p.add_argument("--json", action="store_true")
+
+    action_cmd = sub.add_parser("action", help="action plans").add_subparsers(metavar="ACTION")
+    p = command("add", cmd_action_add, "add an action for a statement", action_cmd)
+    p.add_argument("path")
+    p.add_argument("ref")
+    p.add_argument("description")
+    p.add_argument("--owner")
+    p.add_argument("--due", metavar="YYYY-MM-DD")
+    p.add_argument("--status", default="open")
+    p = command("update", cmd_action_update, "change an action's status, owner or due date", action_cmd)
+    p.add_argument("path")
+    p.add_argument("id", type=int)
+    p.add_argument("--status")
+    p.add_argument("--owner")
+    p.add_argument("--due", metavar="YYYY-MM-DD")
+    p = command("list", cmd_action_list, "list actions", action_cmd)
+    p.add_argument("path")
+    p.add_argument("--qs")
+    p.add_argument("--json", action="store_true")
+
+    p = command("verify", cmd_verify, "check the database and every evidence file's hash")
+    p.add_argument("path")
+
+    p = command("import", cmd_import, "run a plugin importer on files or folders")
+    p.add_argument("path")
+    p.add_argument("importer")
+    p.add_argument("files", nargs="+", metavar="FILE_OR_DIR")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--dry-run", action="store_true", help="read and report, store nothing")
+
+    p = command("records", cmd_records, "list what an importer has stored")
+    p.add_argument("path")
+    p.add_argument("importer")
+    p.add_argument("--json", action="store_true")
+
+    p = command("audit", cmd_audit, "show the audit trail, newest last")
+    p.add_argument("path")
+    p.add_argument("--limit", type=int, default=50)
+    p.add_argument("--json", action="store_true")
+    return parser
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

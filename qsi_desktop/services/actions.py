@@ -1,0 +1,86 @@
+"""Action plans: what will be done, by whom and by when, for anything not yet met."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+
+from qsi_desktop.services.app import App
+from qsi_desktop.services.errors import UserError
+from qsi_desktop.store.models import Action
+from qsi_desktop.store.workspace import Workspace
+
+
+def add_action(
+    ws: Workspace,
+    app: App,
+    ref: str,
+    description: str,
+    *,
+    owner: str = "",
+    due_on: date | None = None,
+    status: str = "open",
+    actor: str,
+) -> Action:
+    statement = app.statement(ref)
+    if not description.strip():
+        raise UserError("an action needs a description")
+    action = Action(
+        framework_id=ws.framework_id,
+        statement_ref=statement.ref,
+        description=description.strip(),
+        owner=owner.strip(),
+        due_on=due_on,
+        status=status,
+        created_by=actor,
+        completed_on=date.today() if status == "done" else None,
+    )
+    with ws.transaction(actor) as session:
+        session.add(action)
+    return action
+
+
+def update_action(
+    ws: Workspace,
+    action_id: int,
+    *,
+    status: str | None = None,
+    owner: str | None = None,
+    due_on: date | None = None,
+    actor: str,
+) -> Action:
+    with ws.transaction(actor) as session:
+        action = session.get(Action, action_id)
+        if action is None:
+            raise UserError(f"no action with id {action_id}; 'qsi action list' shows them")
+        if status is not None:
+            action.status = status
+            action.completed_on = date.today() if status == "done" else None
+        if owner is not None:
+            action.owner = owner.strip()
+        if due_on is not None:
+            action.due_on = due_on
+    return action
+
+
+def list_actions(ws: Workspace, ref: str | None = None) -> list[Action]:
+    query = select(Action).order_by(Action.due_on.is_(None), Action.due_on, Action.id)
+    if ref is not None:
+        query = query.where(Action.statement_ref == ref)
+    with ws.reading() as session:
+        return list(session.scalars(query))
+
+
+def action_dict(action: Action, today: date | None = None) -> dict:
+    today = today or date.today()
+    return {
+        "id": action.id,
+        "ref": action.statement_ref,
+        "description": action.description,
+        "owner": action.owner,
+        "due_on": action.due_on.isoformat() if action.due_on else None,
+        "status": action.status,
+        "overdue": bool(action.due_on and action.due_on < today and action.status in ("open", "in_progress")),
+        "completed_on": action.completed_on.isoformat() if action.completed_on else None,
+    }

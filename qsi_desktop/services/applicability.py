@@ -1,0 +1,37 @@
+"""Which statements apply to a service: from its profile, unless a user overrode it with a reason."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from qsi_desktop.catalogue.model import Section, Statement
+from qsi_desktop.store.models import Assessment, ServiceProfile
+
+SCOPE_LABELS = {"paediatric": "paediatric imaging"}
+
+
+@dataclass(frozen=True)
+class Applicability:
+    applicable: bool
+    reason: str = ""  # why not applicable, or why a user overrode the profile
+    source: str = "profile"  # "profile" or "override"
+
+
+def from_profile(statement: Statement, section: Section, profile: ServiceProfile) -> Applicability:
+    if section.modality and section.modality not in (profile.modalities or []):
+        return Applicability(False, f"{section.modality} is not provided by this service (service profile)")
+    for flag in statement.scope:
+        if (profile.scope_flags or {}).get(flag, True) is False:
+            label = SCOPE_LABELS.get(flag, flag)
+            return Applicability(False, f"the service does not provide {label} (service profile)")
+    return Applicability(True)
+
+
+def effective(
+    statement: Statement, section: Section, profile: ServiceProfile, assessment: Assessment | None
+) -> Applicability:
+    if assessment is not None and assessment.applicability_override == "applicable":
+        return Applicability(True, assessment.justification, "override")
+    if assessment is not None and assessment.applicability_override == "not_applicable":
+        return Applicability(False, assessment.justification, "override")
+    return from_profile(statement, section, profile)

@@ -1,0 +1,117 @@
+"""Recording the self-assessment of a quality statement."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from qsi_desktop.services import applicability
+from qsi_desktop.services.app import App
+from qsi_desktop.services.errors import UserError
+from qsi_desktop.services.values import add_months
+from qsi_desktop.store.models import Assessment, ServiceProfile
+from qsi_desktop.store.workspace import Workspace
+
+
+@dataclass
+class AssessmentChange:
+    """Fields to change; None leaves a field as it is."""
+
+    status: str | None = None
+    owner: str | None = None
+    narrative: str | None = None
+    justification: str | None = None
+    review_interval_months: int | None = None
+    reviewed_on: date | None = None
+    next_review_on: date | None = None
+    signed_off_by: str | None = None
+
+
+def get_profile(session: Session) -> ServiceProfile:
+    profile = session.scalars(select(ServiceProfile)).first()
+    if profile is None:
+        raise UserError("the workspace has no service profile; restore a backup")
+    return profile
+
+
+def find_assessment(session: Session, framework_id: str, ref: str) -> Assessment | None:
+    return session.scalars(
+        select(Assessment).where(Assessment.framework_id == framework_id, Assessment.statement_ref == ref)
+    ).first()
+
+
+def assess(ws: Workspace, app: App, ref: str, change: AssessmentChange, *, actor: str) -> Assessment:
+    statement = app.statement(ref)
+    section = app.catalogue.section_of(statement)
+    if change.review_interval_months is not None and change.review_interval_months <= 0:
+        raise UserError("the review interval must be a positive number of months")
+    with ws.transaction(actor) as session:
+        profile = get_profile(session)
+        assessment = find_assessment(session, ws.framework_id, statement.ref)
+        if assessment is None:
+            assessment = Assessment(
+                framework_id=ws.framework_id,
+                statement_ref=statement.ref,
+                status="not_started",
+                owner="",
+                narrative="",
+                justification="",
+                signed_off_by="",
+            )
+            session.add(assessment)
+        _apply_status(assessment, change, applicability.from_profile(statement, section, profile), statement.ref)
+        if change.owner is not None:
+            assessment.owner = change.owner.strip()
+        if change.narrative is not None:
+            assessment.narrative = change.narrative.strip()
+        if change.review_interval_months is not None:
+            assessment.review_interval_months = change.review_interval_months
+        if change.reviewed_on is not None:
+            assessment.last_reviewed_on = change.reviewed_on
+            if change.next_review_on is None and assessment.review_interval_months:
+                assessment.next_review_on = add_months(change.reviewed_on, assessment.review_interval_months)
+        if change.next_review_on is not None:
+            assessment.next_review_on = change.next_review_on
+        if change.signed_off_by is not None:
+            assessment.signed_off_by = change.signed_off_by.strip()
+            assessment.signed_off_on = date.today() if assessment.signed_off_by else None
+        assessment.updated_by = actor
+    return assessment
+
+
+def _apply_status(
+    assessment: Assessment, change: AssessmentChange, by_profile: applicability.Applicability, ref: str
+) -> None:
+    justification = (change.justification or "").strip()
+    if change.status is None:
+        if justification:
+            assessment.justification = justification
+        return
+    if change.status == "not_applicable":
+        if by_profile.applicable:
+            if not justification and assessment.applicability_override != "not_applicable":
+                raise UserError(f"{ref}: 'not applicable' needs a justification (--justification \"...\")")
+            assessment.applicability_override = "not_applicable"
+        else:
+            assessment.applicability_override = None  # the profile already says so, with its reason
+        assessment.status = "not_applicable"
+        if justification:
+            assessment.justification = justification
+        return
+    if not by_profile.applicable:
+        if not justification and assessment.applicability_override != "applicable":
+            raise UserError(
+                f"{ref} is not applicable: {by_profile.reason}. Change the service profile, or give a "
+                'justification to override it (--justification "...")'
+            )
+        assessment.applicability_override = "applicable"
+        if justification:
+            assessment.justification = justification
+    else:
+        # Applies by profile: a justification kept from an earlier "not applicable" no longer holds.
+        assessment.applicability_override = None
+        assessment.justification = justification
+    assessment.status = change.status

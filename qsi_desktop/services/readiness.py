@@ -1,0 +1,139 @@
+"""Where the service stands: statuses per section, readiness, and what a reviewer would flag."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from qsi_desktop.services import applicability
+from qsi_desktop.services.app import App
+from qsi_desktop.services.assessments import get_profile
+from qsi_desktop.store.models import STATUSES, Action, Assessment, EvidenceItem, EvidenceLink
+from qsi_desktop.store.workspace import Workspace
+
+OPEN_ACTION = ("open", "in_progress")
+
+
+@dataclass
+class StatementState:
+    ref: str
+    section: str
+    name: str
+    status: str
+    applicable: bool
+    reason: str
+    owner: str
+    next_review_on: date | None
+    evidence: int
+    open_actions: int
+
+
+@dataclass
+class Readiness:
+    service: str
+    statements: list[StatementState]
+    counts: dict[str, int]
+    sections: dict[str, dict[str, int]]
+    readiness_percent: float
+    overdue_reviews: list[str]
+    evidence_total: int
+    evidence_review_overdue: int
+    actions_open: int
+    actions_overdue: int
+    warnings: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {
+            "service": self.service,
+            "statements_total": len(self.statements),
+            "applicable": sum(1 for s in self.statements if s.applicable),
+            "counts": self.counts,
+            "sections": self.sections,
+            "readiness_percent": self.readiness_percent,
+            "overdue_reviews": self.overdue_reviews,
+            "evidence": {"total": self.evidence_total, "review_overdue": self.evidence_review_overdue},
+            "actions": {"open": self.actions_open, "overdue": self.actions_overdue},
+            "warnings": self.warnings,
+        }
+
+
+def readiness(ws: Workspace, app: App, today: date | None = None) -> Readiness:
+    today = today or date.today()
+    with ws.reading() as session:
+        profile = get_profile(session)
+        assessments = {
+            a.statement_ref: a
+            for a in session.scalars(select(Assessment).where(Assessment.framework_id == ws.framework_id))
+        }
+        evidence_per_ref = _evidence_counts(session, ws.framework_id)
+        actions = list(session.scalars(select(Action).where(Action.framework_id == ws.framework_id)))
+        evidence = list(session.scalars(select(EvidenceItem)))
+    open_per_ref = Counter(a.statement_ref for a in actions if a.status in OPEN_ACTION)
+
+    states: list[StatementState] = []
+    for section in app.catalogue.sections:
+        for statement in section.statements:
+            assessment = assessments.get(statement.ref)
+            appl = applicability.effective(statement, section, profile, assessment)
+            status = assessment.status if assessment else "not_started"
+            if not appl.applicable:
+                status = "not_applicable"
+            elif status == "not_applicable":
+                status = "not_started"
+            states.append(
+                StatementState(
+                    ref=statement.ref,
+                    section=section.label,
+                    name=statement.name,
+                    status=status,
+                    applicable=appl.applicable,
+                    reason=appl.reason,
+                    owner=assessment.owner if assessment else "",
+                    next_review_on=assessment.next_review_on if assessment else None,
+                    evidence=evidence_per_ref.get(statement.ref, 0),
+                    open_actions=open_per_ref.get(statement.ref, 0),
+                )
+            )
+
+    counts = {status: 0 for status in STATUSES}
+    sections: dict[str, dict[str, int]] = {}
+    for state in states:
+        counts[state.status] += 1
+        per = sections.setdefault(state.section, {status: 0 for status in STATUSES})
+        per[state.status] += 1
+    applicable = [s for s in states if s.applicable]
+    # Readiness: share of applicable statements met; partially met counts half.
+    score = sum(1.0 if s.status == "met" else 0.5 if s.status == "partially_met" else 0.0 for s in applicable)
+    percent = round(100.0 * score / len(applicable), 1) if applicable else 0.0
+    overdue = [s.ref for s in applicable if s.next_review_on and s.next_review_on < today]
+
+    warnings = [f"{s.ref} is met but has no evidence" for s in applicable if s.status == "met" and not s.evidence]
+    warnings += [
+        f"{s.ref} is {s.status.replace('_', ' ')} with no open action plan"
+        for s in applicable
+        if s.status in ("not_met", "partially_met") and not s.open_actions
+    ]
+    return Readiness(
+        service=profile.name,
+        statements=states,
+        counts=counts,
+        sections=sections,
+        readiness_percent=percent,
+        overdue_reviews=overdue,
+        evidence_total=len(evidence),
+        evidence_review_overdue=sum(1 for e in evidence if e.review_due_on and e.review_due_on < today),
+        actions_open=sum(1 for a in actions if a.status in OPEN_ACTION),
+        actions_overdue=sum(1 for a in actions if a.status in OPEN_ACTION and a.due_on and a.due_on < today),
+        warnings=warnings,
+    )
+
+
+def _evidence_counts(session: Session, framework_id: str) -> Counter[str]:
+    rows = session.execute(
+        select(EvidenceLink.statement_ref, EvidenceLink.evidence_id).where(EvidenceLink.framework_id == framework_id)
+    )
+    return Counter(ref for ref, _ in set(rows))

@@ -1,0 +1,52 @@
+"""Parsing what users type: statuses, dates, statement references with a suggestion."""
+
+from __future__ import annotations
+
+import calendar
+from datetime import date
+
+from qsi_desktop.services.errors import UserError
+from qsi_desktop.store.models import ACTION_STATUSES, STATUSES
+
+STATUS_LABELS = {
+    "not_started": "Not started",
+    "in_progress": "In progress",
+    "met": "Met",
+    "partially_met": "Partially met",
+    "not_met": "Not met",
+    "not_applicable": "Not applicable",
+}
+_STATUS_ALIASES = {"na": "not_applicable", "n/a": "not_applicable", "partial": "partially_met"}
+
+
+def parse_status(text: str) -> str:
+    key = text.strip().lower().replace("-", "_").replace(" ", "_")
+    key = _STATUS_ALIASES.get(text.strip().lower(), key)
+    if key not in STATUSES:
+        choices = ", ".join(s.replace("_", "-") for s in STATUSES)
+        raise UserError(f"unknown status {text!r}; use one of: {choices}")
+    return key
+
+
+def parse_action_status(text: str) -> str:
+    key = text.strip().lower().replace("-", "_").replace(" ", "_")
+    if key not in ACTION_STATUSES:
+        raise UserError(f"unknown action status {text!r}; use one of: {', '.join(ACTION_STATUSES)}")
+    return key
+
+
+def parse_date(text: str, what: str = "date") -> date:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise UserError(f"{what} {text!r} is not a date like 2026-03-31") from None
+
+
+def add_months(day: date, months: int) -> date:
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def status_label(status: str) -> str:
+    return STATUS_LABELS.get(status, status)

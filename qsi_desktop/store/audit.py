@@ -1,0 +1,95 @@
+"""The audit trail: every insert, update and delete of an audited model is logged automatically.
+
+A ``after_flush`` listener reads each changed object's attribute history and writes an
+``audit_log`` row with the values before and after, in the same transaction as the change, so
+no change can land without its audit entry. The actor comes from ``session.info["actor"]``.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import event, insert, inspect
+from sqlalchemy.orm import Session
+
+from qsi_desktop.store.models import (
+    Action,
+    Assessment,
+    AuditEntry,
+    ChecklistResponse,
+    EvidenceItem,
+    EvidenceLink,
+    ImportRun,
+    ServiceProfile,
+)
+from qsi_desktop.store.types import utcnow
+
+AUDITED = (ServiceProfile, Assessment, EvidenceItem, EvidenceLink, Action, ChecklistResponse, ImportRun)
+# Bookkeeping columns that change on every update and would only add noise to the trail.
+_IGNORED = frozenset({"updated_at", "updated_by"})
+
+
+def install(session_class: type[Session]) -> None:
+    """Attach the audit listener to a session class (a sessionmaker's class_)."""
+    if not event.contains(session_class, "after_flush", _after_flush):
+        event.listen(session_class, "after_flush", _after_flush)
+
+
+def _after_flush(session: Session, flush_context: Any) -> None:
+    actor = str(session.info.get("actor") or "unknown")
+    rows: list[dict[str, Any]] = []
+    for action, objects in (("create", session.new), ("update", session.dirty), ("delete", session.deleted)):
+        for obj in objects:
+            if isinstance(obj, AUDITED):
+                row = _entry(obj, action, actor)
+                if row is not None:
+                    rows.append(row)
+    if rows:
+        session.connection().execute(insert(AuditEntry.__table__), rows)
+
+
+def _entry(obj: Any, action: str, actor: str) -> dict[str, Any] | None:
+    state = inspect(obj)
+    before: dict[str, Any] = {}
+    after: dict[str, Any] = {}
+    for column in state.mapper.column_attrs:
+        key = column.key
+        if key in _IGNORED:
+            continue
+        history = state.attrs[key].history
+        if action == "create":
+            after[key] = _plain(getattr(obj, key))
+        elif action == "delete":
+            before[key] = _plain(
+                history.unchanged[0] if history.unchanged else history.deleted[0] if history.deleted else None
+            )
+        elif history.has_changes():
+            before[key] = _plain(history.deleted[0] if history.deleted else None)
+            after[key] = _plain(history.added[0] if history.added else None)
+    if action == "update" and not after:
+        return None
+    entity = state.mapper.local_table.name
+    identity = state.identity or (getattr(obj, "id", None),)
+    return {
+        "at": utcnow(),
+        "actor": actor,
+        "action": action,
+        "entity": entity,
+        "entity_id": ",".join(str(part) for part in identity),
+        "summary": _summary(obj, action),
+        "before": before or None,
+        "after": after or None,
+    }
+
+
+def _summary(obj: Any, action: str) -> str:
+    label = getattr(obj, "statement_ref", None) or getattr(obj, "title", None) or getattr(obj, "name", None)
+    name = type(obj).__name__
+    return f"{action} {name} {label}" if label else f"{action} {name}"
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value

@@ -1,0 +1,114 @@
+"""Content-addressed, write-once evidence files.
+
+A file is stored under ``sha256/ab/cdef...`` by the SHA-256 of its content. It is copied to a
+temporary name in the same folder tree, flushed to disk, made read-only and renamed into place,
+so a crash leaves either no file or a complete one, never a half-written file under a real name.
+The same content is stored once however many evidence items point to it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import stat
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+CHUNK = 1024 * 1024
+
+
+class EvidenceFileError(OSError):
+    """An evidence file could not be read or stored."""
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    sha256: str
+    size: int
+    path: Path
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+class EvidenceFileStore:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._objects = root / "sha256"
+        self._tmp = root / "tmp"
+
+    def path_for(self, sha256: str) -> Path:
+        return self._objects / sha256[:2] / sha256[2:]
+
+    def contains(self, sha256: str) -> bool:
+        return self.path_for(sha256).is_file()
+
+    def put(self, source: Path) -> StoredFile:
+        """Store a copy of ``source``; returns its hash. Safe to call again with the same content."""
+        if not source.is_file():
+            raise EvidenceFileError(f"{source}: not a file")
+        self._tmp.mkdir(parents=True, exist_ok=True)
+        digest = hashlib.sha256()
+        size = 0
+        fd, tmp_name = tempfile.mkstemp(dir=self._tmp, prefix="incoming-")
+        tmp_path = Path(tmp_name)
+        try:
+            with os.fdopen(fd, "wb") as out, source.open("rb") as src:
+                while chunk := src.read(CHUNK):
+                    digest.update(chunk)
+                    size += len(chunk)
+                    out.write(chunk)
+                out.flush()
+                os.fsync(out.fileno())
+            sha = digest.hexdigest()
+            final = self.path_for(sha)
+            if final.is_file() and sha256_of(final) == sha:
+                tmp_path.unlink()  # already stored, intact: write-once
+                return StoredFile(sha, size, final)
+            final.parent.mkdir(parents=True, exist_ok=True)
+            tmp_path.chmod(stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
+            if final.exists():  # damaged copy: replace it with the good content
+                final.chmod(stat.S_IWUSR | stat.S_IRUSR)
+            os.replace(tmp_path, final)
+            _fsync_dir(final.parent)
+            return StoredFile(sha, size, final)
+        except OSError as exc:
+            tmp_path.unlink(missing_ok=True)
+            if isinstance(exc, EvidenceFileError):
+                raise
+            raise EvidenceFileError(f"{source}: could not store the file: {exc.strerror or exc}") from exc
+
+    def verify(self, sha256: str) -> str | None:
+        """None if the stored file exists and matches its hash, else what is wrong."""
+        path = self.path_for(sha256)
+        if not path.is_file():
+            return "file missing from the evidence store"
+        try:
+            actual = sha256_of(path)
+        except OSError as exc:
+            return f"cannot read the stored file: {exc.strerror or exc}"
+        return None if actual == sha256 else f"content changed (hash is now {actual[:12]}…)"
+
+    def stored_hashes(self) -> Iterator[str]:
+        if not self._objects.is_dir():
+            return
+        for prefix in sorted(self._objects.iterdir()):
+            for path in sorted(prefix.iterdir()):
+                yield prefix.name + path.name
+
+
+def _fsync_dir(directory: Path) -> None:
+    if os.name == "nt":  # Windows cannot open a directory for fsync; NTFS journals the rename
+        return
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -1,0 +1,242 @@
+"""A workspace is a folder: a marker file, a SQLite database, the evidence store and backups.
+
+    MyService/
+      qsi-workspace.json      marks the folder as a workspace (format version, database file)
+      workspace.sqlite3       the database (WAL mode: -wal and -shm files appear beside it)
+      evidence/sha256/..      evidence files, content-addressed and write-once
+      backups/                database copies taken before each migration
+
+Opening a workspace migrates its database to this version's schema after a backup copy, and
+refuses a database written by a newer version.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import secrets
+import shutil
+import sqlite3
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import Engine, select
+from sqlalchemy.exc import DatabaseError, OperationalError
+
+from qsi_desktop.store import migrate
+from qsi_desktop.store.engine import AuditedSession, make_engine, make_sessionmaker
+from qsi_desktop.store.evidence_files import EvidenceFileStore
+from qsi_desktop.store.models import ServiceProfile, Setting
+
+MARKER_NAME = "qsi-workspace.json"
+DATABASE_NAME = "workspace.sqlite3"
+MARKER_FORMAT = 1
+BACKUPS_KEPT = 10
+_SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+class WorkspaceError(Exception):
+    """A workspace cannot be created or opened; the message says what and where."""
+
+
+@dataclass(frozen=True)
+class NewProfile:
+    name: str
+    organisation: str = ""
+    sites: tuple[str, ...] = ()
+    modalities: tuple[str, ...] = ()
+    paediatric: bool = True
+
+
+class Workspace:
+    def __init__(self, path: Path, engine: Engine) -> None:
+        self.path = path
+        self.engine = engine
+        self._sessions = make_sessionmaker(engine)
+        self.files = EvidenceFileStore(path / "evidence")
+        with self._sessions() as session:
+            settings = {row.key: row.value for row in session.scalars(select(Setting))}
+        try:
+            self.workspace_id = settings["workspace_id"]
+            self.secret = bytes.fromhex(settings["secret"])
+            self.framework_id = settings["framework_id"]
+        except (KeyError, ValueError) as exc:
+            engine.dispose()
+            raise WorkspaceError(f"{path}: the workspace settings are incomplete ({exc}); restore a backup") from exc
+
+    # -- life cycle ------------------------------------------------------------------------------
+
+    @classmethod
+    def create(cls, path: Path | str, profile: NewProfile, *, framework_id: str, actor: str) -> Workspace:
+        path = Path(path).expanduser().absolute()
+        if path.exists() and (not path.is_dir() or any(path.iterdir())):
+            raise WorkspaceError(f"{path}: already exists and is not an empty folder; choose a new folder")
+        created = not path.exists()
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+            (path / "evidence").mkdir()
+            (path / "backups").mkdir()
+            engine = make_engine(_sqlite_url(path / DATABASE_NAME))
+            migrate.upgrade(engine)
+            sessions = make_sessionmaker(engine)
+            with sessions.begin() as session:
+                session.info["actor"] = actor
+                session.add_all(
+                    [
+                        Setting(key="workspace_id", value=str(uuid.uuid4())),
+                        Setting(key="secret", value=secrets.token_hex(32)),
+                        Setting(key="framework_id", value=framework_id),
+                        Setting(key="created_at", value=datetime.now(UTC).isoformat(timespec="seconds")),
+                    ]
+                )
+                session.add(
+                    ServiceProfile(
+                        name=profile.name,
+                        organisation=profile.organisation,
+                        sites=list(profile.sites),
+                        modalities=sorted(set(profile.modalities)),
+                        scope_flags={"paediatric": profile.paediatric},
+                    )
+                )
+            _write_marker(path)  # last: a folder without the marker is never mistaken for a workspace
+        except Exception:
+            with contextlib.suppress(Exception):
+                engine.dispose()
+            if created:
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                for child in path.iterdir():
+                    shutil.rmtree(child) if child.is_dir() else child.unlink()
+            raise
+        return cls(path, engine)
+
+    @classmethod
+    def open(cls, path: Path | str) -> Workspace:
+        path = Path(path).expanduser().absolute()
+        if not path.is_dir():
+            raise WorkspaceError(f"{path}: no such folder")
+        marker = path / MARKER_NAME
+        if not marker.is_file():
+            raise WorkspaceError(f"{path}: not a QSI workspace (no {MARKER_NAME}); create one with 'qsi init'")
+        try:
+            meta = json.loads(marker.read_text(encoding="utf-8"))
+            fmt = int(meta["format"])
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise WorkspaceError(f"{marker}: unreadable workspace marker ({exc})") from exc
+        if fmt > MARKER_FORMAT:
+            raise WorkspaceError(f"{path}: made by a newer version of QSI Desktop (format {fmt}); update QSI Desktop")
+        database = path / str(meta.get("database", DATABASE_NAME))
+        _check_sqlite_file(database)
+        engine = make_engine(_sqlite_url(database))
+        try:
+            current, head = migrate.needs_upgrade(engine)
+            if current != head:
+                if current is not None:
+                    backup_database(database, path / "backups", label=f"before-{head}")
+                migrate.upgrade(engine)
+            return cls(path, engine)
+        except migrate.NewerDatabaseError as exc:
+            engine.dispose()
+            raise WorkspaceError(f"{database}: {exc}") from exc
+        except (DatabaseError, OperationalError) as exc:
+            engine.dispose()
+            raise WorkspaceError(
+                f"{database}: the database is damaged or unreadable ({exc.orig}); restore the latest copy "
+                f"from {path / 'backups'}"
+            ) from exc
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Workspace:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- sessions --------------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def transaction(self, actor: str) -> Iterator[AuditedSession]:
+        """One unit of work: committed on success, rolled back on any error, audited as ``actor``."""
+        with self._sessions.begin() as session:
+            session.info["actor"] = actor
+            yield session
+
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[AuditedSession]:
+        with self._sessions() as session:
+            yield session
+
+    @property
+    def database_path(self) -> Path:
+        return Path(self.engine.url.database or "")
+
+
+def backup_database(database: Path, folder: Path, *, label: str) -> Path:
+    """Copy a live SQLite database with SQLite's backup API (consistent even in WAL mode)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    target = folder / f"{database.stem}-{stamp}-{label}.sqlite3"
+    source = sqlite3.connect(database)
+    try:
+        copy = sqlite3.connect(target)
+        try:
+            source.backup(copy)
+        finally:
+            copy.close()
+    finally:
+        source.close()
+    for old in sorted(folder.glob(f"{database.stem}-*.sqlite3"))[:-BACKUPS_KEPT]:
+        old.unlink()
+    return target
+
+
+def is_network_path(path: Path) -> bool:
+    """True for UNC paths, mapped network drives and network mounts, where SQLite is unsafe."""
+    text = str(path)
+    if text.startswith(("\\\\", "//")):
+        return True
+    if os.name == "nt":
+        import ctypes
+
+        drive = os.path.splitdrive(os.path.abspath(text))[0] + "\\"
+        return ctypes.windll.kernel32.GetDriveTypeW(drive) == 4  # DRIVE_REMOTE
+    try:
+        mounts = Path("/proc/mounts").read_text().splitlines()
+    except OSError:
+        return False
+    resolved = str(path.resolve())
+    best, best_type = "", ""
+    for line in mounts:
+        parts = line.split()
+        if len(parts) >= 3 and resolved.startswith(parts[1]) and len(parts[1]) > len(best):
+            best, best_type = parts[1], parts[2]
+    return best_type in {"nfs", "nfs4", "cifs", "smb3", "smbfs", "9p", "fuse.sshfs"}
+
+
+def _sqlite_url(path: Path) -> str:
+    return f"sqlite:///{path}"
+
+
+def _check_sqlite_file(database: Path) -> None:
+    if not database.is_file():
+        raise WorkspaceError(f"{database}: the workspace database is missing; restore it from a backup")
+    with database.open("rb") as handle:
+        header = handle.read(len(_SQLITE_HEADER))
+    if header != _SQLITE_HEADER:
+        raise WorkspaceError(
+            f"{database}: not a SQLite database (the file is damaged or was replaced); "
+            f"restore the latest copy from {database.parent / 'backups'}"
+        )
+
+
+def _write_marker(path: Path) -> None:
+    data = {"format": MARKER_FORMAT, "application": "QSI Desktop", "database": DATABASE_NAME}
+    tmp = path / (MARKER_NAME + ".tmp")
+    tmp.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    os.replace(tmp, path / MARKER_NAME)

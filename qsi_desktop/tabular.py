@@ -1,0 +1,482 @@
+"""Qt-free reading of tabular logs and registers (CSV/TSV exported from Excel) for the importers.
+
+NHS logs arrive as Excel exports: cp1252 or UTF-8 with a BOM, commas or semicolons or tabs, title
+rows above the header, headers spelt a dozen ways, trailing blank rows, and sometimes a column of
+patient names nobody asked for. :func:`read_table` turns such a file into rows keyed by the
+caller's canonical column names; patient-identifying columns are dropped by name before any row
+leaves this module, and every other column the caller did not ask for is never handed out.
+
+:func:`run_table_import` is the loop every CSV importer shares: progress, cooperative cancel,
+file-level and row-level rejections, blank rows skipped, keyed-hash record keys.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import re
+import zipfile
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal
+
+from qsi_desktop.plugins.types import ImportBatch, ImportContext, ImportedRecord, ImportIssue
+
+MAX_BYTES = 50_000_000
+HEADER_SEARCH_ROWS = 10  # title rows an export may put above the header
+PROGRESS_EVERY = 500  # rows between progress reports and cancel checks in a big file
+DELIMITERS = (",", "\t", ";", "|")
+
+# Header keys (see header_key) of columns that identify a patient: always dropped on read, whatever
+# the caller asked for (DOMAIN.md 4: patient data never enters the evidence).
+_PATIENT_KEYS = frozenset({
+    "hospitalnumber", "hospitalno", "hospno", "hospitalid", "unitnumber", "mrn", "medicalrecordnumber",
+    "casenotenumber", "nhs", "nhsno", "nhsnumber", "chi", "chinumber", "hcn", "hcnumber", "dob",
+    "dateofbirth", "birthdate", "accession", "accessionno", "accessionnumber", "accno", "address",
+    "postcode", "postalcode", "zipcode",
+})
+_PATIENT_PARTS = ("patient", "nhsnumber", "nhsno", "dateofbirth", "accession", "address", "postcode")
+# A person's name: dropped too, unless the caller names it as one of its columns (a register of
+# appointments lists its holders by name; a decontamination log's "Name" may be anyone's).
+_PERSON_KEYS = frozenset({
+    "name", "fullname", "forename", "forenames", "firstname", "givenname", "surname", "lastname",
+    "familyname", "initials",
+})
+
+
+class TableError(ValueError):
+    """A file cannot be read as a table. The message names the file and says what to do."""
+
+    def __init__(self, message: str, *, row: int | None = None) -> None:
+        super().__init__(message)
+        self.row = row
+
+
+def normalise_header(text: str) -> str:
+    """``" Probe_ID  "`` -> ``"probe id"``: lowercase, stripped, spaces and underscores collapsed."""
+    return re.sub(r"[\s_]+", " ", text.replace("\ufeff", "")).strip().lower()
+
+
+def header_key(text: str) -> str:
+    """The matching key of a header: letters and digits only (``"Probe-ID (T)"`` -> ``"probeidt"``)."""
+    return re.sub(r"[^0-9a-z]", "", normalise_header(text))
+
+
+def is_patient_column(header: str, wanted: Collection[str] = ()) -> bool:
+    """True for a header that identifies a patient; ``wanted``: header keys the caller asked for."""
+    key = header_key(header)
+    if key in _PATIENT_KEYS or any(part in key for part in _PATIENT_PARTS):
+        return True
+    return key in _PERSON_KEYS and key not in wanted
+
+
+@dataclass(frozen=True)
+class Row:
+    """One data row: the caller's columns only, values stripped; ``number`` is the spreadsheet row."""
+
+    number: int
+    values: Mapping[str, str]
+    cells: int  # cells the row had, to spot a row cut short
+    width: int  # cells the header had
+
+    def get(self, column: str) -> str:
+        return self.values.get(column, "")
+
+    @property
+    def blank(self) -> bool:
+        return not any(self.values.values())
+
+    @property
+    def short(self) -> bool:
+        return 0 < self.cells < self.width
+
+
+@dataclass
+class TableRead:
+    """A table that passed the file-level checks. Iterate :meth:`rows` (it may raise TableError)."""
+
+    path: Path
+    encoding: str  # "utf-8-sig", "utf-8", "utf-16" or "cp1252"
+    delimiter: str
+    header_row: int
+    columns: dict[str, int]  # canonical name -> cell index
+    dropped: tuple[str, ...]  # headers dropped as patient-identifying (names only, never values)
+    ignored: tuple[str, ...]  # other headers the caller did not ask for
+    width: int
+    _text: str = field(repr=False, default="")
+
+    def rows(self) -> Iterator[Row]:
+        reader = csv.reader(io.StringIO(self._text, newline=""), delimiter=self.delimiter)
+        number = 0
+        try:
+            for number, cells in enumerate(reader, start=1):
+                if number <= self.header_row:
+                    continue
+                values = {
+                    name: cells[index].strip() if index < len(cells) else ""
+                    for name, index in self.columns.items()
+                }
+                yield Row(number, values, len(cells), self.width)
+        except csv.Error as exc:
+            row = number + 1
+            raise TableError(
+                f"{self.path.name}: row {row} is not valid CSV ({exc}); the rest of the file was not read",
+                row=row,
+            ) from None
+
+
+def read_table(
+    path: Path | str,
+    *,
+    columns: Mapping[str, Sequence[str]],
+    required: Sequence[str] = (),
+    max_bytes: int = MAX_BYTES,
+) -> TableRead:
+    """Open a CSV/TSV export and find its header.
+
+    ``columns`` maps each canonical column name to its accepted header spellings (the canonical
+    name is always accepted). Raises :class:`TableError` when the file cannot be used at all.
+    """
+    path = Path(path)
+    name = path.name
+    data = _read_bytes(path, max_bytes)
+    _refuse_binary(path, data)
+    text, encoding = _decode(name, data)
+    if not text.strip():
+        raise TableError(f"{name}: the file is empty")
+    if _looks_binary(text):
+        raise TableError(f"{name}: this is not a CSV text file (it contains binary data)")
+    delimiter = _sniff_delimiter(text, path.suffix.lower())
+    aliases = _alias_index(columns)
+    header_row, header = _find_header(text, delimiter, aliases)
+    if header is None:
+        wanted = ", ".join(_describe(c, columns) for c in (required or list(columns)))
+        raise TableError(f"{name}: no header row found; the first row should name the columns: {wanted}")
+    found: dict[str, int] = {}
+    dropped: list[str] = []
+    ignored: list[str] = []
+    for index, title in enumerate(header):
+        if not title.strip():
+            continue
+        if is_patient_column(title, aliases):
+            dropped.append(title.strip())
+            continue
+        canonical = _match(title, aliases)
+        if canonical is None or canonical in found:
+            ignored.append(title.strip())
+        else:
+            found[canonical] = index
+    missing = [c for c in required if c not in found]
+    if missing:
+        wanted = "; ".join(_describe(c, columns) for c in missing)
+        raise TableError(f"{name}: required columns missing: {wanted}")
+    return TableRead(
+        path=path,
+        encoding=encoding,
+        delimiter=delimiter,
+        header_row=header_row,
+        columns=found,
+        dropped=tuple(dropped),
+        ignored=tuple(ignored),
+        width=len(header),
+        _text=text,
+    )
+
+
+# -- file-level checks ---------------------------------------------------------------------------
+
+
+def _read_bytes(path: Path, max_bytes: int) -> bytes:
+    name = path.name
+    try:
+        size = path.stat().st_size
+        if path.is_dir():
+            raise TableError(f"{name}: is a folder, not a file")
+        if size > max_bytes:
+            raise TableError(
+                f"{name}: the file is too large ({size:,} bytes; the limit is {max_bytes:,}): "
+                "split it into smaller files"
+            )
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise TableError(f"{name}: file not found") from None
+    except PermissionError:
+        raise TableError(f"{name}: permission denied: close it in Excel or check access") from None
+    except OSError as exc:
+        raise TableError(f"{name}: cannot read the file ({exc.strerror or exc})") from None
+    if len(data) > max_bytes:  # grew while we looked
+        raise TableError(f"{name}: the file is too large (the limit is {max_bytes:,} bytes)")
+    if not data.strip():
+        raise TableError(f"{name}: the file is empty")
+    return data
+
+
+def _refuse_binary(path: Path, data: bytes) -> None:
+    name = path.name
+    if data.startswith(b"PK\x03\x04"):
+        if path.suffix.lower() in (".xlsx", ".xlsm") or _is_workbook(path):
+            raise TableError(f"{name}: looks like an Excel workbook; save it as CSV (File > Save As > CSV)")
+        raise TableError(f"{name}: is a ZIP archive, not a CSV file")
+    if data.startswith(b"\xd0\xcf\x11\xe0"):
+        raise TableError(f"{name}: looks like an old Excel workbook (.xls); save it as CSV")
+    if data.startswith(b"%PDF"):
+        raise TableError(f"{name}: is a PDF document, not a CSV file")
+    if not data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) and b"\x00" in data:
+        raise TableError(f"{name}: this is not a CSV text file (it contains binary data)")
+
+
+def _is_workbook(path: Path) -> bool:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return any(n.startswith("xl/") for n in archive.namelist())
+    except (zipfile.BadZipFile, OSError):
+        return False
+
+
+def _decode(name: str, data: bytes) -> tuple[str, str]:
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):  # Excel "Unicode text"
+        try:
+            return data.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError:
+            raise TableError(f"{name}: the text cannot be decoded (broken UTF-16)") from None
+    if data.startswith(codecs.BOM_UTF8):
+        try:
+            return data.decode("utf-8-sig"), "utf-8-sig"
+        except UnicodeDecodeError:
+            raise TableError(f"{name}: the text cannot be decoded (broken UTF-8)") from None
+    for encoding in ("utf-8", "cp1252"):  # cp1252: what Excel on an NHS desktop writes
+        try:
+            return data.decode(encoding), encoding
+        except UnicodeDecodeError:
+            continue
+    raise TableError(f"{name}: the text cannot be decoded: save it from Excel as 'CSV UTF-8'")
+
+
+def _looks_binary(text: str) -> bool:
+    sample = text[:65536]
+    controls = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\t\r\n\f")
+    return controls > max(2, len(sample) // 100)
+
+
+# -- header --------------------------------------------------------------------------------------
+
+
+def _sniff_delimiter(text: str, suffix: str) -> str:
+    """The candidate that splits the first non-blank line into the most cells (tab for .tsv/.tab)."""
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    if suffix in (".tsv", ".tab") and "\t" in first:
+        return "\t"
+    counts = {d: len(next(csv.reader([first], delimiter=d), [])) for d in DELIMITERS}
+    best = max(DELIMITERS, key=lambda d: counts[d])  # ties keep the earlier (comma first)
+    return best if counts[best] > 1 else ","
+
+
+def _alias_index(columns: Mapping[str, Sequence[str]]) -> dict[str, str]:
+    index: dict[str, str] = {}
+    for canonical, aliases in columns.items():
+        for alias in (canonical, *aliases):
+            index.setdefault(header_key(alias), canonical)
+    return index
+
+
+_UNIT_SUFFIX = re.compile(r"\s*[(\[][^)\]]*[)\]]\s*$")
+
+
+def _match(title: str, aliases: Mapping[str, str]) -> str | None:
+    """The canonical column a header names; a trailing unit or format is optional: "SAR (W/kg)"."""
+    return aliases.get(header_key(title)) or aliases.get(header_key(_UNIT_SUFFIX.sub("", title)))
+
+
+def _find_header(text: str, delimiter: str, aliases: Mapping[str, str]) -> tuple[int, list[str] | None]:
+    """The row, among the first few non-blank ones, naming the most known columns."""
+    reader = csv.reader(io.StringIO(text[:262144], newline=""), delimiter=delimiter)
+    best: tuple[int, int, list[str] | None] = (0, 0, None)
+    seen = 0
+    try:
+        for number, cells in enumerate(reader, start=1):
+            if not any(c.strip() for c in cells):
+                continue
+            score = len({c for c in (_match(cell, aliases) for cell in cells) if c is not None})
+            if score > best[0]:
+                best = (score, number, cells)
+            seen += 1
+            if seen >= HEADER_SEARCH_ROWS:
+                break
+    except csv.Error:
+        pass  # a malformed row near the top: the header, if any, is before it
+    return best[1], best[2]
+
+
+def _describe(canonical: str, columns: Mapping[str, Sequence[str]]) -> str:
+    aliases = [a for a in columns.get(canonical, ()) if header_key(a) != header_key(canonical)][:3]
+    return f"{canonical} (or {', '.join(aliases)})" if aliases else canonical
+
+
+# -- values --------------------------------------------------------------------------------------
+
+_MONTHS = {
+    name: number
+    for number, names in enumerate(
+        (
+            ("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",),
+            ("jun", "june"), ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"),
+            ("oct", "october"), ("nov", "november"), ("dec", "december"),
+        ),
+        start=1,
+    )
+    for name in names
+}
+_ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
+_NUMERIC = re.compile(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2}|\d{4})")
+_WORDY = re.compile(r"(\d{1,2})(?:st|nd|rd|th)?[\s\-/]+([a-z]+)\.?,?[\s\-/]+(\d{2}|\d{4})")
+_TIME_SUFFIX = re.compile(r"[T\s]+\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?\s*(am|pm)?$", re.IGNORECASE)
+
+
+@lru_cache(maxsize=4096)  # logs repeat the same few hundred dates
+def parse_date(value: str) -> date:
+    """Parse the dates NHS spreadsheets use; UK day-first. Raises ValueError naming the bad value.
+
+    Accepts ``2026-03-05``, ``05/03/2026``, ``5/3/26``, ``05.03.2026``, ``05-Mar-2026``,
+    ``5 March 2026`` and any of these followed by a time (``05/03/2026 14:30``).
+    """
+    text = _TIME_SUFFIX.sub("", value.strip()).strip().lower()
+    try:
+        if match := _ISO.fullmatch(text):
+            year, month, day = (int(g) for g in match.groups())
+            return date(year, month, day)
+        if match := _NUMERIC.fullmatch(text):
+            day, month, year = (int(g) for g in match.groups())
+            return date(_full_year(year, match.group(3)), month, day)
+        if (match := _WORDY.fullmatch(text)) and match.group(2) in _MONTHS:
+            year = int(match.group(3))
+            return date(_full_year(year, match.group(3)), _MONTHS[match.group(2)], int(match.group(1)))
+    except ValueError:
+        pass  # e.g. 31/02/2026: reported below with the value
+    shown = value.strip()[:40]
+    raise ValueError(f"{shown!r} is not a date (use e.g. 2026-03-05 or 05/03/2026)")
+
+
+def _full_year(year: int, digits: str) -> int:
+    return 2000 + year if len(digits) == 2 else year
+
+
+# -- the shared import loop ----------------------------------------------------------------------
+
+
+class RowRejected(Exception):
+    """Raised by a row parser: the row is bad. The message is the reason and holds no patient data."""
+
+
+@dataclass(frozen=True)
+class RowRecord:
+    """What a row parser returns: the identity the key is built from, and the data to keep."""
+
+    identity: tuple[str, ...]
+    data: dict[str, Any]
+    occurred_on: str | None = None
+
+
+RowParser = Callable[[Row], RowRecord]
+
+
+@dataclass(frozen=True)
+class TableImport:
+    """How one CSV importer reads its files.
+
+    ``repeats``: what a row whose identity was already seen in the same file means. ``"count"``
+    for event logs (two identical uses of a probe on one day are two uses: the key gets the
+    occurrence number, so re-importing the same file still gives the same keys); ``"reject"`` for
+    registers, where the same item twice is a mistake.
+    """
+
+    name: str
+    columns: Mapping[str, Sequence[str]]
+    required: tuple[str, ...]
+    parse: RowParser
+    repeats: Literal["count", "reject"] = "count"
+
+
+def run_table_import(
+    spec: TableImport,
+    paths: Sequence[Path],
+    context: ImportContext,
+    *,
+    max_bytes: int = MAX_BYTES,
+) -> ImportBatch:
+    """Read every file into one batch; never raises for a bad file or row."""
+    batch = ImportBatch()
+    total = len(paths)
+    for done, path in enumerate(paths):
+        if context.is_cancelled():
+            batch.cancelled = True
+            break
+        _import_file(spec, Path(path), context, batch, done, total, max_bytes)
+        if batch.cancelled:
+            break
+        context.progress(done + 1, total, f"read {Path(path).name}")
+    return batch
+
+
+def _import_file(
+    spec: TableImport,
+    path: Path,
+    context: ImportContext,
+    batch: ImportBatch,
+    done: int,
+    total: int,
+    max_bytes: int,
+) -> None:
+    name = path.name
+    batch.files += 1
+    try:
+        table = read_table(path, columns=spec.columns, required=spec.required, max_bytes=max_bytes)
+    except TableError as exc:
+        batch.rejected.append(ImportIssue(name, str(exc)))
+        return
+    if table.dropped:
+        batch.skipped.append(ImportIssue(
+            name, f"patient-identifying columns not read: {', '.join(table.dropped)}", table.header_row,
+        ))
+    seen: dict[str, int] = {}  # keyed identity -> first row (reject) or occurrences (count)
+    count = 0
+    try:
+        for row in table.rows():
+            count += 1
+            if count % PROGRESS_EVERY == 0:
+                context.progress(done, total, f"{name}: {count:,} rows read")
+                if context.is_cancelled():
+                    batch.cancelled = True
+                    return
+            if row.blank:
+                batch.skipped.append(ImportIssue(name, "blank row", row.number))
+                continue
+            _import_row(spec, row, name, context, batch, seen)
+    except TableError as exc:
+        batch.rejected.append(ImportIssue(name, str(exc), exc.row))
+
+
+def _import_row(
+    spec: TableImport, row: Row, name: str, context: ImportContext, batch: ImportBatch, seen: dict[str, int]
+) -> None:
+    try:
+        parsed = spec.parse(row)
+    except RowRejected as exc:
+        reason = str(exc)
+        if row.short:
+            reason += f" (the row has {row.cells} of {row.width} cells: the file may have been cut short)"
+        batch.rejected.append(ImportIssue(name, reason, row.number))
+        return
+    key = context.keyed_hash(spec.name, *parsed.identity)
+    if key in seen:
+        if spec.repeats == "reject":
+            batch.rejected.append(ImportIssue(name, f"the same entry as row {seen[key]}", row.number))
+            return
+        seen[key] += 1
+        key = context.keyed_hash(spec.name, *parsed.identity, str(seen[key]))
+    else:
+        seen[key] = row.number if spec.repeats == "reject" else 0
+    batch.records.append(ImportedRecord(key, parsed.data, name, row.number, parsed.occurred_on))

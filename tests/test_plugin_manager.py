@@ -1,0 +1,225 @@
+"""The plugin system: every hook documented and exercised, failures isolated, discovery switchable."""
+
+from __future__ import annotations
+
+import inspect
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from qsi_desktop import hookimpl
+from qsi_desktop.catalogue.model import Item, Section, Statement
+from qsi_desktop.plugins import gui_hookspecs, hookspecs
+from qsi_desktop.plugins.manager import PluginManager
+from qsi_desktop.plugins.types import (
+    ChecklistItem,
+    ChecklistTemplate,
+    ImportBatch,
+    Importer,
+    Modality,
+    Panel,
+    Paragraph,
+    ReportSection,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _module(name: str, **attrs: object) -> ModuleType:
+    module = ModuleType(name)
+    for key, value in attrs.items():
+        setattr(module, key, value)
+    return module
+
+
+def _section() -> Section:
+    statement = Statement(
+        ref="ZZ-101", section_ref="ZZ-1", name="Sample", statement="Something good happens.",
+        outcome="It can be shown.", suggestions=(Item("A suggestion"),), notes=(),
+    )
+    return Section(ref="ZZ-1", title="Sample section", statements=(statement,))
+
+
+def _sample_plugin() -> ModuleType:
+    @hookimpl
+    def qsi_register_standards_sections() -> list[Section]:
+        return [_section()]
+
+    @hookimpl
+    def qsi_register_modalities() -> list[Modality]:
+        return [Modality("ZZ", "Sample modality", "ZZ-1")]
+
+    @hookimpl
+    def qsi_register_checklists() -> list[ChecklistTemplate]:
+        return [ChecklistTemplate("zz.check", "Sample checklist", "ZZ", (ChecklistItem("one", "First item", ("ZZ-101",)),))]
+
+    @hookimpl
+    def qsi_register_importers() -> list[Importer]:
+        return [Importer("zz-log", "Sample log", lambda paths, ctx: ImportBatch(files=len(paths)), ("*.zz",))]
+
+    @hookimpl
+    def qsi_register_report_sections() -> list[ReportSection]:
+        return [ReportSection("zz.summary", "Sample summary", lambda ctx: [Paragraph("All good.")], order=5)]
+
+    @hookimpl
+    def qsi_register_panels() -> list[Panel]:
+        return [Panel("zz.panel", "Sample panel", lambda parent, ctx: None, "ZZ")]
+
+    return _module(
+        "sample_plugin", PLUGIN_NAME="sample", __version__="9.9",
+        qsi_register_standards_sections=qsi_register_standards_sections,
+        qsi_register_modalities=qsi_register_modalities, qsi_register_checklists=qsi_register_checklists,
+        qsi_register_importers=qsi_register_importers, qsi_register_report_sections=qsi_register_report_sections,
+        qsi_register_panels=qsi_register_panels,
+    )
+
+
+def test_every_hook_is_prefixed_documented_and_tested() -> None:
+    this_file = Path(__file__).read_text()
+    for module in (hookspecs, gui_hookspecs):
+        for name, function in inspect.getmembers(module, inspect.isfunction):
+            if not hasattr(function, "qsi_desktop_spec"):
+                continue
+            assert name.startswith("qsi_"), name
+            assert function.__doc__ and "versionadded" in function.__doc__, f"{name} has no documentation"
+            assert f"def test_{name.removeprefix('qsi_')}" in this_file, f"{name} has no test"
+
+
+def test_register_standards_sections() -> None:
+    pm = PluginManager([_sample_plugin()])
+    refs = [s.ref for s in pm.standards_sections()]
+    assert "ZZ-1" in refs and "XR-1" in refs  # the core registers XR through the same hook
+    assert pm.catalogue().get("zz-101").name == "Sample"
+
+
+def test_register_modalities() -> None:
+    assert PluginManager([_sample_plugin()]).modalities() == [Modality("ZZ", "Sample modality", "ZZ-1")]
+
+
+def test_register_checklists() -> None:
+    (template,) = PluginManager([_sample_plugin()]).checklists()
+    assert template.id == "zz.check" and template.items[0].statement_refs == ("ZZ-101",)
+
+
+def test_register_importers(tmp_path: Path) -> None:
+    pm = PluginManager([_sample_plugin()])
+    importer = pm.importer("zz-log")
+    assert importer is not None and pm.importer("nope") is None
+    assert importer.run([tmp_path / "a.zz"], None).files == 1
+
+
+def test_register_report_sections() -> None:
+    (section,) = PluginManager([_sample_plugin()]).report_sections()
+    assert section.render(None) == [Paragraph("All good.")]
+
+
+def test_register_panels() -> None:
+    with pytest.raises(RuntimeError, match="GUI plugin manager"):
+        PluginManager([_sample_plugin()]).panels()
+    (panel,) = PluginManager([_sample_plugin()], gui=True).panels()
+    assert panel.id == "zz.panel"
+
+
+def test_registration_types_are_frozen() -> None:
+    modality = Modality("ZZ", "Sample", "ZZ-1")
+    with pytest.raises(AttributeError):
+        modality.code = "YY"  # type: ignore[misc]
+
+
+def test_plugin_info_lists_what_each_plugin_registers() -> None:
+    pm = PluginManager([_sample_plugin()])
+    info = {i.name: i for i in pm.plugins()}
+    assert info["sample"].version == "9.9"
+    assert info["sample"].registers["importers"] == ["zz-log"]
+    assert info["core"].registers["standards_sections"][:2] == ["XR-1", "XR-2"]
+
+
+def test_a_plugin_that_fails_to_import_is_reported_and_the_rest_load(tmp_path: Path, monkeypatch) -> None:
+    (tmp_path / "broken_plugin.py").write_text("raise ImportError('missing dependency foo')\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    pm = PluginManager(["broken_plugin", _sample_plugin()])
+    assert [(f.name, f.error) for f in pm.failures] == [("broken_plugin", "ImportError: missing dependency foo")]
+    assert [m.code for m in pm.modalities()] == ["ZZ"]
+
+
+def test_a_plugin_whose_hook_raises_is_dropped_with_its_error() -> None:
+    @hookimpl
+    def qsi_register_modalities() -> list[Modality]:
+        raise ValueError("bad data file")
+
+    pm = PluginManager([_module("bad", PLUGIN_NAME="bad", qsi_register_modalities=qsi_register_modalities),
+                        _sample_plugin()])
+    assert [m.code for m in pm.modalities()] == ["ZZ"]
+    assert pm.failures[0].name == "bad" and "bad data file" in pm.failures[0].error
+    assert "bad" not in {i.name for i in pm.plugins()}
+
+
+def test_a_hook_returning_the_wrong_type_is_a_failure() -> None:
+    @hookimpl
+    def qsi_register_modalities() -> list[dict]:
+        return [{"code": "ZZ"}]
+
+    pm = PluginManager([_module("loose", PLUGIN_NAME="loose", qsi_register_modalities=qsi_register_modalities)])
+    assert pm.modalities() == []
+    assert "expected Modality" in pm.failures[0].error
+
+
+def test_a_plugin_needing_a_newer_api_is_refused() -> None:
+    pm = PluginManager([_module("future", PLUGIN_NAME="future", QSI_PLUGIN_API_VERSION=99)])
+    assert "needs plugin API 99" in pm.failures[0].error
+
+
+def test_check_pending_catches_a_misspelt_hook() -> None:
+    @hookimpl
+    def qsi_register_modalitys() -> list[Modality]:
+        return []
+
+    pm = PluginManager([_module("typo", PLUGIN_NAME="typo", qsi_register_modalitys=qsi_register_modalitys)])
+    with pytest.raises(Exception, match="qsi_register_modalitys"):
+        pm.check_pending()
+    PluginManager([_sample_plugin()]).check_pending()  # a correct plugin passes
+
+
+def test_builtin_plugins_pass_check_pending() -> None:
+    from tests.conftest import ALL_PLUGINS
+
+    pm = PluginManager(ALL_PLUGINS)
+    pm.check_pending()
+    assert not pm.failures
+    assert [m.code for m in pm.modalities()] == ["CT", "IR", "MR", "NM", "US"]
+
+
+def _run_plugins_command(env_extra: dict[str, str]) -> str:
+    import json
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k != "QSI_DISABLE_PLUGIN_DISCOVERY"} | env_extra
+    out = subprocess.run([sys.executable, "-m", "qsi_desktop", "plugins", "--json"], capture_output=True, text=True,
+                         env=env, cwd="/", check=True).stdout
+    return sorted(p["name"] for p in json.loads(out)["plugins"])
+
+
+def test_discovery_finds_the_installed_plugins_and_the_env_var_turns_it_off() -> None:
+    assert _run_plugins_command({}) == ["core", "ct", "ir", "mr", "nm", "us"]
+    assert _run_plugins_command({"QSI_DISABLE_PLUGIN_DISCOVERY": "1"}) == ["core"]
+
+
+def test_builtin_fallback_list_loads_plugins_without_entry_points(tmp_path: Path) -> None:
+    # A frozen build has no distribution metadata: hide the entry points and the literal list must still work.
+    script = textwrap.dedent("""
+        import importlib.metadata as md
+        md.entry_points = lambda **kw: []
+        import qsi_desktop.plugins.manager as m
+        m.entry_points = md.entry_points
+        pm = m.PluginManager()
+        print(sorted(i.name for i in pm.plugins()))
+    """)
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k != "QSI_DISABLE_PLUGIN_DISCOVERY"}
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, check=True)
+    assert out.stdout.strip() == str(["core", "ct", "ir", "mr", "nm", "us"])

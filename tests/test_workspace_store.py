@@ -1,0 +1,188 @@
+"""The workspace folder, its database, migrations and the evidence file store."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+import stat
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select, text
+
+from qsi_desktop.store import migrate
+from qsi_desktop.store.evidence_files import EvidenceFileError, EvidenceFileStore, sha256_of
+from qsi_desktop.store.models import AuditEntry, ServiceProfile
+from qsi_desktop.store.workspace import NewProfile, Workspace, WorkspaceError
+
+
+def test_create_then_open_keeps_the_profile_and_sets_sqlite_pragmas(make_workspace) -> None:
+    ws = make_workspace(modalities=("CT", "US"), paediatric=False)
+    path = ws.path
+    ws.close()
+    assert sorted(p.name for p in path.iterdir() if not p.name.endswith(("-wal", "-shm"))) == [
+        "backups", "evidence", "qsi-workspace.json", "workspace.sqlite3"]
+    with Workspace.open(path) as ws, ws.reading() as session:
+        profile = session.scalars(select(ServiceProfile)).one()
+        assert (profile.name, profile.modalities, profile.scope_flags) == ("Riverside Imaging", ["CT", "US"],
+                                                                           {"paediatric": False})
+        assert session.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert session.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        assert session.execute(text("PRAGMA busy_timeout")).scalar() == 10_000
+        assert len(ws.secret) == 32
+
+
+def test_create_refuses_a_folder_with_files_and_leaves_it_alone(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("mine")
+    with pytest.raises(WorkspaceError, match="not an empty folder"):
+        Workspace.create(tmp_path, NewProfile("X"), framework_id="qsi-2026-draft", actor="t")
+    assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"]
+
+
+def test_open_a_folder_that_is_not_a_workspace(tmp_path: Path) -> None:
+    with pytest.raises(WorkspaceError, match="not a QSI workspace"):
+        Workspace.open(tmp_path)
+    with pytest.raises(WorkspaceError, match="no such folder"):
+        Workspace.open(tmp_path / "missing")
+
+
+def test_open_a_corrupt_database(make_workspace) -> None:
+    ws = make_workspace()
+    ws.close()
+    db = ws.path / "workspace.sqlite3"
+    db.write_bytes(b"this is not a database at all" * 100)
+    with pytest.raises(WorkspaceError, match="not a SQLite database"):
+        Workspace.open(ws.path)
+
+
+def test_open_a_truncated_database(make_workspace) -> None:
+    ws = make_workspace()
+    ws.close()
+    db = ws.path / "workspace.sqlite3"
+    for suffix in ("-wal", "-shm"):
+        Path(str(db) + suffix).unlink(missing_ok=True)
+    data = db.read_bytes()
+    db.write_bytes(data[:200])  # header kept, pages gone
+    with pytest.raises(WorkspaceError, match="damaged or unreadable"):
+        Workspace.open(ws.path)
+
+
+def test_a_database_from_a_newer_version_is_refused(make_workspace) -> None:
+    ws = make_workspace()
+    ws.close()
+    with sqlite3.connect(ws.path / "workspace.sqlite3") as connection:
+        connection.execute("UPDATE alembic_version SET version_num = '9999'")
+    with pytest.raises(WorkspaceError, match="newer version"):
+        Workspace.open(ws.path)
+
+
+def test_opening_an_older_database_backs_it_up_then_migrates(make_workspace, tmp_path: Path, monkeypatch) -> None:
+    ws = make_workspace()
+    ws.close()
+    # A second migration, as a later release would ship, in a copy of the migrations folder.
+    scripts = tmp_path / "migrations"
+    shutil.copytree(Path(migrate.__file__).parent / "migrations", scripts)
+    (scripts / "versions" / "0002_sites_note.py").write_text(
+        '"""add a note to the service profile"""\n'
+        "import sqlalchemy as sa\nfrom alembic import op\n\n"
+        "revision = '0002'\ndown_revision = '0001'\nbranch_labels = None\ndepends_on = None\n\n"
+        "def upgrade():\n"
+        "    with op.batch_alter_table('service_profile') as batch:\n"
+        "        batch.add_column(sa.Column('note', sa.Text(), nullable=True))\n\n"
+        "def downgrade():\n    pass\n"
+    )
+    config = migrate.alembic_config()
+    config.set_main_option("script_location", str(scripts))
+    monkeypatch.setattr(migrate, "alembic_config", lambda: config)
+
+    with Workspace.open(ws.path) as reopened, reopened.engine.connect() as connection:
+        assert migrate.current_revision(connection) == "0002"
+        assert connection.execute(text("SELECT name, note FROM service_profile")).one() == ("Riverside Imaging", None)
+    (backup,) = (ws.path / "backups").iterdir()
+    assert "before-0002" in backup.name
+    with sqlite3.connect(backup) as old:
+        assert old.execute("SELECT version_num FROM alembic_version").fetchone() == ("0001",)
+        assert old.execute("SELECT name FROM service_profile").fetchone() == ("Riverside Imaging",)
+
+
+def test_migrations_have_one_head_and_match_the_models(tmp_path: Path) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    from qsi_desktop.store.engine import make_engine
+    from qsi_desktop.store.models import Base
+
+    assert migrate.head_revision() == "0001"
+    engine = make_engine(f"sqlite:///{tmp_path / 'm.sqlite3'}")
+    migrate.upgrade(engine)
+    with engine.connect() as connection:
+        diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    assert diff == [], "models changed without a migration"
+
+
+def test_every_change_is_audited_with_before_and_after(make_workspace) -> None:
+    ws = make_workspace()
+    with ws.transaction("alice") as session:
+        session.scalars(select(ServiceProfile)).one().name = "Riverside Imaging Service"
+    with ws.reading() as session:
+        entry = session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc())).first()
+    assert (entry.actor, entry.action, entry.entity) == ("alice", "update", "service_profile")
+    assert entry.before == {"name": "Riverside Imaging"} and entry.after == {"name": "Riverside Imaging Service"}
+
+
+def test_a_failed_transaction_leaves_neither_change_nor_audit(make_workspace) -> None:
+    ws = make_workspace()
+    with ws.reading() as session:
+        before = session.scalar(select(func.count()).select_from(AuditEntry))
+    with pytest.raises(RuntimeError), ws.transaction("bob") as session:
+        session.scalars(select(ServiceProfile)).one().name = "Changed"
+        session.flush()
+        raise RuntimeError("power cut")
+    with ws.reading() as session:
+        assert session.scalars(select(ServiceProfile)).one().name == "Riverside Imaging"
+        assert session.scalar(select(func.count()).select_from(AuditEntry)) == before
+
+
+# -- evidence file store -------------------------------------------------------------------------------
+
+
+def test_evidence_files_are_content_addressed_read_only_and_stored_once(tmp_path: Path) -> None:
+    store = EvidenceFileStore(tmp_path / "evidence")
+    source = tmp_path / "policy.docx"
+    source.write_bytes(b"PK\x03\x04 policy v3" * 1000)
+    first = store.put(source)
+    second = store.put(source)
+    assert first == second and first.sha256 == sha256_of(source)
+    assert first.path == tmp_path / "evidence" / "sha256" / first.sha256[:2] / first.sha256[2:]
+    assert not first.path.stat().st_mode & stat.S_IWUSR
+    assert list((tmp_path / "evidence" / "tmp").iterdir()) == []
+    assert store.verify(first.sha256) is None
+
+
+def test_verify_detects_a_changed_or_missing_file_and_put_repairs_it(tmp_path: Path) -> None:
+    store = EvidenceFileStore(tmp_path / "evidence")
+    source = tmp_path / "audit.pdf"
+    source.write_bytes(b"%PDF-1.7 audit results")
+    stored = store.put(source)
+    stored.path.chmod(0o644)
+    stored.path.write_bytes(b"tampered")
+    assert "content changed" in store.verify(stored.sha256)
+    store.put(source)  # adding the same content again restores the good copy
+    assert store.verify(stored.sha256) is None
+    stored.path.chmod(0o644)
+    stored.path.unlink()
+    assert store.verify(stored.sha256) == "file missing from the evidence store"
+
+
+def test_a_crash_during_rename_leaves_no_partial_file(tmp_path: Path, monkeypatch) -> None:
+    store = EvidenceFileStore(tmp_path / "evidence")
+    source = tmp_path / "big.bin"
+    source.write_bytes(b"x" * 3_000_000)
+
+    def fail(*args: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("qsi_desktop.store.evidence_files.os.replace", fail)
+    with pytest.raises(EvidenceFileError, match="No space left"):
+        store.put(source)
+    assert [p for p in (tmp_path / "evidence").rglob("*") if p.is_file()] == []
