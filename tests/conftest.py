@@ -39,11 +39,17 @@ def full_app() -> App:
 def make_workspace(tmp_path: Path, full_app: App) -> Callable[..., Workspace]:
     created: list[Workspace] = []
 
-    def make(name: str = "ws", *, modalities: tuple[str, ...] = ("CT", "MR", "US"), paediatric: bool = True,
-             ) -> Workspace:
+    def make(
+        name: str = "ws",
+        *,
+        modalities: tuple[str, ...] = ("CT", "MR", "US"),
+        paediatric: bool = True,
+    ) -> Workspace:
         ws = Workspace.create(
-            tmp_path / name, NewProfile("Riverside Imaging", "Riverside NHS FT", ("General",), modalities, paediatric),
-            framework_id=full_app.framework_id, actor="test-user",
+            tmp_path / name,
+            NewProfile("Riverside Imaging", "Riverside NHS FT", ("General",), modalities, paediatric),
+            framework_id=full_app.framework_id,
+            actor="test-user",
         )
         created.append(ws)
         return ws

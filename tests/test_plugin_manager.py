@@ -38,8 +38,13 @@ def _module(name: str, **attrs: object) -> ModuleType:
 
 def _section() -> Section:
     statement = Statement(
-        ref="ZZ-101", section_ref="ZZ-1", name="Sample", statement="Something good happens.",
-        outcome="It can be shown.", suggestions=(Item("A suggestion"),), notes=(),
+        ref="ZZ-101",
+        section_ref="ZZ-1",
+        name="Sample",
+        statement="Something good happens.",
+        outcome="It can be shown.",
+        suggestions=(Item("A suggestion"),),
+        notes=(),
     )
     return Section(ref="ZZ-1", title="Sample section", statements=(statement,))
 
@@ -55,7 +60,9 @@ def _sample_plugin() -> ModuleType:
 
     @hookimpl
     def qsi_register_checklists() -> list[ChecklistTemplate]:
-        return [ChecklistTemplate("zz.check", "Sample checklist", "ZZ", (ChecklistItem("one", "First item", ("ZZ-101",)),))]
+        return [
+            ChecklistTemplate("zz.check", "Sample checklist", "ZZ", (ChecklistItem("one", "First item", ("ZZ-101",)),))
+        ]
 
     @hookimpl
     def qsi_register_importers() -> list[Importer]:
@@ -70,10 +77,14 @@ def _sample_plugin() -> ModuleType:
         return [Panel("zz.panel", "Sample panel", lambda parent, ctx: None, "ZZ")]
 
     return _module(
-        "sample_plugin", PLUGIN_NAME="sample", __version__="9.9",
+        "sample_plugin",
+        PLUGIN_NAME="sample",
+        __version__="9.9",
         qsi_register_standards_sections=qsi_register_standards_sections,
-        qsi_register_modalities=qsi_register_modalities, qsi_register_checklists=qsi_register_checklists,
-        qsi_register_importers=qsi_register_importers, qsi_register_report_sections=qsi_register_report_sections,
+        qsi_register_modalities=qsi_register_modalities,
+        qsi_register_checklists=qsi_register_checklists,
+        qsi_register_importers=qsi_register_importers,
+        qsi_register_report_sections=qsi_register_report_sections,
         qsi_register_panels=qsi_register_panels,
     )
 
@@ -151,8 +162,9 @@ def test_a_plugin_whose_hook_raises_is_dropped_with_its_error() -> None:
     def qsi_register_modalities() -> list[Modality]:
         raise ValueError("bad data file")
 
-    pm = PluginManager([_module("bad", PLUGIN_NAME="bad", qsi_register_modalities=qsi_register_modalities),
-                        _sample_plugin()])
+    pm = PluginManager(
+        [_module("bad", PLUGIN_NAME="bad", qsi_register_modalities=qsi_register_modalities), _sample_plugin()]
+    )
     assert [m.code for m in pm.modalities()] == ["ZZ"]
     assert pm.failures[0].name == "bad" and "bad data file" in pm.failures[0].error
     assert "bad" not in {i.name for i in pm.plugins()}
@@ -198,8 +210,14 @@ def _run_plugins_command(env_extra: dict[str, str]) -> str:
     import os
 
     env = {k: v for k, v in os.environ.items() if k != "QSI_DISABLE_PLUGIN_DISCOVERY"} | env_extra
-    out = subprocess.run([sys.executable, "-m", "qsi_desktop", "plugins", "--json"], capture_output=True, text=True,
-                         env=env, cwd="/", check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-m", "qsi_desktop", "plugins", "--json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd="/",
+        check=True,
+    ).stdout
     return sorted(p["name"] for p in json.loads(out)["plugins"])
 
 

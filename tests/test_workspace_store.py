@@ -21,11 +21,18 @@ def test_create_then_open_keeps_the_profile_and_sets_sqlite_pragmas(make_workspa
     path = ws.path
     ws.close()
     assert sorted(p.name for p in path.iterdir() if not p.name.endswith(("-wal", "-shm"))) == [
-        "backups", "evidence", "qsi-workspace.json", "workspace.sqlite3"]
+        "backups",
+        "evidence",
+        "qsi-workspace.json",
+        "workspace.sqlite3",
+    ]
     with Workspace.open(path) as ws, ws.reading() as session:
         profile = session.scalars(select(ServiceProfile)).one()
-        assert (profile.name, profile.modalities, profile.scope_flags) == ("Riverside Imaging", ["CT", "US"],
-                                                                           {"paediatric": False})
+        assert (profile.name, profile.modalities, profile.scope_flags) == (
+            "Riverside Imaging",
+            ["CT", "US"],
+            {"paediatric": False},
+        )
         assert session.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert session.execute(text("PRAGMA foreign_keys")).scalar() == 1
         assert session.execute(text("PRAGMA busy_timeout")).scalar() == 10_000

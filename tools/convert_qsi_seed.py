@@ -38,9 +38,7 @@ FRAMEWORK = {
     "title": "Quality Standard for Imaging (QSI) 2026",
     "version": "2026 consultation draft",
     "owners": "The Royal College of Radiologists and the College of Radiographers",
-    "source": (
-        "QSI 2026 consultation draft (PDF), converted to text and cleaned by tools/convert_qsi_seed.py"
-    ),
+    "source": ("QSI 2026 consultation draft (PDF), converted to text and cleaned by tools/convert_qsi_seed.py"),
     "notice": (
         "Text of the Quality Standard for Imaging © The Royal College of Radiologists and the College "
         "of Radiographers; reproduced for self-assessment against the standard."
@@ -61,6 +59,8 @@ FIXUPS: tuple[tuple[str, str], ...] = (
     ),
     ("admissions and -patient flow- process", "admissions and patient flow process"),
     ("Out of- -hours emergency transfers", "Out-of-hours emergency transfers"),
+    # XR-101 note 14: a stray quote left behind by the link.
+    ("Act 2008](#) ' in England;", "Act 2008](#) in England;"),
     # XR-204 note 12: "Plan" and "NHS England" run together.
     ("NHS Long Term Workforce Planngland 2023", "NHS Long Term Workforce Plan, NHS England 2023"),
 )
@@ -73,9 +73,7 @@ _LABEL = re.compile(
 )
 _LABEL_PREFIX = re.compile(r"^(quality statement|outcome measure)\s*:?\s+(\S.*)$", re.IGNORECASE)
 _BOLD_LABEL = re.compile(r"\*\*(Quality statement|Statement)\*\*")
-_FURNITURE = re.compile(
-    r"^(DRAFT|Ref|Standard|Ref\s+Standard|Quality Standard for Imaging|Return to \[Index\]\(#\))$"
-)
+_FURNITURE = re.compile(r"^(DRAFT|Ref|Standard|Ref\s+Standard|Quality Standard for Imaging|Return to \[Index\]\(#\))$")
 _SEPARATOR = re.compile(r"^[\s|:-]+$")  # table rules: "--------\t---", "|--|--|", "- | | |"
 _HTML_LINE = re.compile(r"<(?:p|ol|ul|li|h[1-6])\b", re.IGNORECASE)
 _MD_BULLET = re.compile(r"^( *)- (.*)$")
@@ -195,9 +193,7 @@ def split_sequence(text: str) -> list[tuple[str, str]] | None:
         markers = [(current_letter, 0, 2)]
         while current_letter < "z":
             current_letter = chr(ord(current_letter) + 1)
-            found = re.compile(rf"(?<=\s){current_letter}{re.escape(style)}(?=\s)").search(
-                text, markers[-1][2]
-            )
+            found = re.compile(rf"(?<=\s){current_letter}{re.escape(style)}(?=\s)").search(text, markers[-1][2])
             if not found:
                 break
             markers.append((current_letter, found.start(), found.end()))
@@ -402,7 +398,6 @@ class Draft:
     mode: str = "name"
     group: Node | None = None  # current subheading ("Outsourcing") inside the suggestions
     last: Node | None = None  # the node that continuation text is appended to
-    recovered: bool = False
 
     @property
     def label(self) -> str:
@@ -454,9 +449,7 @@ class Parser:
             self._finish_statement()
             match = _SECTION_HEADING.match(tok.text)
             assert match is not None
-            self.sections.append(
-                SectionDraft(f"{match.group(1)}-{match.group(2)}", match.group(3).strip(), tok.lineno)
-            )
+            self.sections.append(SectionDraft(f"{match.group(1)}-{match.group(2)}", match.group(3).strip(), tok.lineno))
             return
         if not self.sections:
             raise ConversionError(f"{tok.where()}: {tok.kind} {tok.text[:60]!r} before the first section")
@@ -475,7 +468,7 @@ class Parser:
         if starts_statement:
             # A statement whose reference was lost in the conversion: recovered later from its neighbours.
             self._finish_statement()
-            self.statement = Draft(None, tok.text, tok.lineno, mode="named", recovered=True)
+            self.statement = Draft(None, tok.text, tok.lineno, mode="named")
             return
         statement = self.statement
         if statement is None:
@@ -654,9 +647,7 @@ def _recover_refs(section: SectionDraft) -> list[tuple[str, str, str, str]]:
             raise ConversionError(f"{statement.label}: two statements in a row without a reference")
         number = _statement_number(previous) + 1 if previous else 1
         if following is not None and _statement_number(following) != number + 1:
-            raise ConversionError(
-                f"{statement.label}: cannot recover its reference between {previous} and {following}"
-            )
+            raise ConversionError(f"{statement.label}: cannot recover its reference between {previous} and {following}")
         statement.ref = f"{prefix}-{digit}{number:02d}"
         recovered.append((statement.ref, statement.name, previous or "-", following or "-"))
     return recovered
@@ -694,9 +685,7 @@ def _find_line(lines: list[str], text: str, start: int = 0) -> int:
 
 def _paediatric_xr_ref(text: str) -> str:
     """The XR statement the standard itself says is only for services imaging children."""
-    match = re.search(
-        r"does not deliver paediatric imaging,\s+standard\s+(XR)[- ]?([0-9]{3})\s+may not apply", text
-    )
+    match = re.search(r"does not deliver paediatric imaging,\s+standard\s+(XR)[- ]?([0-9]{3})\s+may not apply", text)
     if not match:
         raise ConversionError("cannot find which XR statement applies only to paediatric imaging")
     return f"{match.group(1)}-{match.group(2)}"
@@ -824,9 +813,7 @@ def output_files(result: Result, out_dir: Path) -> dict[Path, str]:
         path = out_dir / "plugins" / m / f"qsi_plugin_{m}" / "data" / f"{FRAMEWORK_ID}-{m}.json"
         files[path] = by_prefix[modality]
     return {
-        path: json.dumps(
-            {"schema": 1, "framework": FRAMEWORK, "sections": sections}, indent=2, ensure_ascii=False
-        )
+        path: json.dumps({"schema": 1, "framework": FRAMEWORK, "sections": sections}, indent=2, ensure_ascii=False)
         + "\n"
         for path, sections in files.items()
     }
@@ -864,7 +851,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{section['ref']:<5} {count:>3} statements  {section['title']}")
     print(f"total {total} statements in {len(result.sections)} sections")
     for ref, name, previous, following in result.recovered:
-        print(f"recovered {ref} {name!r} (between {previous} and {following})")
+        where = f"between {previous} and {following}" if following != "-" else f"after {previous}, last"
+        print(f"recovered {ref} {name!r}: statement without a reference, {where} in its section")
     print(f"paediatric scope: {', '.join(result.paediatric)}")
     return 0
 

@@ -1,0 +1,281 @@
+"""The ``qsi`` command end to end, on real workspaces and files, with all five plugins."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import CliResult
+
+
+def _init(cli, tmp_path: Path, *extra: str) -> Path:
+    path = tmp_path / "ws"
+    result = cli("init", path, "--service", "Riverside Imaging", "--modalities", "CT,MR,US", *extra)
+    assert result.code == 0, result.err
+    return path
+
+
+def _fingerprint(path: Path) -> str:
+    """A hash of the database content (checkpointed), to prove a command changed nothing."""
+    import sqlite3
+
+    with sqlite3.connect(path / "workspace.sqlite3") as connection:
+        return hashlib.sha256("\n".join(connection.iterdump()).encode()).hexdigest()
+
+
+def _error_line(result: CliResult) -> str:
+    assert result.code == 2
+    lines = result.err.strip().splitlines()
+    assert len(lines) == 1, result.err
+    assert lines[0].startswith("qsi: error: ")
+    return lines[0]
+
+
+def test_standards_json_lists_the_whole_catalogue_with_the_five_plugins(cli) -> None:
+    result = cli("standards", "--json")
+    assert result.code == 0
+    statements = json.loads(result.out)
+    refs = [s["ref"] for s in statements]
+    assert len(refs) == len(set(refs)) == 80
+    sections = {s["section"].split()[0] for s in statements}
+    assert sections == {f"XR-{i}" for i in range(1, 9)} | {"CT-9", "IR-9", "MR-9", "NM-9", "US-9"}
+    first = statements[0]
+    assert set(first) >= {"ref", "section", "title", "statement", "outcome", "suggestions", "notes"}
+    assert first["ref"] == "XR-101" and first["section"] == "XR-1 Patient information, support and experience"
+    lettered = next(s for s in first["suggestions"] if s.get("items"))
+    assert [i["label"] for i in lettered["items"]][:3] == ["a", "b", "c"]
+
+
+def test_standards_as_text_and_by_section(cli) -> None:
+    result = cli("standards", "--section", "XR-5")
+    assert result.code == 0
+    assert "XR-501  Ionising radiation safety (medical exposure)" in result.out
+    assert result.out.strip().endswith("3 quality statements")
+
+
+def test_plugins_lists_versions_and_registrations(cli) -> None:
+    data = json.loads(cli("plugins", "--json").out)
+    plugins = {p["name"]: p for p in data["plugins"]}
+    assert set(plugins) == {"core", "ct", "ir", "mr", "nm", "us"}
+    assert plugins["us"]["version"] == "0.1.0"
+    assert plugins["us"]["registers"]["importers"] == ["us-decontamination"]
+    assert plugins["mr"]["registers"]["standards_sections"] == ["MR-9"]
+    assert data["failed"] == []
+
+
+def test_init_status_and_applicability_from_the_profile(cli, tmp_path: Path) -> None:
+    path = _init(cli, tmp_path, "--no-paediatrics")
+    status = json.loads(cli("status", path, "--json").out)
+    assert status["statements_total"] == 80
+    # IR-9 (5) and NM-9 (4 + 1) are not provided; with no paediatrics XR-704, CT-904, MR-904, US-904 drop out too.
+    assert status["counts"]["not_applicable"] == 5 + 5 + 4
+    assert status["applicable"] == 80 - 14
+    assert status["sections"]["NM-9 Nuclear Medicine and Molecular Imaging"]["not_applicable"] == 5
+    assert status["readiness_percent"] == 0.0
+
+
+def test_assess_records_status_owner_and_review_dates_and_is_audited(cli, tmp_path: Path) -> None:
+    path = _init(cli, tmp_path)
+    result = cli(
+        "--actor",
+        "Quality Lead",
+        "assess",
+        path,
+        "xr-501",
+        "--status",
+        "met",
+        "--owner",
+        "RPS",
+        "--narrative",
+        "Employer's procedures reviewed.",
+        "--review-interval",
+        "12",
+        "--reviewed",
+        "2026-01-15",
+    )
+    assert result.code == 0, result.err
+    assert result.out.strip() == "XR-501: Met, owner RPS, next review 2027-01-15"
+    cli("assess", path, "XR-502", "--status", "partially-met")
+    status = json.loads(cli("status", path, "--json").out)
+    assert status["counts"]["met"] == 1 and status["counts"]["partially_met"] == 1
+    assert status["sections"]["XR-5 Radiation safety"]["met"] == 1
+    assert "XR-501 is met but has no evidence" in status["warnings"]
+    assert "XR-502 is partially met with no open action plan" in status["warnings"]
+    audit = json.loads(cli("audit", path, "--json").out)
+    entry = next(e for e in audit if e["summary"] == "create Assessment XR-501")
+    assert entry["actor"] == "Quality Lead" and entry["after"]["status"] == "met"
+    assert entry["after"]["next_review_on"] == "2027-01-15"
+
+
+def test_not_applicable_needs_a_justification(cli, tmp_path: Path) -> None:
+    path = _init(cli, tmp_path)
+    before = _fingerprint(path)
+    line = _error_line(cli("assess", path, "XR-708", "--status", "n/a"))
+    assert "XR-708: 'not applicable' needs a justification" in line
+    assert _fingerprint(path) == before
+    ok = cli("assess", path, "XR-708", "--status", "not-applicable", "--justification", "No forensic imaging here.")
+    assert ok.code == 0
+    status = json.loads(cli("status", path, "--json").out)
+    assert status["counts"]["not_applicable"] == 10 + 1
+
+
+def test_a_statement_not_applicable_by_profile_needs_a_justified_override(cli, tmp_path: Path) -> None:
+    path = _init(cli, tmp_path)
+    line = _error_line(cli("assess", path, "NM-901", "--status", "met"))
+    assert "NM-901 is not applicable: NM is not provided by this service (service profile)" in line
+    ok = cli(
+        "assess",
+        path,
+        "NM-901",
+        "--status",
+        "in-progress",
+        "--justification",
+        "Mobile PET-CT visits monthly under our governance.",
+    )
+    assert ok.code == 0, ok.err
+    status = json.loads(cli("status", path, "--json").out)
+    assert status["counts"]["in_progress"] == 1 and status["counts"]["not_applicable"] == 9
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (("assess", "{ws}", "XR-999", "--status", "met"), "unknown quality statement 'XR-999'"),
+        (("assess", "{ws}", "XR-101", "--status", "done"), "unknown status 'done'"),
+        (("assess", "{ws}", "XR-101", "--reviewed", "31/01/2026"), "--reviewed '31/01/2026' is not a date"),
+        (("evidence", "add", "{ws}", "{tmp}/missing.pdf", "--qs", "XR-101"), "missing.pdf: no such file"),
+        (("evidence", "add", "{ws}", "{tmp}/doc.txt", "--qs", "XR-101,XR-1000"), "unknown quality statement"),
+        (("evidence", "add", "{ws}", "{tmp}/doc.txt", "--qs", "XR-101:99"), "XR-101 has no suggestion '99'"),
+        (("action", "add", "{ws}", "XR-101", "Do it", "--due", "soon"), "--due 'soon' is not a date"),
+        (("status", "{tmp}"), "not a QSI workspace"),
+        (("import", "{ws}", "no-such-importer", "{tmp}/doc.txt"), "unknown importer 'no-such-importer'"),
+        (("import", "{ws}", "us-decontamination", "{tmp}/nothing-here"), "nothing-here: no such file or folder"),
+        (("init", "{tmp}/new", "--service", "X", "--modalities", "CT,XX"), "unknown modality XX"),
+    ],
+)
+def test_bad_input_gives_one_clear_line_and_changes_nothing(cli, tmp_path: Path, args, expected) -> None:
+    path = _init(cli, tmp_path)
+    (tmp_path / "doc.txt").write_text("a document")
+    before = _fingerprint(path)
+    evidence_files = sorted((path / "evidence").rglob("*"))
+    result = cli(*(a.format(ws=path, tmp=tmp_path) for a in args))
+    assert expected in _error_line(result)
+    assert _fingerprint(path) == before
+    assert sorted((path / "evidence").rglob("*")) == evidence_files
+
+
+def test_a_corrupt_database_is_reported_not_crashed_on(cli, tmp_path: Path) -> None:
+    path = _init(cli, tmp_path)
+    (path / "workspace.sqlite3").write_bytes(b"\x00" * 4096)
+    line = _error_line(cli("status", path))
+    assert "workspace.sqlite3: not a SQLite database" in line and "backups" in line
+
+
+def test_evidence_add_link_and_list(cli, tmp_path: Path) -> None:
+    path = _init(cli, tmp_path)
+    doc = tmp_path / "IR(ME)R employer's procedures v7.docx"
+    doc.write_bytes(b"PK\x03\x04 employer procedures" * 100)
+    result = cli(
+        "evidence",
+        "add",
+        path,
+        doc,
+        "--qs",
+        "XR-501,XR-503",
+        "--qs",
+        "XR-101:7.a",
+        "--version",
+        "7.0",
+        "--owner",
+        "RPS",
+        "--review-due",
+        "2027-06-30",
+        "--approved",
+        "2026-06-30",
+        "--doc-ref",
+        "RP-001",
+    )
+    assert result.code == 0, result.err
+    cli("evidence", "link", path, "https://intranet.example.nhs.uk/risk", "--qs", "XR-805", "--title", "Risk register")
+    items = json.loads(cli("evidence", "list", path, "--json").out)
+    assert [i["title"] for i in items] == ["IR(ME)R employer's procedures v7", "Risk register"]
+    first = items[0]
+    assert first["statements"] == ["XR-101:7.a", "XR-501", "XR-503"]
+    assert first["sha256"] == hashlib.sha256(doc.read_bytes()).hexdigest()
+    assert (first["version"], first["owner"], first["review_due_on"], first["document_ref"]) == (
+        "7.0",
+        "RPS",
+        "2027-06-30",
+        "RP-001",
+    )
+    assert items[1]["kind"] == "link" and items[1]["sha256"] is None
+    only = json.loads(cli("evidence", "list", path, "--qs", "XR-805", "--json").out)
+    assert [i["title"] for i in only] == ["Risk register"]
+    assert "IR(ME)R employer's procedures v7" in cli("evidence", "list", path).out
+
+
+def test_actions_add_update_list_and_overdue(cli, tmp_path: Path) -> None:
+    path = _init(cli, tmp_path)
+    assert (
+        cli("action", "add", path, "XR-203", "Write a wellbeing plan", "--owner", "ISM", "--due", "2020-01-31").code
+        == 0
+    )
+    cli("action", "add", path, "XR-102", "Measure response times", "--due", "2099-01-01")
+    listed = json.loads(cli("action", "list", path, "--json").out)
+    assert [(a["ref"], a["overdue"]) for a in listed] == [("XR-203", True), ("XR-102", False)]
+    assert cli("action", "update", path, str(listed[0]["id"]), "--status", "done").code == 0
+    status = json.loads(cli("status", path, "--json").out)
+    assert status["actions"] == {"open": 1, "overdue": 0}
+    assert "no action with id 99" in _error_line(cli("action", "update", path, "99", "--status", "done"))
+
+
+def test_verify_passes_then_catches_a_changed_evidence_file(cli, tmp_path: Path) -> None:
+    path = _init(cli, tmp_path)
+    doc = tmp_path / "policy.pdf"
+    doc.write_bytes(b"%PDF-1.7 policy")
+    cli("evidence", "add", path, doc, "--qs", "XR-101")
+    ok = cli("verify", path)
+    assert ok.code == 0 and "OK: database checked, 1 evidence file(s) checked, 0 problem(s)" in ok.out
+    stored = next(p for p in (path / "evidence" / "sha256").rglob("*") if p.is_file())
+    stored.chmod(0o644)
+    stored.write_bytes(b"%PDF-1.7 edited behind our back")
+    bad = cli("verify", path)
+    assert bad.code == 1
+    assert "PROBLEM: evidence #1 'policy': content changed" in bad.out
+
+
+def test_demo_workspace_is_realistic(cli, tmp_path: Path) -> None:
+    path = tmp_path / "demo"
+    assert cli("demo", path).code == 0
+    status = json.loads(cli("status", path, "--json").out)
+    assert 10 < status["counts"]["met"] < 30
+    assert status["counts"]["not_applicable"] >= 6  # NM-9 not provided, forensic imaging N/A
+    assert status["overdue_reviews"] == ["XR-306"]
+    assert status["evidence"]["total"] == 9 and status["evidence"]["review_overdue"] == 1
+    assert status["actions"]["overdue"] == 1
+    assert 0 < status["readiness_percent"] < 50
+    records = json.loads(cli("records", path, "us-decontamination", "--json").out)
+    assert len(records) > 100
+    assert cli("verify", path).code == 0
+    text = cli("status", path).out
+    assert text.startswith("Riverside Imaging Service: readiness")
+
+
+def test_the_command_works_from_any_directory_as_a_subprocess(tmp_path: Path) -> None:
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k != "QSI_DISABLE_PLUGIN_DISCOVERY"}
+    result = subprocess.run(
+        [sys.executable, "-m", "qsi_desktop", "standards", "--json"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        check=True,
+    )
+    assert len(json.loads(result.stdout)) == 80
