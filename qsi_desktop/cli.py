@@ -85,6 +85,10 @@ def _modalities(text: str | None) -> tuple[str, ...]:
     return codes
 
 
+def _sites(text: str) -> tuple[str, ...]:
+    return tuple(s.strip() for s in text.split(",") if s.strip())
+
+
 def _date(text: str | None, what: str) -> Any:
     return parse_date(text, what) if text else None
 
@@ -157,7 +161,7 @@ def cmd_init(args: argparse.Namespace, app: App) -> int:
     profile = NewProfile(
         name=args.service,
         organisation=args.organisation or "",
-        sites=tuple(s.strip() for s in (args.sites or "").split(",") if s.strip()),
+        sites=_sites(args.sites or ""),
         modalities=_modalities(args.modalities),
         paediatric=not args.no_paediatrics,
     )
@@ -175,6 +179,30 @@ def cmd_demo(args: argparse.Namespace, app: App) -> int:
 
     path = build_demo(Path(args.path), app, actor=_actor(args))
     print(f"created demo workspace {path}")
+    return 0
+
+
+def cmd_profile(args: argparse.Namespace, app: App) -> int:
+    from qsi_desktop.services.profile import ProfileChange, profile_dict, update_profile
+
+    change = ProfileChange(
+        name=args.service,
+        organisation=args.organisation,
+        sites=_sites(args.sites) if args.sites is not None else None,
+        modalities=_modalities(args.modalities) if args.modalities is not None else None,
+        paediatric=args.paediatrics,
+    )
+    with _open(args.path) as ws:
+        if any(value is not None for value in vars(change).values()):
+            update_profile(ws, change, actor=_actor(args))
+        data = profile_dict(ws)
+    if args.json:
+        _print_json(data)
+        return 0
+    print(f"{data['name']} ({data['organisation'] or 'no organisation set'})")
+    print(f"  sites: {', '.join(data['sites']) or '-'}")
+    print(f"  modalities: {', '.join(data['modalities']) or 'none (XR sections only)'}")
+    print(f"  paediatric imaging: {'yes' if data['paediatric'] else 'no'}")
     return 0
 
 
@@ -463,6 +491,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command("demo", cmd_demo, "create a realistic demo workspace")
     p.add_argument("path")
+
+    p = command("profile", cmd_profile, "show or change the service profile (what applies follows it)")
+    p.add_argument("path")
+    p.add_argument("--service", help="new service name")
+    p.add_argument("--organisation")
+    p.add_argument("--sites", help="comma-separated site names")
+    p.add_argument("--modalities", help=f"modalities provided, from {','.join(MODALITY_CODES)} ('' for none)")
+    p.add_argument(
+        "--paediatrics", action=argparse.BooleanOptionalAction, default=None, help="whether the service images children"
+    )
+    p.add_argument("--json", action="store_true")
 
     p = command("status", cmd_status, "readiness, counts per status and section, overdue reviews")
     p.add_argument("path")

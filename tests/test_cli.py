@@ -279,3 +279,17 @@ def test_the_command_works_from_any_directory_as_a_subprocess(tmp_path: Path) ->
         check=True,
     )
     assert len(json.loads(result.stdout)) == 80
+
+
+def test_profile_change_moves_applicability(cli, tmp_path: Path) -> None:
+    path = _init(cli, tmp_path)
+    assert json.loads(cli("status", path, "--json").out)["counts"]["not_applicable"] == 10
+    result = cli("profile", path, "--modalities", "CT,IR,MR,NM,US", "--no-paediatrics", "--sites", "A, B")
+    assert result.code == 0, result.err
+    assert "paediatric imaging: no" in result.out and "sites: A, B" in result.out
+    profile = json.loads(cli("profile", path, "--json").out)
+    assert profile["modalities"] == ["CT", "IR", "MR", "NM", "US"] and profile["paediatric"] is False
+    status = json.loads(cli("status", path, "--json").out)
+    assert status["counts"]["not_applicable"] == 6  # XR-704 and the five modality paediatric statements
+    audit = json.loads(cli("audit", path, "--json").out)
+    assert audit[0]["entity"] == "service_profile" and audit[0]["before"]["scope_flags"] == {"paediatric": True}

@@ -1,0 +1,144 @@
+"""The same models and migrations on PostgreSQL (team mode), against a throwaway local cluster.
+
+Skipped where no PostgreSQL server binaries are installed; CI installs them (.ci/run).
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from qsi_desktop.store import migrate
+from qsi_desktop.store.engine import make_engine, make_sessionmaker
+from qsi_desktop.store.models import Action, Assessment, AuditEntry, EvidenceItem, EvidenceLink, ServiceProfile
+
+pytest.importorskip("psycopg")
+
+
+def _pg_bin(name: str) -> str | None:
+    found = shutil.which(name) or next(iter(sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"), reverse=True)), None)
+    return found
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def pg_url() -> Iterator[str]:
+    initdb, pg_ctl = _pg_bin("initdb"), _pg_bin("pg_ctl")
+    if not initdb or not pg_ctl:
+        pytest.skip("PostgreSQL server binaries (initdb, pg_ctl) are not installed")
+    root = Path(tempfile.mkdtemp(prefix="qsi-pg-"))
+    # PostgreSQL refuses to run as root: run the throwaway cluster as the postgres user when we are root.
+    prefix: list[str] = []
+    if os.geteuid() == 0:
+        if shutil.which("runuser") is None:
+            pytest.skip("running as root without runuser")
+        shutil.chown(root, "postgres")
+        prefix = ["runuser", "-u", "postgres", "--"]
+    data, port = root / "data", _free_port()
+    subprocess.run(
+        [*prefix, initdb, "-D", str(data), "-U", "qsi", "--auth=trust", "-E", "UTF8"], check=True, capture_output=True
+    )
+    subprocess.run(
+        [
+            *prefix,
+            pg_ctl,
+            "start",
+            "-D",
+            str(data),
+            "-w",
+            "-l",
+            str(root / "log"),
+            "-o",
+            f"-k {root} -p {port} -c listen_addresses=''",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    try:
+        subprocess.run(
+            [*prefix, _pg_bin("createdb") or "createdb", "-h", str(root), "-p", str(port), "-U", "qsi", "qsi_test"],
+            check=True,
+            capture_output=True,
+        )
+        yield f"postgresql+psycopg://qsi@/qsi_test?host={root}&port={port}"
+    finally:
+        subprocess.run([*prefix, pg_ctl, "-D", str(data), "-m", "immediate", "stop"], capture_output=True)
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def test_migrations_run_on_postgresql_and_match_the_models(pg_url: str) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    from qsi_desktop.store.models import Base
+
+    engine = make_engine(pg_url)
+    migrate.upgrade(engine)
+    assert migrate.needs_upgrade(engine) == (migrate.head_revision(), migrate.head_revision())
+    with engine.connect() as connection:
+        assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
+    engine.dispose()
+
+
+def test_models_constraints_and_audit_work_on_postgresql(pg_url: str) -> None:
+    engine = make_engine(pg_url)
+    migrate.upgrade(engine)
+    sessions = make_sessionmaker(engine)
+    with sessions.begin() as session:
+        session.info["actor"] = "team-member"
+        session.add(
+            ServiceProfile(
+                name="Team service", organisation="", sites=["A"], modalities=["CT"], scope_flags={"paediatric": False}
+            )
+        )
+        session.add(
+            Assessment(
+                framework_id="qsi-2026-draft",
+                statement_ref="XR-501",
+                status="met",
+                owner="RPS",
+                narrative="",
+                justification="",
+                signed_off_by="",
+                next_review_on=date(2027, 1, 1),
+            )
+        )
+        item = EvidenceItem(title="Policy", file_sha256="a" * 64, file_name="p.docx", file_size=1)
+        item.links = [EvidenceLink(framework_id="qsi-2026-draft", statement_ref="XR-501", suggestion_key="")]
+        session.add(item)
+        session.add(Action(framework_id="qsi-2026-draft", statement_ref="XR-501", description="Do it"))
+    with sessions() as session:
+        entries = session.scalars(select(AuditEntry).order_by(AuditEntry.id)).all()
+        assert {e.entity for e in entries} >= {"service_profile", "assessment", "evidence_item", "action"}
+        assert all(e.actor == "team-member" for e in entries)
+        assert session.scalars(select(Assessment)).one().next_review_on == date(2027, 1, 1)
+    from sqlalchemy.exc import IntegrityError
+
+    with pytest.raises(IntegrityError), sessions.begin() as session:  # the status check constraint holds
+        session.add(
+            Assessment(
+                framework_id="qsi-2026-draft",
+                statement_ref="XR-502",
+                status="done",
+                owner="",
+                narrative="",
+                justification="",
+                signed_off_by="",
+            )
+        )
+    engine.dispose()
