@@ -15,16 +15,20 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import logging
 import re
 import zipfile
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
+from operator import itemgetter
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from qsi_desktop.plugins.types import ImportBatch, ImportContext, ImportedRecord, ImportIssue
+
+log = logging.getLogger(__name__)
 
 MAX_BYTES = 50_000_000
 HEADER_SEARCH_ROWS = 10  # title rows an export may put above the header
@@ -74,14 +78,14 @@ def is_patient_column(header: str, wanted: Collection[str] = ()) -> bool:
     return key in _PERSON_KEYS and key not in wanted
 
 
-@dataclass(frozen=True)
-class Row:
+class Row(NamedTuple):  # a named tuple: hundreds of thousands are made per big log
     """One data row: the caller's columns only, values stripped; ``number`` is the spreadsheet row."""
 
     number: int
     values: Mapping[str, str]
     cells: int  # cells the row had, to spot a row cut short
     width: int  # cells the header had
+    cut: bool = False  # the last row, with no line end after it: the file may stop mid-row
 
     def get(self, column: str) -> str:
         return self.values.get(column, "")
@@ -111,22 +115,38 @@ class TableRead:
 
     def rows(self) -> Iterator[Row]:
         reader = csv.reader(io.StringIO(self._text, newline=""), delimiter=self.delimiter)
+        names = tuple(self.columns)
+        pick = _picker(tuple(self.columns.values()))
+        needed = max(self.columns.values(), default=-1) + 1
         number = 0
+        pending: Row | None = None  # one row behind, to know which row is the last
         try:
             for number, cells in enumerate(reader, start=1):
                 if number <= self.header_row:
                     continue
-                values = {
-                    name: cells[index].strip() if index < len(cells) else ""
-                    for name, index in self.columns.items()
-                }
-                yield Row(number, values, len(cells), self.width)
+                count = len(cells)
+                if count < needed:  # a short row: the missing cells are blank
+                    cells += [""] * (needed - count)
+                if pending is not None:
+                    yield pending
+                pending = Row(number, dict(zip(names, map(str.strip, pick(cells)), strict=True)), count, self.width)
         except csv.Error as exc:
+            if pending is not None:
+                yield pending
             row = number + 1
             raise TableError(
                 f"{self.path.name}: row {row} is not valid CSV ({exc}); the rest of the file was not read",
                 row=row,
             ) from None
+        if pending is not None:
+            # No line end after the last row: a truncated copy or download stops like this.
+            yield pending if self._text.endswith(("\n", "\r")) else pending._replace(cut=True)
+
+
+def _picker(indexes: tuple[int, ...]) -> Callable[[list[str]], tuple[str, ...]]:
+    if len(indexes) > 1:
+        return itemgetter(*indexes)
+    return lambda cells: tuple(cells[i] for i in indexes)
 
 
 def read_table(
@@ -150,7 +170,10 @@ def read_table(
         raise TableError(f"{name}: the file is empty")
     if _looks_binary(text):
         raise TableError(f"{name}: this is not a CSV text file (it contains binary data)")
-    delimiter = _sniff_delimiter(text, path.suffix.lower())
+    if directive := _SEP_DIRECTIVE.match(text):  # Excel's "sep=;" line, which Excel itself hides
+        delimiter, text = directive.group(1), text[directive.end():]
+    else:
+        delimiter = _sniff_delimiter(text, path.suffix.lower())
     aliases = _alias_index(columns)
     header_row, header = _find_header(text, delimiter, aliases)
     if header is None:
@@ -264,15 +287,20 @@ def _looks_binary(text: str) -> bool:
 
 # -- header --------------------------------------------------------------------------------------
 
+_SEP_DIRECTIVE = re.compile(r"sep=([,;\t|])\r?\n", re.IGNORECASE)
+
 
 def _sniff_delimiter(text: str, suffix: str) -> str:
-    """The candidate that splits the first non-blank line into the most cells (tab for .tsv/.tab)."""
-    first = next((line for line in text.splitlines() if line.strip()), "")
-    if suffix in (".tsv", ".tab") and "\t" in first:
+    """The candidate that splits the first lines into the most cells (tab for .tsv/.tab).
+
+    Several lines, because an export may start with a title line that has no delimiter at all.
+    """
+    lines = [line for line in text[:65536].splitlines()[:50] if line.strip()][:HEADER_SEARCH_ROWS]
+    if suffix in (".tsv", ".tab") and any("\t" in line for line in lines):
         return "\t"
-    counts = {d: len(next(csv.reader([first], delimiter=d), [])) for d in DELIMITERS}
-    best = max(DELIMITERS, key=lambda d: counts[d])  # ties keep the earlier (comma first)
-    return best if counts[best] > 1 else ","
+    widest = {d: max((len(cells) for cells in csv.reader(lines, delimiter=d)), default=0) for d in DELIMITERS}
+    best = max(DELIMITERS, key=lambda d: widest[d])  # ties keep the earlier (comma first)
+    return best if widest[best] > 1 else ","
 
 
 def _alias_index(columns: Mapping[str, Sequence[str]]) -> dict[str, str]:
@@ -333,7 +361,7 @@ _MONTHS = {
 _ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
 _NUMERIC = re.compile(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2}|\d{4})")
 _WORDY = re.compile(r"(\d{1,2})(?:st|nd|rd|th)?[\s\-/]+([a-z]+)\.?,?[\s\-/]+(\d{2}|\d{4})")
-_TIME_SUFFIX = re.compile(r"[T\s]+\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?\s*(am|pm)?$", re.IGNORECASE)
+_TIME_SUFFIX = re.compile(r"[T\s]+\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?\s*(am|pm|z)?$", re.IGNORECASE)
 
 
 @lru_cache(maxsize=4096)  # logs repeat the same few hundred dates
@@ -371,8 +399,7 @@ class RowRejected(Exception):
     """Raised by a row parser: the row is bad. The message is the reason and holds no patient data."""
 
 
-@dataclass(frozen=True)
-class RowRecord:
+class RowRecord(NamedTuple):
     """What a row parser returns: the identity the key is built from, and the data to keep."""
 
     identity: tuple[str, ...]
@@ -414,7 +441,14 @@ def run_table_import(
         if context.is_cancelled():
             batch.cancelled = True
             break
-        _import_file(spec, Path(path), context, batch, done, total, max_bytes)
+        try:
+            _import_file(spec, Path(path), context, batch, done, total, max_bytes)
+        except Exception as exc:  # a bug met by odd data must not sink the batch
+            # Only the exception's type: its message could quote a cell, and cells may hold patient data.
+            log.error("%s: %s while importing %s", spec.name, type(exc).__name__, Path(path).name)
+            batch.rejected.append(ImportIssue(
+                Path(path).name, f"could not be read ({type(exc).__name__}); the rest of the file was skipped",
+            ))
         if batch.cancelled:
             break
         context.progress(done + 1, total, f"read {Path(path).name}")
@@ -454,6 +488,12 @@ def _import_file(
             if row.blank:
                 batch.skipped.append(ImportIssue(name, "blank row", row.number))
                 continue
+            if row.cut and row.short:
+                batch.rejected.append(ImportIssue(
+                    name, f"the file ends in the middle of this row ({row.cells} of {row.width} cells): "
+                    "it seems to have been cut short; the rows before it were read", row.number,
+                ))
+                continue
             _import_row(spec, row, name, context, batch, seen)
     except TableError as exc:
         batch.rejected.append(ImportIssue(name, str(exc), exc.row))
@@ -467,7 +507,9 @@ def _import_row(
     except RowRejected as exc:
         reason = str(exc)
         if row.short:
-            reason += f" (the row has {row.cells} of {row.width} cells: the file may have been cut short)"
+            reason += f" (the row has {row.cells} of the header's {row.width} cells)"
+        if row.cut:
+            reason += " (the file ends in this row without a line end: it may have been cut short)"
         batch.rejected.append(ImportIssue(name, reason, row.number))
         return
     key = context.keyed_hash(spec.name, *parsed.identity)

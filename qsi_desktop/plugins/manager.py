@@ -21,7 +21,7 @@ from typing import Any
 import pluggy
 
 from qsi_desktop.catalogue.model import Catalogue, Section
-from qsi_desktop.plugins import hookspecs
+from qsi_desktop.plugins import gui_hookspecs, hookspecs
 from qsi_desktop.plugins.builtin import BUILTIN_PLUGINS, CORE_PLUGINS
 from qsi_desktop.plugins.markers import ENTRY_POINT_GROUP, PLUGIN_API_VERSION, PROJECT_NAME
 from qsi_desktop.plugins.types import ChecklistTemplate, Importer, Modality, Panel, ReportSection
@@ -50,11 +50,11 @@ class PluginManager:
 
     def __init__(self, plugins: Sequence[str | ModuleType] | None = None, *, gui: bool = False) -> None:
         self._pm = pluggy.PluginManager(PROJECT_NAME)
+        # The GUI specifications are known to every manager (so check_pending accepts panel hooks),
+        # but only a GUI manager hands panels out: the command line never builds widgets.
         self._pm.add_hookspecs(hookspecs)
-        if gui:
-            from qsi_desktop.plugins import gui_hookspecs
-
-            self._pm.add_hookspecs(gui_hookspecs)
+        self._pm.add_hookspecs(gui_hookspecs)
+        self._gui = gui
         self.failures: list[PluginFailure] = []
         self._info: dict[str, PluginInfo] = {}
         self._cache: dict[str, list[Any]] = {}
@@ -145,7 +145,7 @@ class PluginManager:
             return self._cache[hook_name]
         results: list[Any] = []
         hook = getattr(self._pm.hook, hook_name)
-        for impl in reversed(hook.get_hookimpls()):  # registration order
+        for impl in hook.get_hookimpls():  # registration order (pluggy calls them in reverse)
             name = impl.plugin_name
             try:
                 returned = impl.function() or []
@@ -190,7 +190,7 @@ class PluginManager:
         return sorted(self._collect("qsi_register_report_sections", ReportSection), key=lambda s: s.order)
 
     def panels(self) -> list[Panel]:
-        if not hasattr(self._pm.hook, "qsi_register_panels"):
+        if not self._gui:  # pluggy keeps unverified implementations, so ask the flag, not the hook
             raise RuntimeError("panels are available only to a GUI plugin manager (gui=True)")
         return self._collect("qsi_register_panels", Panel)
 

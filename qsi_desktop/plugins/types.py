@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -136,9 +137,15 @@ ReportBlock = Paragraph | Heading | Table
 class ReportContext(Protocol):
     """Read-only access to a workspace for report sections."""
 
+    as_of: date  # the date the report is made for: "expired", "due" and "overdue" are measured from it
+
     def records(self, importer: str) -> list[dict[str, Any]]: ...
 
     def modalities(self) -> frozenset[str]: ...
+
+    def checklist_answers(self, template_id: str) -> dict[str, dict[str, Any]]:
+        """Answers to a checklist template by item key: ``{"answer": "yes", "note": "..."}``."""
+        ...
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,35 @@
+"""Report section: the CT registers and checklists the service keeps, and the statements they evidence.
+
+Until the CT dose importer arrives (a later issue) this is what the CT plugin adds to the pack: an
+assessor sees at a glance which registers stand behind CT-901..904.
+"""
+
+from __future__ import annotations
+
+from qsi_desktop.plugins.types import Paragraph, ReportBlock, ReportContext, ReportSection, Table
+from qsi_plugin_ct.checklists import CHECKLISTS
+
+
+def render(context: ReportContext) -> list[ReportBlock]:
+    if "CT" not in context.modalities():
+        return [Paragraph("The service does not provide CT: the CT-9 statements are not applicable.", style="note")]
+    return [
+        Paragraph(f"The CT service keeps {len(CHECKLISTS)} registers and checklists for the CT-9 statements."),
+        Table(
+            ("Register or checklist", "Items", "Quality statements"),
+            tuple((t.title, str(len(t.items)), ", ".join(t.statement_refs)) for t in CHECKLISTS),
+            caption="CT registers and checklists",
+        ),
+    ]
+
+
+REGISTERS_SECTION = ReportSection(
+    id="ct.registers",
+    title="CT registers and checklists",
+    render=render,
+    modality="CT",
+    order=110,
+    statement_refs=("CT-901", "CT-902", "CT-903", "CT-904"),
+)
+
+REPORT_SECTIONS: tuple[ReportSection, ...] = (REGISTERS_SECTION,)

@@ -1,0 +1,54 @@
+"""Interventional radiology (IR-9): the section, registers and checklists, and the registers report.
+
+Qt-free: the GUI registers :data:`GUI_MODULE` separately.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from qsi_desktop.catalogue import Section, load_framework_file
+from qsi_desktop.plugins.markers import hookimpl
+from qsi_desktop.plugins.types import ChecklistTemplate, Modality, ReportSection
+from qsi_plugin_ir import __version__
+from qsi_plugin_ir.checklists import CHECKLISTS
+from qsi_plugin_ir.report import REPORT_SECTIONS
+
+PLUGIN_NAME = "ir"
+QSI_PLUGIN_API_VERSION = 1
+GUI_MODULE = "qsi_plugin_ir.gui"
+MODALITY = Modality(code="IR", name="Interventional radiology", section_ref="IR-9")
+DATA_FILE = Path(__file__).parent / "data" / "qsi-2026-draft-ir.json"
+
+log = logging.getLogger(__name__)
+
+
+@hookimpl
+def qsi_register_standards_sections() -> list[Section]:
+    if not DATA_FILE.exists():  # an incomplete install: keep the checklists and importers working
+        log.warning("%s is missing: the IR-9 statements are not loaded", DATA_FILE)
+        return []
+    return list(load_framework_file(DATA_FILE).sections)
+
+
+@hookimpl
+def qsi_register_modalities() -> list[Modality]:
+    return [MODALITY]
+
+
+@hookimpl
+def qsi_register_checklists() -> list[ChecklistTemplate]:
+    return list(CHECKLISTS)
+
+
+# No qsi_register_importers yet: the IR dose (RDSR) importer comes with the DICOM dose work
+# (qsi_desktop.dose), in a later issue.
+
+
+@hookimpl
+def qsi_register_report_sections() -> list[ReportSection]:
+    return list(REPORT_SECTIONS)
+
+
+__all__ = ["GUI_MODULE", "PLUGIN_NAME", "QSI_PLUGIN_API_VERSION", "__version__"]

@@ -1,0 +1,38 @@
+"""Report section: the IR registers and checklists the service keeps, and the statements they evidence.
+
+Until the IR dose importer arrives (a later issue) this is what the IR plugin adds to the pack: an
+assessor sees at a glance which registers stand behind IR-901..905.
+"""
+
+from __future__ import annotations
+
+from qsi_desktop.plugins.types import Paragraph, ReportBlock, ReportContext, ReportSection, Table
+from qsi_plugin_ir.checklists import CHECKLISTS
+
+
+def render(context: ReportContext) -> list[ReportBlock]:
+    if "IR" not in context.modalities():
+        return [Paragraph(
+            "The service does not provide interventional radiology: the IR-9 statements are not applicable.",
+            style="note",
+        )]
+    return [
+        Paragraph(f"The IR service keeps {len(CHECKLISTS)} registers and checklists for the IR-9 statements."),
+        Table(
+            ("Register or checklist", "Items", "Quality statements"),
+            tuple((t.title, str(len(t.items)), ", ".join(t.statement_refs)) for t in CHECKLISTS),
+            caption="IR registers and checklists",
+        ),
+    ]
+
+
+REGISTERS_SECTION = ReportSection(
+    id="ir.registers",
+    title="IR registers and checklists",
+    render=render,
+    modality="IR",
+    order=210,
+    statement_refs=("IR-901", "IR-902", "IR-903", "IR-904", "IR-905"),
+)
+
+REPORT_SECTIONS: tuple[ReportSection, ...] = (REGISTERS_SECTION,)

@@ -1,0 +1,56 @@
+"""Magnetic resonance imaging (MR-9): the section, safety registers, the equipment register importer and its report.
+
+Qt-free: the GUI registers :data:`GUI_MODULE` separately.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from qsi_desktop.catalogue import Section, load_framework_file
+from qsi_desktop.plugins.markers import hookimpl
+from qsi_desktop.plugins.types import ChecklistTemplate, Importer, Modality, ReportSection
+from qsi_plugin_mr import __version__
+from qsi_plugin_mr.checklists import CHECKLISTS
+from qsi_plugin_mr.importers import equipment
+from qsi_plugin_mr.report import REPORT_SECTIONS
+
+PLUGIN_NAME = "mr"
+QSI_PLUGIN_API_VERSION = 1
+GUI_MODULE = "qsi_plugin_mr.gui"
+MODALITY = Modality(code="MR", name="Magnetic resonance imaging", section_ref="MR-9")
+DATA_FILE = Path(__file__).parent / "data" / "qsi-2026-draft-mr.json"
+
+log = logging.getLogger(__name__)
+
+
+@hookimpl
+def qsi_register_standards_sections() -> list[Section]:
+    if not DATA_FILE.exists():  # an incomplete install: keep the checklists and importers working
+        log.warning("%s is missing: the MR-9 statements are not loaded", DATA_FILE)
+        return []
+    return list(load_framework_file(DATA_FILE).sections)
+
+
+@hookimpl
+def qsi_register_modalities() -> list[Modality]:
+    return [MODALITY]
+
+
+@hookimpl
+def qsi_register_checklists() -> list[ChecklistTemplate]:
+    return list(CHECKLISTS)
+
+
+@hookimpl
+def qsi_register_importers() -> list[Importer]:
+    return [equipment.IMPORTER]
+
+
+@hookimpl
+def qsi_register_report_sections() -> list[ReportSection]:
+    return list(REPORT_SECTIONS)
+
+
+__all__ = ["GUI_MODULE", "PLUGIN_NAME", "QSI_PLUGIN_API_VERSION", "__version__"]

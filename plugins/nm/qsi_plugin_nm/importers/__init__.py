@@ -1,0 +1,1 @@
+"""Nuclear medicine importers."""

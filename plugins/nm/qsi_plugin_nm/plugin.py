@@ -1,0 +1,57 @@
+"""Nuclear medicine and molecular imaging (NM-9): the section, registers, the register of licences,
+appointments and permits (importer) and its expiry report.
+
+Qt-free: the GUI registers :data:`GUI_MODULE` separately.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from qsi_desktop.catalogue import Section, load_framework_file
+from qsi_desktop.plugins.markers import hookimpl
+from qsi_desktop.plugins.types import ChecklistTemplate, Importer, Modality, ReportSection
+from qsi_plugin_nm import __version__
+from qsi_plugin_nm.checklists import CHECKLISTS
+from qsi_plugin_nm.importers import licences
+from qsi_plugin_nm.report import REPORT_SECTIONS
+
+PLUGIN_NAME = "nm"
+QSI_PLUGIN_API_VERSION = 1
+GUI_MODULE = "qsi_plugin_nm.gui"
+MODALITY = Modality(code="NM", name="Nuclear medicine and molecular imaging", section_ref="NM-9")
+DATA_FILE = Path(__file__).parent / "data" / "qsi-2026-draft-nm.json"
+
+log = logging.getLogger(__name__)
+
+
+@hookimpl
+def qsi_register_standards_sections() -> list[Section]:
+    if not DATA_FILE.exists():  # an incomplete install: keep the checklists and importers working
+        log.warning("%s is missing: the NM-9 statements are not loaded", DATA_FILE)
+        return []
+    return list(load_framework_file(DATA_FILE).sections)
+
+
+@hookimpl
+def qsi_register_modalities() -> list[Modality]:
+    return [MODALITY]
+
+
+@hookimpl
+def qsi_register_checklists() -> list[ChecklistTemplate]:
+    return list(CHECKLISTS)
+
+
+@hookimpl
+def qsi_register_importers() -> list[Importer]:
+    return [licences.IMPORTER]
+
+
+@hookimpl
+def qsi_register_report_sections() -> list[ReportSection]:
+    return list(REPORT_SECTIONS)
+
+
+__all__ = ["GUI_MODULE", "PLUGIN_NAME", "QSI_PLUGIN_API_VERSION", "__version__"]

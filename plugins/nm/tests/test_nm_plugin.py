@@ -1,0 +1,252 @@
+"""The nuclear medicine plugin: registrations, the licence register importer, its report and panel."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+import zipfile
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from qsi_plugin_nm import plugin
+from qsi_plugin_nm.checklists import CHECKLISTS
+from qsi_plugin_nm.importers.licences import run
+from qsi_plugin_nm.report import render
+
+from qsi_desktop.plugins.manager import PluginManager
+from qsi_desktop.plugins.testing import SimpleImportContext
+from qsi_desktop.plugins.types import Paragraph, Table
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+HEADER = "Type,Holder,Reference,Issued,Expires\n"
+REGISTER = HEADER + """ARSAC employer licence,Riverside NHS Trust,EMP-0001,01/04/2021,31/03/2026
+ARSAC employer licence,Riverside NHS Trust,EMP-0002,01/03/2026,28/02/2031
+ARSAC practitioner licence,Dr A Consultant,PRA-1234,15/06/2021,20/05/2026
+ARSAC practitioner licence,Dr B Consultant,PRA-5678,01/01/2024,31/12/2028
+Medical Physics Expert,C Physicist,MPE-01,01/09/2023,
+Radiation Protection Adviser,RPA Services Ltd,RPA-2020-77,01/01/2020,01-Apr-2026
+RWA,RWA Services Ltd,RWA-9,2024-01-01,1 January 2029
+Environmental permit (EPR),Riverside NHS Trust,EPR/AB1234CD,2019-05-01,
+ARSAC practitioner licence,Dr C Consultant,PRA-9999,2021-02-01,
+HSE consent,Riverside NHS Trust,HSE-42,2021-01-31,2026-01-31
+"""
+
+
+class FakeReport:
+    def __init__(self, records: list[dict], as_of: date | str | None = None) -> None:
+        self._records = records
+        if as_of is not None:
+            self.as_of = as_of
+
+    def records(self, importer: str) -> list[dict]:
+        return self._records if importer == "nm-licences" else []
+
+    def modalities(self) -> frozenset[str]:
+        return frozenset({"NM"})
+
+
+def write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8", newline="")
+    return path
+
+
+def dump(batch) -> str:
+    records = [(r.data, r.file, r.row, r.occurred_on) for r in batch.records]
+    return json.dumps(records) + json.dumps([i.to_dict() for i in batch.rejected + batch.skipped])
+
+
+# -- the importer ----------------------------------------------------------------------------------
+
+
+def test_register_types_and_dates_are_normalised(tmp_path: Path) -> None:
+    context = SimpleImportContext()
+    batch = run([write(tmp_path / "licences.csv", REGISTER)], context)
+
+    assert batch.files == 1 and not batch.rejected and len(batch.records) == 10
+    data = [r.data for r in batch.records]
+    assert [d["type"] for d in data] == [
+        "ARSAC employer licence", "ARSAC employer licence", "ARSAC practitioner licence",
+        "ARSAC practitioner licence", "MPE appointment", "RPA appointment", "RWA appointment",
+        "Environmental permit", "ARSAC practitioner licence", "HSE authorisation",
+    ]
+    assert data[0] == {
+        "type": "ARSAC employer licence", "holder": "Riverside NHS Trust", "reference": "EMP-0001",
+        "issued": "2021-04-01", "expires": "2026-03-31",
+    }
+    assert (data[5]["expires"], data[6]["expires"], data[4]["expires"]) == ("2026-04-01", "2029-01-01", None)
+    assert batch.records[0].occurred_on == "2021-04-01"
+    assert context.calls[-1][:2] == (1, 1)
+
+
+def test_patient_columns_are_dropped_but_holders_kept(tmp_path: Path) -> None:
+    register = write(tmp_path / "licences.csv", (
+        "Name,Licence type,Licence number,Valid from,Expiry date,Patient ID,NHS No\n"
+        "Dr A Consultant,Practitioner,PRA-1,2021-01-01,2026-01-01,PID777111,943 476 5919\n"
+    ))
+    batch = run([register], SimpleImportContext())
+    assert batch.records[0].data["holder"] == "Dr A Consultant"  # a register of appointments names people
+    text = dump(batch)
+    assert "PID777111" not in text and "943 476 5919" not in text
+
+
+def test_bad_rows_are_rejected_with_row_numbers(tmp_path: Path) -> None:
+    register = write(tmp_path / "licences.csv", HEADER + (
+        "RPA appointment,RPA Ltd,R1,2024-01-01,2029-01-01\n"
+        "ARSAC licence,Dr X,L1,2024-01-01,2029-01-01\n"
+        "Fire warden,Dr X,L2,2024-01-01,2029-01-01\n"
+        "MPE,Dr Y,M1,2024-01-01,31/02/2029\n"
+        "RWA,Dr Z,W1,2029-01-01,2024-01-01\n"
+        "MPE,,M2,2024-01-01,\n"
+        "RPA appointment,RPA Ltd,R1,2024-01-01,2029-01-01\n"
+        "\n"
+        "MPE,Dr Y,M3,2024-01-01,\n"
+    ))
+    batch = run([register], SimpleImportContext())
+
+    assert [r.row for r in batch.records] == [2, 10]
+    reasons = {i.row: i.reason for i in batch.rejected}
+    assert set(reasons) == {3, 4, 5, 6, 7, 8}
+    assert "employer's or a practitioner's" in reasons[3]
+    assert "'Fire warden' not recognised" in reasons[4]
+    assert "'31/02/2029' is not a date" in reasons[5]
+    assert "expires before it was issued" in reasons[6]
+    assert "no holder" in reasons[7]
+    assert reasons[8] == "the same entry as row 2"
+    assert [i.row for i in batch.skipped] == [9]
+
+
+def test_unusable_files_are_rejected_and_the_batch_goes_on(tmp_path: Path) -> None:
+    empty = write(tmp_path / "empty.csv", "   \r\n")
+    cut = write(tmp_path / "cut.csv", REGISTER[: REGISTER.index("Dr B") + 10])
+    binary = tmp_path / "licences.csv"
+    binary.write_bytes(b"\x00\x01\x02" * 100)
+    workbook = tmp_path / "licences-export.csv"
+    with zipfile.ZipFile(workbook, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("xl/workbook.xml", "<workbook/>")
+    no_expiry_column = write(tmp_path / "no-expiry.csv", "Type,Holder\nMPE,Dr Y\n")
+
+    batch = run([empty, cut, binary, workbook, no_expiry_column], SimpleImportContext())
+
+    assert batch.files == 5
+    assert [r.data["reference"] for r in batch.records] == ["EMP-0001", "EMP-0002", "PRA-1234"]
+    reasons = {(i.file, i.row): i.reason for i in batch.rejected}
+    assert "empty" in reasons[("empty.csv", None)]
+    assert "cut short" in reasons[("cut.csv", 5)]
+    assert "binary" in reasons[("licences.csv", None)]
+    assert "Excel workbook; save it as CSV" in reasons[("licences-export.csv", None)]
+    assert "required columns missing: expires" in reasons[("no-expiry.csv", None)]
+
+    small = run([write(tmp_path / "r.csv", REGISTER)], SimpleImportContext(), max_bytes=64)
+    assert not small.records and "too large" in small.rejected[0].reason
+
+
+def test_cp1252_register_is_read(tmp_path: Path) -> None:
+    register = tmp_path / "excel.csv"
+    row = "Practitioner licence,Dr Zoë Médecin,PRA-£1,2024-01-01,2029-01-01\n"
+    register.write_bytes((HEADER + row).encode("cp1252"))
+    batch = run([register], SimpleImportContext())
+    assert [(r.data["holder"], r.data["reference"]) for r in batch.records] == [("Dr Zoë Médecin", "PRA-£1")]
+
+
+def test_huge_register_completes_with_progress(tmp_path: Path) -> None:
+    rows = 200_000
+    body = "".join(f"Practitioner licence,Dr {i},PRA-{i},01/01/2024,{i % 28 + 1:02d}/12/2028\n" for i in range(rows))
+    context = SimpleImportContext()
+    started = time.perf_counter()
+    batch = run([write(tmp_path / "big.csv", HEADER + body)], context)
+    assert time.perf_counter() - started < 15  # about 4 s on 2 cores
+    assert len(batch.records) == rows and not batch.rejected
+    assert len(context.calls) > rows // 500
+
+
+def test_cancel_stops_between_files(tmp_path: Path) -> None:
+    paths = [write(tmp_path / f"r{i}.csv", REGISTER) for i in range(3)]
+    batch = run(paths, SimpleImportContext(cancel_after=1))
+    assert batch.cancelled and batch.files == 1 and len(batch.records) == 10
+
+
+# -- registrations and report ------------------------------------------------------------------------
+
+
+def test_plugin_registers_modality_checklists_importer_and_report() -> None:
+    manager = PluginManager(plugins=["qsi_plugin_nm.plugin"])
+    assert not [f for f in manager.failures if f.name == "nm"]
+    assert manager.modalities() == [plugin.MODALITY]
+    assert [i.name for i in manager.importers()] == ["nm-licences"]
+    assert [s.id for s in manager.report_sections()] == ["nm.licences-expiry"]
+    report = next(t for t in manager.checklists() if t.id == "nm.annual-compliance-report")
+    assert [i.text[:2] for i in report.items[1:9]] == [f"{c}." for c in "abcdefgh"]
+    sop = next(t for t in manager.checklists() if t.id == "nm.radiopharmaceutical-sop")
+    assert [i.key for i in sop.items] == [f"sop-{c}" for c in "abcdef"]
+
+
+def test_section_and_checklist_refs() -> None:
+    if not plugin.DATA_FILE.exists():
+        pytest.skip("the NM-9 catalogue data file has not been generated yet")
+    section = next(s for s in PluginManager(plugins=["qsi_plugin_nm.plugin"]).standards_sections()
+                   if s.ref == "NM-9")
+    refs = {s.ref for s in section.statements}
+    assert refs == {"NM-901", "NM-902", "NM-903", "NM-904", "NM-905"}
+    for template in CHECKLISTS:
+        assert template.items
+        for ref in (*template.statement_refs, *(r for i in template.items for r in i.statement_refs)):
+            assert ref in refs, (template.id, ref)
+
+
+def test_report_lists_expired_and_expiring_items(tmp_path: Path) -> None:
+    batch = run([write(tmp_path / "licences.csv", REGISTER)], SimpleImportContext())
+    blocks = render(FakeReport([r.data for r in batch.records], as_of="2026-03-05"))
+
+    assert isinstance(blocks[0], Paragraph)
+    assert "10 licences, appointments and permits, as of 5 March 2026: 4 need attention" in blocks[0].text
+    attention, register = (b for b in blocks if isinstance(b, Table))
+    assert attention.rows == (
+        ("ARSAC practitioner licence", "Dr C Consultant", "PRA-9999", "", "no expiry date recorded"),
+        ("HSE authorisation", "Riverside NHS Trust", "HSE-42", "31 January 2026", "expired 33 days ago"),
+        ("RPA appointment", "RPA Services Ltd", "RPA-2020-77", "1 April 2026", "expires in 27 days"),
+        ("ARSAC practitioner licence", "Dr A Consultant", "PRA-1234", "20 May 2026", "expires in 76 days"),
+    )
+    statuses = {row[2]: row[5] for row in register.rows}
+    assert statuses["EMP-0001"] == "superseded by a renewal"  # renewed by EMP-0002
+    assert statuses["EMP-0002"] == "in date"
+    assert statuses["MPE-01"] == "no expiry date"
+    assert register.rows[0][:4] == ("ARSAC employer licence", "Riverside NHS Trust", "EMP-0001", "1 April 2021")
+
+
+def test_report_defaults_to_today() -> None:
+    yesterday = (date.today() - timedelta(days=1)).isoformat()
+    record = {"type": "RPA appointment", "holder": "RPA Ltd", "reference": "R1", "issued": None, "expires": yesterday}
+    blocks = render(FakeReport([record]))
+    attention = next(b for b in blocks if isinstance(b, Table))
+    assert attention.rows[0][4] == "expired 1 day ago"
+
+
+def test_report_without_a_register_says_so() -> None:
+    (block,) = render(FakeReport([]))
+    assert "No register" in block.text
+
+
+# -- GUI ----------------------------------------------------------------------------------------------
+
+
+def test_plugin_and_gui_modules_do_not_import_qt() -> None:
+    code = "import sys, qsi_plugin_nm.plugin, qsi_plugin_nm.gui; assert 'PySide6' not in sys.modules"
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+@pytest.mark.gui
+def test_panel_lists_the_checklist_items(qtbot) -> None:
+    manager = PluginManager(plugins=["qsi_plugin_nm.plugin", plugin.GUI_MODULE], gui=True)
+    (panel,) = manager.panels()
+    tree = panel.factory(None, None)
+    qtbot.addWidget(tree)
+    assert tree.topLevelItemCount() == len(CHECKLISTS)
+    sop = tree.topLevelItem(2)
+    assert sop.text(0) == "Radiopharmaceutical standard operating procedure"
+    assert [sop.child(i).text(0)[:2] for i in range(sop.childCount())] == [f"{c}." for c in "abcdef"]

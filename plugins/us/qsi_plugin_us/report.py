@@ -1,0 +1,111 @@
+"""Report section: transducer decontamination compliance per probe and per month (US-903)."""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import date
+from typing import Any
+
+from qsi_desktop.plugins.types import Paragraph, ReportBlock, ReportContext, ReportSection, Table
+from qsi_plugin_us.importers.decontamination import NAME as DECONTAMINATION
+
+COLUMNS = ("Uses", "Uses needing HLD", "With passing HLD", "Compliance")
+
+
+class _Tally:
+    def __init__(self) -> None:
+        self.uses = 0
+        self.needing = 0
+        self.passing = 0
+        self.no_cycle = 0
+
+    def add(self, record: dict[str, Any]) -> None:
+        self.uses += 1
+        if record.get("hld_required"):
+            self.needing += 1
+            self.passing += bool(record.get("compliant"))
+            self.no_cycle += not record.get("cycle_recorded")
+
+    def cells(self) -> tuple[str, ...]:
+        return (str(self.uses), str(self.needing), str(self.passing), percent(self.passing, self.needing))
+
+
+def percent(part: int, whole: int) -> str:
+    """Rounded down, so 199 of 200 shows 99.5% and never a flattering 100%."""
+    if whole == 0:
+        return "n/a"
+    return f"{math.floor(part * 1000 / whole) / 10:g}%"
+
+
+def month_label(month: str) -> str:
+    try:
+        return date.fromisoformat(f"{month}-01").strftime("%b %Y")
+    except ValueError:
+        return month
+
+
+def render(context: ReportContext) -> list[ReportBlock]:
+    records = context.records(DECONTAMINATION)
+    if not records:
+        return [Paragraph("No transducer decontamination log has been imported.", style="note")]
+    total = _tally(records)
+    by_probe = _group(records, "probe")
+    by_month = _group(records, "month")
+    dates = sorted(str(r.get("date", "")) for r in records)
+    blocks: list[ReportBlock] = [
+        Paragraph(
+            f"Decontamination log from {dates[0]} to {dates[-1]}: {total.uses} uses of {len(by_probe)} "
+            f"transducers. {total.passing} of {total.needing} uses needing high-level disinfection "
+            f"(semi-critical or critical) had a passing high-level disinfection record "
+            f"({percent(total.passing, total.needing)})."
+        )
+    ]
+    if total.passing < total.needing:
+        blocks.append(Paragraph(
+            f"{total.needing - total.passing} uses needing high-level disinfection had no passing record.",
+            style="warning",
+        ))
+    if total.no_cycle:
+        blocks.append(Paragraph(
+            f"{total.no_cycle} uses needing high-level disinfection have no cycle record for traceability.",
+            style="note",
+        ))
+    blocks.append(Table(
+        ("Transducer", *COLUMNS, "No cycle record"),
+        tuple((probe, *tally.cells(), str(tally.no_cycle)) for probe, tally in sorted(by_probe.items())),
+        caption="Decontamination compliance by transducer",
+    ))
+    blocks.append(Table(
+        ("Month", *COLUMNS),
+        tuple((month_label(month), *tally.cells()) for month, tally in sorted(by_month.items())),
+        caption="Decontamination compliance by month",
+    ))
+    return blocks
+
+
+def _tally(records: Iterable[dict[str, Any]]) -> _Tally:
+    tally = _Tally()
+    for record in records:
+        tally.add(record)
+    return tally
+
+
+def _group(records: Iterable[dict[str, Any]], field: str) -> dict[str, _Tally]:
+    groups: dict[str, _Tally] = defaultdict(_Tally)
+    for record in records:
+        groups[str(record.get(field, ""))].add(record)
+    return dict(groups)
+
+
+DECONTAMINATION_SECTION = ReportSection(
+    id="us.decontamination-compliance",
+    title="Ultrasound transducer decontamination",
+    render=render,
+    modality="US",
+    order=510,
+    statement_refs=("US-903",),
+)
+
+REPORT_SECTIONS: tuple[ReportSection, ...] = (DECONTAMINATION_SECTION,)
