@@ -5,7 +5,6 @@ Qt-free: the GUI registers :data:`GUI_MODULE` separately.
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 from qsi_desktop.catalogue import Section, load_framework_file
@@ -21,14 +20,9 @@ GUI_MODULE = "qsi_plugin_ct.gui"
 MODALITY = Modality(code="CT", name="Computerised tomography", section_ref="CT-9")
 DATA_FILE = Path(__file__).parent / "data" / "qsi-2026-draft-ct.json"
 
-log = logging.getLogger(__name__)
-
 
 @hookimpl
 def qsi_register_standards_sections() -> list[Section]:
-    if not DATA_FILE.exists():  # an incomplete install: keep the checklists and importers working
-        log.warning("%s is missing: the CT-9 statements are not loaded", DATA_FILE)
-        return []
     return list(load_framework_file(DATA_FILE).sections)
 
 

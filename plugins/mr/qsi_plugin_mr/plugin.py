@@ -5,7 +5,6 @@ Qt-free: the GUI registers :data:`GUI_MODULE` separately.
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 from qsi_desktop.catalogue import Section, load_framework_file
@@ -22,14 +21,9 @@ GUI_MODULE = "qsi_plugin_mr.gui"
 MODALITY = Modality(code="MR", name="Magnetic resonance imaging", section_ref="MR-9")
 DATA_FILE = Path(__file__).parent / "data" / "qsi-2026-draft-mr.json"
 
-log = logging.getLogger(__name__)
-
 
 @hookimpl
 def qsi_register_standards_sections() -> list[Section]:
-    if not DATA_FILE.exists():  # an incomplete install: keep the checklists and importers working
-        log.warning("%s is missing: the MR-9 statements are not loaded", DATA_FILE)
-        return []
     return list(load_framework_file(DATA_FILE).sections)
 
 
