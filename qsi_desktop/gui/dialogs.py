@@ -1,0 +1,422 @@
+"""Small dialogs: new workspace, evidence details, a new action, choosing an import.
+
+Each dialog only collects and checks what the user typed; the caller does the work through the
+services (on a worker when it touches files). Checks that need no I/O (statement references,
+required fields) run on OK so the dialog stays open with the problem shown inline.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QPlainTextEdit,
+    QPushButton,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from qsi_desktop.gui.widgets import MessageLabel, OptionalDateEdit
+from qsi_desktop.plugins.types import MODALITY_CODES
+from qsi_desktop.services import evidence
+from qsi_desktop.services.app import App
+from qsi_desktop.services.errors import UserError
+from qsi_desktop.services.importing import ImportSummary
+from qsi_desktop.store.models import ACTION_STATUSES
+from qsi_desktop.store.workspace import NewProfile
+
+MODALITY_NAMES = {
+    "CT": "Computerised tomography (CT)",
+    "IR": "Interventional radiology (IR)",
+    "MR": "Magnetic resonance (MR)",
+    "NM": "Nuclear medicine (NM)",
+    "US": "Ultrasound (US)",
+}
+
+
+def _buttons(dialog: QDialog, ok_text: str) -> QDialogButtonBox:
+    box = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+    box.button(QDialogButtonBox.StandardButton.Ok).setText(ok_text)
+    box.accepted.connect(dialog.accept)
+    box.rejected.connect(dialog.reject)
+    return box
+
+
+def _labelled(form: QFormLayout, text: str, widget: QWidget, accessible: str = "") -> None:
+    label = QLabel(text)
+    label.setBuddy(widget)
+    widget.setAccessibleName(accessible or text.replace("&", "").rstrip(":"))
+    form.addRow(label, widget)
+
+
+# -- new workspace ----------------------------------------------------------------------------------
+
+
+@dataclass
+class NewWorkspaceRequest:
+    path: Path
+    profile: NewProfile
+
+
+class NewWorkspaceDialog(QDialog):
+    """Folder, service name, organisation, the modalities provided and paediatric imaging."""
+
+    def __init__(self, app: App, parent: QWidget | None = None, *, default_folder: Path | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("New workspace")
+        self.setMinimumWidth(520)
+        self._app = app
+        layout = QVBoxLayout(self)
+        intro = QLabel(
+            "A workspace holds one imaging service's self-assessment, evidence and actions. "
+            "Keep it on this computer's local disk (not a network drive)."
+        )
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
+
+        form = QFormLayout()
+        self.folder = QLineEdit()
+        self.folder.setPlaceholderText("an empty or new folder")
+        if default_folder is not None:
+            self.folder.setText(str(default_folder))
+        browse = QPushButton("&Browse…")
+        browse.setAccessibleName("Browse for the workspace folder")
+        browse.clicked.connect(self._browse)
+        row = QHBoxLayout()
+        row.addWidget(self.folder, 1)
+        row.addWidget(browse)
+        folder_label = QLabel("&Folder:")
+        folder_label.setBuddy(self.folder)
+        self.folder.setAccessibleName("Workspace folder")
+        form.addRow(folder_label, row)
+        self.service = QLineEdit()
+        self.service.setPlaceholderText("e.g. Riverside Imaging Service")
+        _labelled(form, "&Service name:", self.service)
+        self.organisation = QLineEdit()
+        self.organisation.setPlaceholderText("e.g. Riverside Hospitals NHS Foundation Trust")
+        _labelled(form, "&Organisation:", self.organisation)
+        layout.addLayout(form)
+
+        group = QGroupBox("Modalities the service provides")
+        group_layout = QVBoxLayout(group)
+        loaded = self._app.modalities()
+        self.modalities: dict[str, QCheckBox] = {}
+        for code in MODALITY_CODES:
+            box = QCheckBox(MODALITY_NAMES.get(code, code))
+            box.setAccessibleName(f"Provides {MODALITY_NAMES.get(code, code)}")
+            if code not in loaded:
+                box.setToolTip(f"The {code} plugin is not installed: its section appears once it is")
+            self.modalities[code] = box
+            group_layout.addWidget(box)
+        layout.addWidget(group)
+        self.paediatric = QCheckBox("The service images &children (paediatric imaging)")
+        self.paediatric.setChecked(True)
+        self.paediatric.setAccessibleName("The service images children")
+        layout.addWidget(self.paediatric)
+        self.message = MessageLabel()
+        layout.addWidget(self.message)
+        layout.addWidget(_buttons(self, "Create"))
+
+    def _browse(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Choose a folder for the new workspace", self.folder.text())
+        if folder:
+            self.folder.setText(folder)
+
+    def request(self) -> NewWorkspaceRequest:
+        return NewWorkspaceRequest(
+            path=Path(self.folder.text().strip()).expanduser(),
+            profile=NewProfile(
+                name=self.service.text().strip(),
+                organisation=self.organisation.text().strip(),
+                modalities=tuple(code for code, box in self.modalities.items() if box.isChecked()),
+                paediatric=self.paediatric.isChecked(),
+            ),
+        )
+
+    def accept(self) -> None:
+        if not self.folder.text().strip():
+            self.message.show_message("Choose a folder for the workspace.")
+            self.folder.setFocus()
+            return
+        path = Path(self.folder.text().strip()).expanduser()
+        if path.exists() and (not path.is_dir() or any(path.iterdir())):
+            self.message.show_message(f"{path} is not empty: choose a new or empty folder.")
+            self.folder.setFocus()
+            return
+        if not self.service.text().strip():
+            self.message.show_message("Give the name of the imaging service.")
+            self.service.setFocus()
+            return
+        super().accept()
+
+
+# -- evidence ---------------------------------------------------------------------------------------
+
+
+class EvidenceDialog(QDialog):
+    """Details of a file or link: title, version, owner, document reference, dates, statements."""
+
+    def __init__(
+        self,
+        app: App,
+        ref: str,
+        parent: QWidget | None = None,
+        *,
+        file: Path | None = None,
+        link: bool = False,
+    ) -> None:
+        super().__init__(parent)
+        self._app = app
+        self._file = file
+        self.setWindowTitle("Add evidence link" if link else "Add evidence file")
+        self.setMinimumWidth(520)
+        layout = QVBoxLayout(self)
+        form = QFormLayout()
+        self.url: QLineEdit | None = None
+        if file is not None:
+            name = QLabel(html.escape(file.name))
+            name.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            form.addRow("File:", name)
+        if link:
+            self.url = QLineEdit()
+            self.url.setPlaceholderText("https://… or \\\\server\\share\\document.docx")
+            _labelled(form, "&Link:", self.url)
+        self.title = QLineEdit(file.stem if file is not None else "")
+        _labelled(form, "&Title:", self.title)
+        self.version = QLineEdit()
+        self.version.setPlaceholderText("e.g. 2.1")
+        _labelled(form, "&Version:", self.version)
+        self.owner = QLineEdit()
+        self.owner.setPlaceholderText("job title, e.g. Radiation Protection Supervisor")
+        _labelled(form, "&Owner:", self.owner)
+        self.document_ref = QLineEdit()
+        _labelled(form, "&Document ref:", self.document_ref, "Document control reference")
+        self.approved = OptionalDateEdit()
+        _labelled(form, "&Approved on:", self.approved)
+        self.review_due = OptionalDateEdit()
+        _labelled(form, "&Review due:", self.review_due)
+        self.targets = QLineEdit(ref)
+        self.targets.setToolTip("Comma-separated references; XR-501:4.b links one suggestion of XR-501")
+        _labelled(form, "&Supports:", self.targets, "Quality statements this evidence supports")
+        layout.addLayout(form)
+        self.message = MessageLabel()
+        layout.addWidget(self.message)
+        layout.addWidget(_buttons(self, "Add"))
+
+    def details(self) -> evidence.EvidenceDetails:
+        return evidence.EvidenceDetails(
+            title=self.title.text(),
+            version=self.version.text(),
+            owner=self.owner.text(),
+            document_ref=self.document_ref.text(),
+            approved_on=self.approved.value(),
+            review_due_on=self.review_due.value(),
+            targets=[self.targets.text()],
+        )
+
+    def link_url(self) -> str:
+        return self.url.text().strip() if self.url is not None else ""
+
+    def accept(self) -> None:
+        if self.url is not None and not self.link_url():
+            self.message.show_message("Enter the link to the evidence.")
+            self.url.setFocus()
+            return
+        try:
+            evidence.parse_targets(self._app, [self.targets.text()])
+        except UserError as exc:
+            self.message.show_message(str(exc))
+            self.targets.setFocus()
+            return
+        super().accept()
+
+
+# -- actions ----------------------------------------------------------------------------------------
+
+
+class ActionDialog(QDialog):
+    def __init__(self, ref: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(f"Add action for {ref}")
+        self.setMinimumWidth(480)
+        layout = QVBoxLayout(self)
+        form = QFormLayout()
+        self.description = QPlainTextEdit()
+        self.description.setTabChangesFocus(True)
+        self.description.setPlaceholderText("What will be done")
+        self.description.setFixedHeight(80)
+        _labelled(form, "&Action:", self.description, "Action description")
+        self.owner = QLineEdit()
+        _labelled(form, "&Owner:", self.owner, "Action owner")
+        self.due = OptionalDateEdit()
+        _labelled(form, "&Due:", self.due, "Due date")
+        self.status = QComboBox()
+        for status in ACTION_STATUSES:
+            self.status.addItem(status.replace("_", " ").capitalize(), status)
+        _labelled(form, "&Status:", self.status, "Action status")
+        layout.addLayout(form)
+        self.message = MessageLabel()
+        layout.addWidget(self.message)
+        layout.addWidget(_buttons(self, "Add"))
+
+    def accept(self) -> None:
+        if not self.description.toPlainText().strip():
+            self.message.show_message("Describe the action.")
+            self.description.setFocus()
+            return
+        super().accept()
+
+
+# -- import -----------------------------------------------------------------------------------------
+
+
+class ImportDialog(QDialog):
+    """Choose an importer (from the loaded plugins) and the files or folders to read."""
+
+    def __init__(self, app: App, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Import")
+        self.setMinimumWidth(560)
+        layout = QVBoxLayout(self)
+        form = QFormLayout()
+        self.importer = QComboBox()
+        for importer in sorted(app.plugins.importers(), key=lambda i: i.title):
+            self.importer.addItem(importer.title, importer.name)
+            self.importer.setItemData(
+                self.importer.count() - 1, importer.description or importer.title, Qt.ItemDataRole.ToolTipRole
+            )
+        self._importers = {i.name: i for i in app.plugins.importers()}
+        _labelled(form, "&Importer:", self.importer, "Importer")
+        layout.addLayout(form)
+        self.about = QLabel()
+        self.about.setWordWrap(True)
+        layout.addWidget(self.about)
+        self.files = QListWidget()
+        self.files.setAccessibleName("Files and folders to import")
+        layout.addWidget(self.files, 1)
+        row = QHBoxLayout()
+        add_files = QPushButton("Add &files…")
+        add_files.clicked.connect(self._add_files)
+        add_folder = QPushButton("Add f&older…")
+        add_folder.clicked.connect(self._add_folder)
+        clear = QPushButton("&Clear")
+        clear.clicked.connect(self.files.clear)
+        for button in (add_files, add_folder, clear):
+            row.addWidget(button)
+        row.addStretch(1)
+        layout.addLayout(row)
+        self.dry_run = QCheckBox("&Dry run: read and report, store nothing")
+        layout.addWidget(self.dry_run)
+        self.message = MessageLabel()
+        layout.addWidget(self.message)
+        layout.addWidget(_buttons(self, "Import"))
+        self.importer.currentIndexChanged.connect(self._describe)
+        self._describe()
+
+    def _describe(self) -> None:
+        importer = self._importers.get(self.importer.currentData())
+        if importer is None:
+            self.about.setText("")
+            return
+        text = importer.description or importer.title
+        if importer.patterns:
+            text += f"\nReads: {', '.join(importer.patterns)} (folders are searched for these)."
+        if importer.statement_refs:
+            text += f"\nEvidence for: {', '.join(importer.statement_refs)}."
+        self.about.setText(text)
+
+    def _patterns(self) -> str:
+        importer = self._importers.get(self.importer.currentData())
+        patterns = " ".join(importer.patterns) if importer is not None and importer.patterns else "*"
+        return f"Accepted files ({patterns});;All files (*)"
+
+    def _add_files(self) -> None:
+        names, _ = QFileDialog.getOpenFileNames(self, "Choose files to import", "", self._patterns())
+        self.add_paths([Path(n) for n in names])
+
+    def _add_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Choose a folder to import")
+        if folder:
+            self.add_paths([Path(folder)])
+
+    def add_paths(self, paths: list[Path]) -> None:
+        present = set(self.paths())
+        for path in paths:
+            if path not in present:
+                self.files.addItem(str(path))
+                present.add(path)
+
+    def paths(self) -> list[Path]:
+        return [Path(self.files.item(i).text()) for i in range(self.files.count())]
+
+    def importer_name(self) -> str:
+        return str(self.importer.currentData() or "")
+
+    def accept(self) -> None:
+        if not self.importer_name():
+            self.message.show_message("No importer is available: install a modality plugin.")
+            return
+        if not self.paths():
+            self.message.show_message("Add the files or folders to import.")
+            return
+        super().accept()
+
+
+def import_summary_html(summary: ImportSummary) -> str:
+    esc = html.escape
+    if summary.cancelled:
+        head = "<p><b>The import was cancelled: nothing was stored.</b></p>"
+    elif summary.dry_run:
+        head = "<p><b>Dry run: nothing was stored.</b></p>"
+    else:
+        head = ""
+    verb = "Would import" if summary.dry_run or summary.cancelled else "Imported"
+    rows = [
+        ("Files read", summary.files),
+        (verb, summary.imported),
+        ("Duplicates (already stored or repeated)", summary.duplicates),
+        ("Skipped", len(summary.skipped)),
+        ("Rejected", len(summary.rejected)),
+    ]
+    table = "".join(f"<tr><td>{esc(k)}</td><td align='right'><b>{v}</b></td></tr>" for k, v in rows)
+    parts = [head, f"<table cellpadding='3'>{table}</table>"]
+    for title, issues in (("Rejected", summary.rejected), ("Skipped", summary.skipped)):
+        if issues:
+            items = "".join(
+                f"<li>{esc(Path(i.file).name)}{f' row {i.row}' if i.row else ''}: {esc(i.reason)}</li>"
+                for i in issues[:200]
+            )
+            more = f"<p>… and {len(issues) - 200} more.</p>" if len(issues) > 200 else ""
+            parts.append(f"<h4>{title}</h4><ul>{items}</ul>{more}")
+    return "".join(parts)
+
+
+class ImportSummaryDialog(QDialog):
+    def __init__(self, summary: ImportSummary, title: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(f"Import: {title}")
+        self.resize(560, 420)
+        layout = QVBoxLayout(self)
+        self.browser = QTextBrowser()
+        self.browser.setAccessibleName("Import summary")
+        self.browser.setHtml(import_summary_html(summary))
+        layout.addWidget(self.browser)
+        box = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        box.rejected.connect(self.reject)
+        box.accepted.connect(self.accept)
+        layout.addWidget(box)

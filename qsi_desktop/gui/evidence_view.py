@@ -1,0 +1,261 @@
+"""The selected statement's evidence and actions: tables and the buttons that add to them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from qsi_desktop.gui import workers
+from qsi_desktop.gui.context import GuiContext
+from qsi_desktop.gui.dialogs import ActionDialog, EvidenceDialog
+from qsi_desktop.gui.style import TEXT_MUTED, TEXT_OVERDUE
+from qsi_desktop.services import actions, evidence
+from qsi_desktop.services.errors import UserError
+
+
+def _cell(text: str, *, tooltip: str = "", overdue: bool = False) -> QTableWidgetItem:
+    item = QTableWidgetItem(text)
+    item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
+    if tooltip:
+        item.setToolTip(tooltip)
+    if overdue:
+        item.setForeground(QBrush(QColor(TEXT_OVERDUE)))
+        font = QFont()
+        font.setBold(True)
+        item.setFont(font)
+    return item
+
+
+def _table(columns: list[str], accessible_name: str) -> QTableWidget:
+    table = QTableWidget(0, len(columns))
+    table.setHorizontalHeaderLabels(columns)
+    table.setAccessibleName(accessible_name)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setAlternatingRowColors(True)
+    table.setWordWrap(False)
+    table.verticalHeader().hide()
+    table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+    for column in range(1, len(columns)):
+        table.horizontalHeader().setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+    table.setTabKeyNavigation(False)  # Tab leaves the table (keyboard users), arrows move inside
+    return table
+
+
+class _Pane(QWidget):
+    changed = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx: GuiContext | None = None
+        self.ref = ""
+        self.empty = QLabel()
+        self.empty.setStyleSheet(f"color: {TEXT_MUTED}; padding: 8px;")
+        self.empty.setWordWrap(True)
+
+    def set_context(self, ctx: GuiContext) -> None:
+        self.ctx = ctx
+
+    def _fail(self, title: str, exc: BaseException) -> None:
+        QMessageBox.warning(self, title, workers.error_message(exc))
+
+
+class EvidencePane(_Pane):
+    """Evidence items supporting the statement; items past their review date are shown in red."""
+
+    COLUMNS = ("Title", "Version", "Owner", "Review due", "Type", "Supports")
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        self.table = _table(list(self.COLUMNS), "Evidence for this statement")
+        self.empty.setText("No evidence yet. Add the policies, audits and records that show the statement is met.")
+        layout.addWidget(self.empty)
+        layout.addWidget(self.table, 1)
+        row = QHBoxLayout()
+        self.add_file_button = QPushButton("Add &file…")
+        self.add_file_button.setAccessibleName("Add an evidence file")
+        self.add_file_button.clicked.connect(self.add_file)
+        self.add_link_button = QPushButton("Add &link…")
+        self.add_link_button.setAccessibleName("Add an evidence link")
+        self.add_link_button.clicked.connect(self.add_link)
+        row.addWidget(self.add_file_button)
+        row.addWidget(self.add_link_button)
+        row.addStretch(1)
+        layout.addLayout(row)
+        self.items: list[dict[str, Any]] = []
+
+    def show_items(self, ref: str, items: list[dict[str, Any]]) -> None:
+        self.ref = ref
+        self.items = items
+        self.table.setRowCount(len(items))
+        for row, item in enumerate(items):
+            kind = "File" if item["kind"] == "file" else "Link"
+            where = item["file_name"] if item["kind"] == "file" else item["link"]
+            tip = f"{item['title']}\n{kind}: {where}"
+            if item["document_ref"]:
+                tip += f"\nDocument ref: {item['document_ref']}"
+            if item["approved_on"]:
+                tip += f"\nApproved: {item['approved_on']}"
+            tip += f"\nAdded {item['added_at'][:10]} by {item['added_by']}"
+            due = item["review_due_on"] or ""
+            overdue = bool(item["review_overdue"])
+            self.table.setItem(row, 0, _cell(item["title"], tooltip=tip))
+            self.table.setItem(row, 1, _cell(item["version"]))
+            self.table.setItem(row, 2, _cell(item["owner"]))
+            self.table.setItem(
+                row, 3, _cell(due, overdue=overdue, tooltip=f"Review overdue since {due}" if overdue else "")
+            )
+            self.table.setItem(row, 4, _cell(kind, tooltip=where or ""))
+            self.table.setItem(row, 5, _cell(", ".join(item["statements"])))
+        self.empty.setVisible(not items)
+        self.table.setVisible(bool(items))
+
+    def add_file(self) -> None:
+        if self.ctx is None or not self.ref:
+            return
+        name, _ = QFileDialog.getOpenFileName(self, f"Choose an evidence file for {self.ref}")
+        if not name:
+            return
+        source = Path(name)
+        dialog = EvidenceDialog(self.ctx.app, self.ref, self, file=source)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        self.store_file(source, dialog.details())
+
+    def store_file(self, source: Path, details: evidence.EvidenceDetails) -> workers.Worker | None:
+        """Copy the file into the evidence store on a worker (it may be large), then refresh."""
+        if self.ctx is None:
+            return None
+        ws, app, actor = self.ctx.workspace, self.ctx.app, self.ctx.actor
+
+        def work(progress: workers.Progress, cancel: workers.CancelRequested) -> int:
+            progress(0, 0, source.name)
+            return evidence.add_file(ws, app, source, details, actor=actor).id
+
+        return workers.run_with_progress(
+            self.window(),
+            "Add evidence",
+            f"Storing {source.name}…",
+            work,
+            on_finished=lambda _id: self.changed.emit(),
+            on_failed=lambda exc: self._fail("Add evidence", exc),
+            cancellable=False,
+        )
+
+    def add_link(self) -> None:
+        if self.ctx is None or not self.ref:
+            return
+        dialog = EvidenceDialog(self.ctx.app, self.ref, self, link=True)
+        while dialog.exec() == QDialog.DialogCode.Accepted:
+            try:
+                evidence.add_link(
+                    self.ctx.workspace, self.ctx.app, dialog.link_url(), dialog.details(), actor=self.ctx.actor
+                )
+            except UserError as exc:
+                dialog.message.show_message(str(exc))
+                continue
+            self.changed.emit()
+            return
+
+
+class ActionsPane(_Pane):
+    """The action plan for the statement: what, who, by when; overdue open actions in red."""
+
+    COLUMNS = ("Action", "Owner", "Due", "Status")
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        self.table = _table(list(self.COLUMNS), "Actions for this statement")
+        self.empty.setText("No actions. Anything partially met or not met needs an action with an owner and a date.")
+        layout.addWidget(self.empty)
+        layout.addWidget(self.table, 1)
+        row = QHBoxLayout()
+        self.add_button = QPushButton("Add &action…")
+        self.add_button.setAccessibleName("Add an action")
+        self.add_button.clicked.connect(self.add_action)
+        self.done_button = QPushButton("Mark &done")
+        self.done_button.setAccessibleName("Mark the selected action done")
+        self.done_button.clicked.connect(self.mark_done)
+        self.done_button.setEnabled(False)
+        row.addWidget(self.add_button)
+        row.addWidget(self.done_button)
+        row.addStretch(1)
+        layout.addLayout(row)
+        self.table.itemSelectionChanged.connect(self._selection_changed)
+        self.items: list[dict[str, Any]] = []
+
+    def show_items(self, ref: str, items: list[dict[str, Any]]) -> None:
+        self.ref = ref
+        self.items = items
+        self.table.setRowCount(len(items))
+        for row, item in enumerate(items):
+            overdue = bool(item["overdue"])
+            status = item["status"].replace("_", " ").capitalize() + (" (overdue)" if overdue else "")
+            self.table.setItem(row, 0, _cell(item["description"], tooltip=item["description"]))
+            self.table.setItem(row, 1, _cell(item["owner"]))
+            self.table.setItem(row, 2, _cell(item["due_on"] or "", overdue=overdue))
+            self.table.setItem(row, 3, _cell(status, overdue=overdue))
+        self.empty.setVisible(not items)
+        self.table.setVisible(bool(items))
+        self._selection_changed()
+
+    def _selected(self) -> dict[str, Any] | None:
+        rows = self.table.selectionModel().selectedRows()
+        return self.items[rows[0].row()] if rows else None
+
+    def _selection_changed(self) -> None:
+        item = self._selected()
+        self.done_button.setEnabled(bool(item and item["status"] in ("open", "in_progress")))
+
+    def add_action(self) -> None:
+        if self.ctx is None or not self.ref:
+            return
+        dialog = ActionDialog(self.ref, self)
+        while dialog.exec() == QDialog.DialogCode.Accepted:
+            try:
+                actions.add_action(
+                    self.ctx.workspace,
+                    self.ctx.app,
+                    self.ref,
+                    dialog.description.toPlainText(),
+                    owner=dialog.owner.text(),
+                    due_on=dialog.due.value(),
+                    status=dialog.status.currentData(),
+                    actor=self.ctx.actor,
+                )
+            except UserError as exc:
+                dialog.message.show_message(str(exc))
+                continue
+            self.changed.emit()
+            return
+
+    def mark_done(self) -> None:
+        item = self._selected()
+        if self.ctx is None or item is None:
+            return
+        try:
+            actions.update_action(self.ctx.workspace, item["id"], status="done", actor=self.ctx.actor)
+        except UserError as exc:
+            self._fail("Mark done", exc)
+            return
+        self.changed.emit()

@@ -1,0 +1,539 @@
+"""The main window: readiness across the top, the statements on the left, the selected one on the right.
+
+Reads and writes go through the Qt-free services. Quick ones (one statement's assessment, one
+action) run on the GUI thread; anything that reads or copies files or may take a second (opening
+or creating a workspace, importing, verifying, storing an evidence file) runs on a worker with a
+progress dialog and, where it can stop cleanly, Cancel.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDialog,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QTabWidget,
+    QTreeView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from qsi_desktop import __version__
+from qsi_desktop.catalogue.loader import core_framework_path, load_framework_file
+from qsi_desktop.gui import workers
+from qsi_desktop.gui.context import GuiContext, current_actor
+from qsi_desktop.gui.dialogs import ImportDialog, ImportSummaryDialog, NewWorkspaceDialog
+from qsi_desktop.gui.panels import LoadedPanels, load_panels
+from qsi_desktop.gui.readiness_bar import ReadinessSummary
+from qsi_desktop.gui.statement_model import (
+    COL_EVIDENCE,
+    COL_NAME,
+    COL_REVIEW,
+    COL_STATUS,
+    KIND_ROLE,
+    OVERDUE_FILTER,
+    REF_ROLE,
+    STATEMENT,
+    StatementFilter,
+    StatementModel,
+)
+from qsi_desktop.gui.statement_view import StatementView
+from qsi_desktop.gui.style import APP_STYLESHEET, status_icon
+from qsi_desktop.plugins.types import MODALITY_CODES
+from qsi_desktop.services import importing
+from qsi_desktop.services.app import App
+from qsi_desktop.services.readiness import Readiness, readiness
+from qsi_desktop.services.values import STATUS_LABELS
+from qsi_desktop.services.verify import VerifyReport, verify
+from qsi_desktop.store.models import STATUSES
+from qsi_desktop.store.workspace import Workspace, is_network_path
+
+log = logging.getLogger(__name__)
+
+NETWORK_WARNING = (
+    "{path} is on a network drive.\n\nThe workspace database is not safe on a network share: two people "
+    "saving at once, or a dropped connection, can damage it. Keep workspaces on this computer's local disk "
+    "and share the evidence pack instead."
+)
+
+
+def network_warning(path: Path) -> str:
+    return NETWORK_WARNING.format(path=path)
+
+
+class MainWindow(QMainWindow):
+    def __init__(
+        self,
+        app: App,
+        workspace: Workspace,
+        *,
+        actor: str | None = None,
+        status_message: str = "",
+        panels: LoadedPanels | None = None,
+    ) -> None:
+        super().__init__()
+        self.app = app
+        self.ctx = GuiContext(app, workspace, actor or current_actor(), on_changed=self.refresh)
+        self.state: Readiness | None = None
+        self.last_dialog: QWidget | None = None  # the latest result dialog (verify, import), for tests
+        self._panels = panels
+        self.setObjectName("main-window")
+        self.setStyleSheet(APP_STYLESHEET)
+        self.resize(1280, 820)
+
+        self.summary = ReadinessSummary()
+        self.model = StatementModel(self)
+        self.proxy = StatementFilter(self)
+        self.proxy.setSourceModel(self.model)
+        self.view = StatementView()
+        self.view.saved.connect(self._statement_changed)
+        self.view.changed.connect(self._statement_changed)
+
+        central = QWidget()
+        outer = QVBoxLayout(central)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.setSpacing(0)
+        outer.addWidget(self.summary)
+        self.main_tabs = QTabWidget()
+        self.main_tabs.setAccessibleName("Main areas")
+        self.main_tabs.setDocumentMode(True)
+        outer.addWidget(self.main_tabs, 1)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.addWidget(self._build_navigator())
+        self.splitter.addWidget(self.view)
+        self.splitter.setStretchFactor(0, 2)
+        self.splitter.setStretchFactor(1, 3)
+        self.splitter.setSizes([590, 690])
+        self.splitter.setChildrenCollapsible(False)
+        self.main_tabs.addTab(self.splitter, "&Self-assessment")
+        self.modalities = QTabWidget()
+        self.modalities.setAccessibleName("Modality panels")
+        self.setCentralWidget(central)
+
+        self.workspace_label = QLabel()
+        self.workspace_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.statusBar().addPermanentWidget(self.workspace_label)
+        self._build_menus()
+        QWidget.setTabOrder(self.filter_text, self.status_filter)
+        QWidget.setTabOrder(self.status_filter, self.tree)
+        QWidget.setTabOrder(self.tree, self.view.tabs)
+
+        self._show_workspace(workspace)
+        if status_message:
+            self.statusBar().showMessage(status_message)
+        elif app.plugins.failures:
+            names = ", ".join(f.name for f in app.plugins.failures)
+            self.statusBar().showMessage(f"Some plugins were not loaded ({names}): see Help > About.")
+
+    # -- building ---------------------------------------------------------------------------------
+
+    def _build_navigator(self) -> QWidget:
+        panel = QWidget()
+        layout = QVBoxLayout(panel)
+        layout.setContentsMargins(6, 6, 0, 4)
+        row = QHBoxLayout()
+        self.filter_text = QLineEdit()
+        self.filter_text.setObjectName("filter-text")
+        self.filter_text.setPlaceholderText("Find a statement: reference, name or words (Ctrl+F)")
+        self.filter_text.setClearButtonEnabled(True)
+        self.filter_text.setAccessibleName("Find a quality statement")
+        self.filter_text.textChanged.connect(self._filter_changed)
+        self.filter_text.returnPressed.connect(self._focus_first_match)
+        self.status_filter = QComboBox()
+        self.status_filter.setObjectName("status-filter")
+        self.status_filter.setAccessibleName("Show statements with status")
+        self.status_filter.addItem("All statuses", "")
+        for status in STATUSES:
+            self.status_filter.addItem(status_icon(status), STATUS_LABELS[status], status)
+        self.status_filter.addItem("Review overdue", OVERDUE_FILTER)
+        self.status_filter.currentIndexChanged.connect(self._filter_changed)
+        row.addWidget(self.filter_text, 1)
+        row.addWidget(self.status_filter)
+        layout.addLayout(row)
+
+        self.tree = QTreeView()
+        self.tree.setObjectName("statement-tree")
+        self.tree.setAccessibleName("Quality statements by section")
+        self.tree.setModel(self.proxy)
+        self.tree.setUniformRowHeights(True)
+        self.tree.setAlternatingRowColors(True)
+        self.tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.tree.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        header = self.tree.header()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(COL_NAME, QHeaderView.ResizeMode.Stretch)
+        for column in (COL_STATUS, COL_EVIDENCE, COL_REVIEW):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        self.tree.selectionModel().currentChanged.connect(self._current_changed)
+        layout.addWidget(self.tree, 1)
+        self.filter_info = QLabel()
+        self.filter_info.setObjectName("filter-info")
+        layout.addWidget(self.filter_info)
+        return panel
+
+    def _action(self, menu, text: str, slot, shortcut=None, name: str = "") -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(slot)
+        if name:
+            action.setObjectName(name)
+        menu.addAction(action)
+        return action
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        self._action(file_menu, "&New workspace…", self.new_workspace, QKeySequence.StandardKey.New, "new-workspace")
+        self._action(
+            file_menu, "&Open workspace…", self.open_workspace_dialog, QKeySequence.StandardKey.Open, "open-workspace"
+        )
+        file_menu.addSeparator()
+        self.import_action = self._action(file_menu, "&Import…", self.import_dialog, "Ctrl+I", "import")
+        self._action(file_menu, "&Verify workspace", self.verify_workspace, None, "verify")
+        file_menu.addSeparator()
+        self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit, "quit")
+
+        edit_menu = bar.addMenu("&Edit")
+        self.find_action = self._action(
+            edit_menu, "&Find statement", self.focus_find, QKeySequence.StandardKey.Find, "find"
+        )
+        self.save_action = self._action(
+            edit_menu, "&Save assessment", self.view.form.save, QKeySequence.StandardKey.Save, "save"
+        )
+        self._action(edit_menu, "&Revert assessment", self.view.form.revert, None, "revert")
+
+        view_menu = bar.addMenu("&View")
+        self._action(view_menu, "&Expand all sections", self.tree.expandAll, None, "expand")
+        self._action(view_menu, "&Collapse all sections", self.tree.collapseAll, None, "collapse")
+        self._action(view_menu, "&Refresh", self.refresh, QKeySequence.StandardKey.Refresh, "refresh")
+
+        help_menu = bar.addMenu("&Help")
+        self._action(help_menu, "&About QSI Desktop", self.show_about, None, "about")
+
+    # -- workspace ----------------------------------------------------------------------------------
+
+    @property
+    def workspace(self) -> Workspace:
+        return self.ctx.workspace
+
+    def _show_workspace(self, workspace: Workspace) -> None:
+        self.ctx.workspace = workspace
+        self.view.statement = None
+        self.view.set_context(self.ctx)
+        self.state = readiness(workspace, self.app)
+        self.model.populate(self.app.catalogue, self.state.statements)
+        self.summary.show_readiness(self.state)
+        self.view.form.set_owner_suggestions(s.owner for s in self.state.statements)
+        self.setWindowTitle(f"QSI Desktop — {self.state.service}")
+        self.workspace_label.setText(f"Workspace: {workspace.path}   User: {self.ctx.actor}")
+        self.tree.expandAll()
+        self._filter_changed()
+        self._build_panels()
+        first = next(iter(self.app.catalogue.statements()), None)
+        if first is not None:
+            self.select_ref(first.ref)
+
+    def set_workspace(self, workspace: Workspace, message: str = "") -> None:
+        """Show another workspace; the one shown before is closed."""
+        old = self.ctx.workspace
+        self.view.form.details = None  # its unsaved changes were settled before switching
+        self._show_workspace(workspace)
+        if old is not workspace:
+            old.close()
+        if message:
+            self.statusBar().showMessage(message)
+
+    def _build_panels(self) -> None:
+        index = self.main_tabs.indexOf(self.modalities)
+        while self.modalities.count():
+            widget = self.modalities.widget(0)
+            self.modalities.removeTab(0)
+            widget.deleteLater()
+        if self._panels is None:
+            self._panels = load_panels(self.app)
+        order = {code: position for position, code in enumerate(MODALITY_CODES)}
+        for panel in sorted(self._panels.panels, key=lambda p: order.get(p.modality or "", len(order))):
+            try:
+                widget = panel.factory(self.modalities, self.ctx)
+            except Exception as exc:
+                log.exception("panel %s failed", panel.id)
+                widget = QLabel(f"The {panel.title} panel could not be shown: {type(exc).__name__}: {exc}")
+                widget.setWordWrap(True)
+            if not widget.accessibleName():
+                widget.setAccessibleName(panel.title)
+            self.modalities.addTab(widget, panel.title)
+        if self.modalities.count() and index < 0:
+            self.main_tabs.addTab(self.modalities, "&Modalities")
+        elif not self.modalities.count() and index >= 0:
+            self.main_tabs.removeTab(index)
+
+    def refresh(self) -> None:
+        """Recompute readiness and update the tree and summary in place."""
+        self.state = readiness(self.workspace, self.app)
+        self.model.update_states(self.state.statements)
+        self.summary.show_readiness(self.state)
+        self.view.form.set_owner_suggestions(s.owner for s in self.state.statements)
+        self._update_filter_info()
+
+    def _statement_changed(self, ref: str) -> None:
+        self.refresh()
+
+    # -- navigation ---------------------------------------------------------------------------------
+
+    def current_ref(self) -> str:
+        return self.view.ref
+
+    def select_ref(self, ref: str) -> bool:
+        source = self.model.index_for_ref(ref)
+        if not source.isValid():
+            return False
+        index = self.proxy.mapFromSource(source)
+        if not index.isValid():  # hidden by the filter: clear it
+            self.filter_text.clear()
+            self.status_filter.setCurrentIndex(0)
+            index = self.proxy.mapFromSource(source)
+        self.tree.selectionModel().setCurrentIndex(
+            index, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
+        )
+        self.tree.scrollTo(index)
+        return self.current_ref() == ref
+
+    def _current_changed(self, current: QModelIndex, previous: QModelIndex) -> None:
+        if not current.isValid() or current.siblingAtColumn(COL_NAME).data(KIND_ROLE) != STATEMENT:
+            return
+        ref = current.siblingAtColumn(COL_NAME).data(REF_ROLE)
+        if ref == self.current_ref():
+            return
+        if not self._settle_unsaved_changes():
+            back = self.model.index_for_ref(self.current_ref())
+            if back.isValid():
+                self.tree.selectionModel().blockSignals(True)
+                self.tree.selectionModel().setCurrentIndex(
+                    self.proxy.mapFromSource(back),
+                    QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows,
+                )
+                self.tree.selectionModel().blockSignals(False)
+            return
+        self.view.show_statement(ref)
+
+    def _settle_unsaved_changes(self) -> bool:
+        """Ask what to do with unsaved changes; True to go on (saved or discarded), False to stay."""
+        if not self.view.has_unsaved_changes():
+            return True
+        answer = QMessageBox.question(
+            self,
+            "Unsaved changes",
+            f"Save the changes to {self.current_ref()}?",
+            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Save,
+        )
+        if answer == QMessageBox.StandardButton.Save:
+            return self.view.form.save()
+        return answer == QMessageBox.StandardButton.Discard
+
+    def _filter_changed(self) -> None:
+        # Filtering never changes the statement shown: it stays selected if visible, else unselected.
+        selection = self.tree.selectionModel()
+        selection.blockSignals(True)
+        try:
+            self.proxy.set_text(self.filter_text.text())
+            self.proxy.set_status(self.status_filter.currentData())
+            index = self.proxy.mapFromSource(self.model.index_for_ref(self.current_ref()))
+            if index.isValid():
+                selection.setCurrentIndex(
+                    index, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
+                )
+            else:
+                selection.clear()
+        finally:
+            selection.blockSignals(False)
+        self.tree.expandAll()
+        self.tree.viewport().update()
+        self._update_filter_info()
+
+    def _update_filter_info(self) -> None:
+        shown = sum(self.proxy.rowCount(self.proxy.index(row, 0)) for row in range(self.proxy.rowCount()))
+        total = self.model.statement_count()
+        text = f"{shown} of {total} statements shown" if self.proxy.is_filtering() else f"{total} statements"
+        self.filter_info.setText(text)
+
+    def _focus_first_match(self) -> None:
+        if self.proxy.rowCount() and self.proxy.rowCount(self.proxy.index(0, 0)):
+            self.tree.setFocus()
+            self.tree.setCurrentIndex(self.proxy.index(0, 0, self.proxy.index(0, 0)))
+
+    def focus_find(self) -> None:
+        self.main_tabs.setCurrentIndex(0)
+        self.filter_text.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.filter_text.selectAll()
+
+    # -- file menu ---------------------------------------------------------------------------------
+
+    def open_workspace_dialog(self) -> None:
+        if not self._settle_unsaved_changes():
+            return
+        folder = QFileDialog.getExistingDirectory(self, "Open a QSI workspace folder", str(self.workspace.path.parent))
+        if folder:
+            self.open_workspace(Path(folder))
+
+    def open_workspace(self, path: Path) -> workers.Worker:
+        """Open (and if needed migrate, after a backup) on a worker, then show it."""
+
+        def work(progress: workers.Progress, cancel: workers.CancelRequested) -> Workspace:
+            return Workspace.open(path)
+
+        return workers.run_with_progress(
+            self,
+            "Open workspace",
+            f"Opening {path}…",
+            work,
+            on_finished=self._opened,
+            on_failed=lambda exc: QMessageBox.critical(self, "Open workspace", workers.error_message(exc)),
+            cancellable=False,
+        )
+
+    def _opened(self, workspace: Workspace, message: str = "") -> None:
+        if is_network_path(workspace.path):
+            QMessageBox.warning(self, "Workspace on a network drive", network_warning(workspace.path))
+        self.set_workspace(workspace, message or f"Opened {workspace.path}")
+
+    def new_workspace(self) -> workers.Worker | None:
+        if not self._settle_unsaved_changes():
+            return None
+        dialog = NewWorkspaceDialog(self.app, self, default_folder=self.workspace.path.parent / "New workspace")
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return None
+        request = dialog.request()
+        app, actor = self.app, self.ctx.actor
+
+        def work(progress: workers.Progress, cancel: workers.CancelRequested) -> Workspace:
+            return Workspace.create(request.path, request.profile, framework_id=app.framework_id, actor=actor)
+
+        return workers.run_with_progress(
+            self,
+            "New workspace",
+            f"Creating {request.path}…",
+            work,
+            on_finished=lambda ws: self._opened(ws, f"Created workspace {ws.path} for {request.profile.name}"),
+            on_failed=lambda exc: QMessageBox.critical(self, "New workspace", workers.error_message(exc)),
+            cancellable=False,
+        )
+
+    def verify_workspace(self) -> workers.Worker:
+        """Check the database and every evidence file's hash on a worker; Cancel stops between files."""
+        ws = self.workspace
+
+        def work(progress: workers.Progress, cancel: workers.CancelRequested) -> VerifyReport:
+            def step(done: int, total: int, message: str) -> None:
+                if cancel():
+                    raise workers.Cancelled()
+                progress(done, total, f"{message} ({done} of {total})")
+
+            progress(0, 0, "checking the database")
+            return verify(ws, step)
+
+        return workers.run_with_progress(
+            self,
+            "Verify workspace",
+            "Checking the workspace…",
+            work,
+            on_finished=self._show_verify_report,
+            on_cancelled=lambda: self.statusBar().showMessage("Verification cancelled.", 8000),
+        )
+
+    def _show_verify_report(self, report: VerifyReport) -> None:
+        box = QMessageBox(self)
+        box.setWindowTitle("Verify workspace")
+        summary = f"Database checked and {report.files_checked} evidence file(s) checked: " + (
+            "no problems found." if report.ok else f"{len(report.problems)} problem(s) found."
+        )
+        box.setIcon(QMessageBox.Icon.Information if report.ok else QMessageBox.Icon.Warning)
+        box.setText(summary)
+        details = [f"PROBLEM: {p}" for p in report.problems] + [f"Note: {n}" for n in report.notes]
+        if details:
+            box.setDetailedText("\n".join(details))
+        if not report.ok:
+            box.setInformativeText("Restore damaged files or the database from a backup; details below.")
+        self.statusBar().showMessage(summary, 15000)
+        self.last_dialog = box
+        box.open()
+
+    def import_dialog(self) -> None:
+        if not self.app.plugins.importers():
+            QMessageBox.information(self, "Import", "No importers are installed: they come with the modality plugins.")
+            return
+        dialog = ImportDialog(self.app, self)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        self.run_import(dialog.importer_name(), dialog.paths(), dry_run=dialog.dry_run.isChecked())
+
+    def run_import(self, importer_name: str, paths: list[Path], *, dry_run: bool = False) -> workers.Worker:
+        ws, app, actor = self.workspace, self.app, self.ctx.actor
+        importer = importing.find_importer(app, importer_name)
+
+        def work(progress: workers.Progress, cancel: workers.CancelRequested) -> importing.ImportSummary:
+            return importing.run_import(
+                ws, app, importer_name, paths, actor=actor, dry_run=dry_run, on_progress=progress, cancel=cancel
+            )
+
+        def finished(summary: importing.ImportSummary) -> None:
+            self.refresh()
+            dialog = ImportSummaryDialog(summary, importer.title, self)
+            self.last_dialog = dialog
+            dialog.open()
+
+        return workers.run_with_progress(
+            self, f"Import: {importer.title}", f"Reading {len(paths)} file(s) or folder(s)…", work, on_finished=finished
+        )
+
+    # -- help --------------------------------------------------------------------------------------
+
+    def about_html(self) -> str:
+        esc = html.escape
+        try:
+            framework = load_framework_file(core_framework_path(self.app.framework_id))
+            standard = f"<p><b>{esc(framework.title)}</b> ({esc(framework.version)})<br>{esc(framework.owners)}</p>" + (
+                f"<p><small>{esc(framework.notice)}</small></p>" if framework.notice else ""
+            )
+        except Exception as exc:  # the catalogue loaded, so this is unexpected; keep About working
+            standard = f"<p>Standard: {esc(self.app.framework_id)} ({esc(str(exc))})</p>"
+        plugins = "".join(f"<li>{esc(info.name)} {esc(info.version)}</li>" for info in self.app.plugins.plugins())
+        failed = "".join(f"<li>{esc(f.name)}: {esc(f.error)}</li>" for f in self.app.plugins.failures)
+        return (
+            f"<h3>QSI Desktop {esc(__version__)}</h3>"
+            "<p>Evidence manager for the Quality Standard for Imaging.</p>"
+            f"{standard}"
+            f"<p>{len(self.app.catalogue)} quality statements in {len(self.app.catalogue.sections)} sections.</p>"
+            f"<p>Plugins:</p><ul>{plugins}</ul>"
+            + (f"<p>Not loaded:</p><ul>{failed}</ul>" if failed else "")
+            + f"<p>Workspace: {esc(str(self.workspace.path))}</p>"
+        )
+
+    def show_about(self) -> None:
+        QMessageBox.about(self, "About QSI Desktop", self.about_html())
+
+    # -- closing -------------------------------------------------------------------------------------
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if not self._settle_unsaved_changes():
+            event.ignore()
+            return
+        if not workers.cancel_all(wait_ms=30_000):
+            log.warning("background work did not stop within 30 s")
+        self.workspace.close()
+        event.accept()

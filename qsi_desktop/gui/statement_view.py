@@ -1,0 +1,565 @@
+"""The selected quality statement: the standard's text, the assessment form, evidence and actions.
+
+The text is rendered as escaped HTML in a read-only browser (catalogue text is data, never
+markup). The form sends only what the user changed to :func:`~qsi_desktop.services.assessments.assess`;
+a :class:`~qsi_desktop.services.errors.UserError` is shown inline and nothing is saved.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from PySide6.QtCore import QStringListModel, Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QCompleter,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QScrollArea,
+    QSpinBox,
+    QSplitter,
+    QTabWidget,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from qsi_desktop.catalogue.model import Item, Section, Statement
+from qsi_desktop.gui.context import GuiContext
+from qsi_desktop.gui.evidence_view import ActionsPane, EvidencePane
+from qsi_desktop.gui.style import TEXT_MUTED, badge_html, status_icon
+from qsi_desktop.gui.widgets import MessageLabel, OptionalDateEdit
+from qsi_desktop.services import actions, applicability, evidence
+from qsi_desktop.services.assessments import AssessmentChange, assess, find_assessment, get_profile
+from qsi_desktop.services.errors import UserError
+from qsi_desktop.services.values import STATUS_LABELS, status_label
+from qsi_desktop.store.models import STATUSES
+
+# -- the standard's text ----------------------------------------------------------------------------
+
+_URL = re.compile(r"\bhttps?://[^\s<>\"']+")
+
+
+def _text(text: str) -> str:
+    """Escape, then make web addresses clickable (the escaped address is a valid href)."""
+    escaped = html.escape(text, quote=True)
+
+    def link(match: re.Match[str]) -> str:
+        url = match.group(0)
+        trail = ""
+        while url and url[-1] in ".,;:)":
+            url, trail = url[:-1], url[-1] + trail
+        return f'<a href="{url}">{url}</a>{trail}'
+
+    return _URL.sub(link, escaped)
+
+
+def _lettered(items: tuple[Item, ...]) -> bool:
+    return all(item.label == chr(ord("a") + index) for index, item in enumerate(items))
+
+
+def _items_html(items: Iterable[Item], tag: str = "ol", list_type: str = "1") -> str:
+    items = tuple(items)
+    if not items:
+        return ""
+    rows: list[str] = []
+    for item in items:
+        sub = ""
+        if item.items:
+            if _lettered(item.items):
+                sub = _items_html(item.items, "ol", "a")
+            else:
+                sub = _items_html(
+                    (Item(f"{s.label}) {s.text}" if s.label else s.text, "", s.items) for s in item.items), "ul", "disc"
+                )
+        rows.append(f"<li>{_text(item.text)}{sub}</li>")
+    return f'<{tag} type="{list_type}">{"".join(rows)}</{tag}>'
+
+
+def statement_html(statement: Statement) -> str:
+    """The statement's text as clean HTML: every piece of text escaped, suggestions numbered."""
+    parts = [
+        "<h3>Quality statement</h3>",
+        f"<p>{_text(statement.statement)}</p>",
+        "<h3>Outcome measure</h3>",
+        f"<p>{_text(statement.outcome)}</p>",
+    ]
+    if statement.suggestions:
+        parts += ["<h3>Suggestions</h3>", _items_html(statement.suggestions, "ol", "1")]
+    if statement.notes:
+        parts += ["<h3>Notes</h3>", _items_html(statement.notes, "ul", "disc")]
+    return "".join(parts)
+
+
+TEXT_CSS = f"""
+h3 {{ color: #003087; margin-top: 12px; margin-bottom: 4px; font-size: 11pt; }}
+p {{ margin-top: 0; margin-bottom: 6px; }}
+li {{ margin-bottom: 3px; }}
+a {{ color: #005eb8; }}
+.muted {{ color: {TEXT_MUTED}; }}
+"""
+
+
+# -- what the view shows -----------------------------------------------------------------------------
+
+
+@dataclass
+class AssessmentDetails:
+    """A plain copy of one statement's assessment and applicability (no ORM objects leave the session)."""
+
+    ref: str
+    status: str = "not_started"  # effective: not_applicable when the statement does not apply
+    owner: str = ""
+    narrative: str = ""
+    justification: str = ""
+    review_interval_months: int | None = None
+    last_reviewed_on: date | None = None
+    next_review_on: date | None = None
+    signed_off_by: str = ""
+    signed_off_on: date | None = None
+    updated_by: str = ""
+    updated_at: datetime | None = None
+    override: str | None = None  # "applicable", "not_applicable" or None
+    profile_applicable: bool = True
+    profile_reason: str = ""
+    evidence: list[dict[str, Any]] = field(default_factory=list)
+    actions: list[dict[str, Any]] = field(default_factory=list)
+
+
+def load_details(ctx: GuiContext, ref: str) -> AssessmentDetails:
+    statement = ctx.app.statement(ref)
+    section = ctx.app.catalogue.section_of(statement)
+    ws = ctx.workspace
+    with ws.reading() as session:
+        profile = get_profile(session)
+        by_profile = applicability.from_profile(statement, section, profile)
+        assessment = find_assessment(session, ws.framework_id, statement.ref)
+        effective = applicability.effective(statement, section, profile, assessment)
+        details = AssessmentDetails(
+            ref=statement.ref, profile_applicable=by_profile.applicable, profile_reason=by_profile.reason
+        )
+        if assessment is not None:
+            details.status = assessment.status
+            details.owner = assessment.owner
+            details.narrative = assessment.narrative
+            details.justification = assessment.justification
+            details.review_interval_months = assessment.review_interval_months
+            details.last_reviewed_on = assessment.last_reviewed_on
+            details.next_review_on = assessment.next_review_on
+            details.signed_off_by = assessment.signed_off_by
+            details.signed_off_on = assessment.signed_off_on
+            details.updated_by = assessment.updated_by
+            details.updated_at = assessment.updated_at
+            details.override = assessment.applicability_override
+    if not effective.applicable:
+        details.status = "not_applicable"
+    elif details.status == "not_applicable":
+        details.status = "not_started"
+    details.evidence = [evidence.evidence_dict(item) for item in evidence.list_evidence(ws, statement.ref)]
+    details.actions = [actions.action_dict(action) for action in actions.list_actions(ws, statement.ref)]
+    return details
+
+
+# -- the assessment form ------------------------------------------------------------------------------
+
+
+class AssessmentForm(QWidget):
+    """Status, owner, narrative, justification, review interval and dates, sign-off; Save."""
+
+    saved = Signal(str)  # the statement reference
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx: GuiContext | None = None
+        self.details: AssessmentDetails | None = None
+        self._loading = False
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.applicability = QLabel()
+        self.applicability.setObjectName("applicability")
+        self.applicability.setWordWrap(True)
+        self.applicability.setTextFormat(Qt.TextFormat.PlainText)
+        layout.addWidget(self.applicability)
+
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self.status = QComboBox()
+        for status in STATUSES:
+            self.status.addItem(status_icon(status), STATUS_LABELS[status], status)
+        self._row(form, "&Status:", self.status, "Assessment status")
+        self.owner = QLineEdit()
+        self.owner.setPlaceholderText("job title of the person responsible")
+        self._owners = QStringListModel(self)
+        completer = QCompleter(self._owners, self.owner)
+        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        completer.setFilterMode(Qt.MatchFlag.MatchContains)
+        self.owner.setCompleter(completer)
+        self._row(form, "&Owner:", self.owner, "Owner")
+        self.narrative = QPlainTextEdit()
+        self.narrative.setTabChangesFocus(True)
+        self.narrative.setPlaceholderText("How the service meets the statement, and where the evidence is")
+        self.narrative.setMinimumHeight(60)
+        self.narrative.setMaximumHeight(96)
+        self._row(form, "&Narrative:", self.narrative, "Narrative")
+        self.justification_label = QLabel("&Justification:")
+        self.justification = QPlainTextEdit()
+        self.justification.setTabChangesFocus(True)
+        self.justification.setMaximumHeight(52)
+        self.justification.setAccessibleName("Justification")
+        self.justification_label.setBuddy(self.justification)
+        form.addRow(self.justification_label, self.justification)
+
+        self.interval = QSpinBox()
+        self.interval.setRange(0, 60)
+        self.interval.setSpecialValueText("not set")
+        self.interval.setSuffix(" months")
+        self.interval.setMaximumWidth(140)
+        self.last_reviewed = OptionalDateEdit(accessible_name="Last reviewed")
+        self.next_review = OptionalDateEdit(accessible_name="Next review")
+        self._row(form, "Re&view every:", self.interval, "Review interval in months")
+        dates = QHBoxLayout()
+        dates.addWidget(self.last_reviewed)
+        dates.addSpacing(12)
+        next_label = QLabel("Ne&xt review:")
+        next_label.setBuddy(self.next_review)
+        dates.addWidget(next_label)
+        dates.addWidget(self.next_review)
+        dates.addStretch(1)
+        last_label = QLabel("&Last reviewed:")
+        last_label.setBuddy(self.last_reviewed)
+        form.addRow(last_label, dates)
+        self.signed_off_by = QLineEdit()
+        self.signed_off_by.setPlaceholderText("who signed the assessment off")
+        self._row(form, "Si&gned off by:", self.signed_off_by, "Signed off by")
+        layout.addLayout(form)
+
+        # Buttons and messages go below the scrolling fields (the view places self.footer).
+        self.footer = QWidget(self)
+        footer = QVBoxLayout(self.footer)
+        footer.setContentsMargins(0, 4, 0, 0)
+        buttons = QHBoxLayout()
+        self.updated = QLabel()
+        self.updated.setStyleSheet(f"color: {TEXT_MUTED};")
+        buttons.addWidget(self.updated, 1)
+        self.revert_button = QPushButton("&Revert")
+        self.revert_button.setAccessibleName("Revert unsaved changes")
+        self.revert_button.clicked.connect(self.revert)
+        self.save_button = QPushButton("Save")
+        self.save_button.setAccessibleName("Save assessment")
+        self.save_button.setToolTip("Save the assessment (Ctrl+S)")
+        self.save_button.setDefault(True)
+        self.save_button.clicked.connect(self.save)
+        buttons.addWidget(self.revert_button)
+        buttons.addWidget(self.save_button)
+        self.message = MessageLabel()
+        footer.addWidget(self.message)
+        footer.addLayout(buttons)
+
+        self.status.currentIndexChanged.connect(self._status_changed)
+        for signal in (
+            self.status.currentIndexChanged,
+            self.owner.textChanged,
+            self.narrative.textChanged,
+            self.justification.textChanged,
+            self.interval.valueChanged,
+            self.last_reviewed.dateChanged,
+            self.next_review.dateChanged,
+            self.signed_off_by.textChanged,
+        ):
+            signal.connect(self._edited)
+        QWidget.setTabOrder(self.status, self.owner)
+        QWidget.setTabOrder(self.owner, self.narrative)
+        QWidget.setTabOrder(self.narrative, self.justification)
+        QWidget.setTabOrder(self.justification, self.interval)
+        QWidget.setTabOrder(self.interval, self.last_reviewed)
+        QWidget.setTabOrder(self.last_reviewed, self.next_review)
+        QWidget.setTabOrder(self.next_review, self.signed_off_by)
+        QWidget.setTabOrder(self.signed_off_by, self.revert_button)
+        QWidget.setTabOrder(self.revert_button, self.save_button)
+        self._update_buttons()
+
+    @staticmethod
+    def _row(form: QFormLayout, text: str, widget: QWidget, accessible: str) -> None:
+        label = QLabel(text)
+        label.setBuddy(widget)
+        widget.setAccessibleName(accessible)
+        form.addRow(label, widget)
+
+    # -- loading ----------------------------------------------------------------------------------
+
+    def set_context(self, ctx: GuiContext) -> None:
+        self.ctx = ctx
+
+    def set_owner_suggestions(self, owners: Iterable[str]) -> None:
+        """Offer the owners already named elsewhere in the workspace as the user types."""
+        self._owners.setStringList(sorted({o for o in owners if o}))
+
+    def load(self, details: AssessmentDetails) -> None:
+        self._loading = True
+        try:
+            self.details = details
+            self.status.setCurrentIndex(max(self.status.findData(details.status), 0))
+            self.owner.setText(details.owner)
+            self.narrative.setPlainText(details.narrative)
+            self.justification.setPlainText(details.justification)
+            self.interval.setValue(details.review_interval_months or 0)
+            self.last_reviewed.set_value(details.last_reviewed_on)
+            self.next_review.set_value(details.next_review_on)
+            self.signed_off_by.setText(details.signed_off_by)
+        finally:
+            self._loading = False
+        self.message.clear_message()
+        self._show_applicability()
+        self._status_changed()
+        updated = ""
+        if details.updated_at is not None:
+            updated = f"Last saved {details.updated_at.astimezone():%d %b %Y %H:%M}"
+            if details.updated_by:
+                updated += f" by {details.updated_by}"
+        if details.signed_off_by and details.signed_off_on:
+            updated += f"; signed off {details.signed_off_on:%d %b %Y}"
+        self.updated.setText(updated)
+        self._update_buttons()
+
+    def _show_applicability(self) -> None:
+        d = self.details
+        if d is None:
+            return
+        if not d.profile_applicable and d.override == "applicable":
+            text = f"Applies by override of the service profile ({d.profile_reason})."
+        elif not d.profile_applicable:
+            text = f"Not applicable: {d.profile_reason}. To assess it anyway, choose a status and give a justification."
+        elif d.override == "not_applicable":
+            text = "Marked not applicable by the service (justification below)."
+        else:
+            text = "Applies to this service."
+        self.applicability.setText(text)
+        self.applicability.setAccessibleName(f"Applicability: {text}")
+
+    def _status_changed(self) -> None:
+        d = self.details
+        status = self.status.currentData()
+        needs = status == "not_applicable" or (d is not None and not d.profile_applicable)
+        self.justification.setEnabled(needs)
+        if d is not None and not d.profile_applicable and status != "not_applicable":
+            hint = "required to assess a statement the service profile excludes"
+        elif d is not None and not d.profile_applicable:
+            hint = "optional: the service profile already says why"
+        elif status == "not_applicable":
+            hint = "required: why the statement does not apply (reviewers check this)"
+        else:
+            hint = "only for not applicable"
+        self.justification.setPlaceholderText(hint.capitalize())
+        self.justification.setToolTip(f"Justification: {hint}")
+
+    def _edited(self) -> None:
+        if not self._loading:
+            if self.message.kind == "info":
+                self.message.clear_message()
+            self._update_buttons()
+
+    def _update_buttons(self) -> None:
+        dirty = self.is_dirty()
+        self.save_button.setEnabled(self.details is not None)
+        self.revert_button.setEnabled(dirty)
+
+    # -- saving -----------------------------------------------------------------------------------
+
+    def _changed(self) -> dict[str, bool]:
+        d = self.details
+        if d is None:
+            return {}
+        return {
+            "status": self.status.currentData() != d.status,
+            "owner": self.owner.text().strip() != d.owner,
+            "narrative": self.narrative.toPlainText().strip() != d.narrative,
+            "justification": self.justification.toPlainText().strip() != d.justification,
+            "interval": self.interval.value() != (d.review_interval_months or 0),
+            "last_reviewed": self.last_reviewed.value() != d.last_reviewed_on,
+            "next_review": self.next_review.value() != d.next_review_on,
+            "signed_off_by": self.signed_off_by.text().strip() != d.signed_off_by,
+        }
+
+    def is_dirty(self) -> bool:
+        return any(self._changed().values())
+
+    def change(self) -> AssessmentChange:
+        """What the user changed, as an :class:`AssessmentChange` (None for anything left alone)."""
+        d = self.details
+        assert d is not None
+        changed = self._changed()
+        if changed["last_reviewed"] and self.last_reviewed.value() is None:
+            raise UserError("a review date cannot be removed once recorded; enter the date of the latest review")
+        if changed["next_review"] and self.next_review.value() is None:
+            raise UserError("the next review date cannot be removed; enter a new date instead")
+        return AssessmentChange(
+            status=self.status.currentData() if changed["status"] or changed["justification"] else None,
+            owner=self.owner.text() if changed["owner"] else None,
+            narrative=self.narrative.toPlainText() if changed["narrative"] else None,
+            justification=self.justification.toPlainText() if self.justification.isEnabled() else "",
+            review_interval_months=self.interval.value() if changed["interval"] else None,
+            reviewed_on=self.last_reviewed.value() if changed["last_reviewed"] else None,
+            next_review_on=self.next_review.value() if changed["next_review"] else None,
+            signed_off_by=self.signed_off_by.text() if changed["signed_off_by"] else None,
+        )
+
+    def save(self) -> bool:
+        """Save through ``assess``; on a UserError show it inline and save nothing. True if saved."""
+        if self.ctx is None or self.details is None:
+            return False
+        ref = self.details.ref
+        try:
+            assess(self.ctx.workspace, self.ctx.app, ref, self.change(), actor=self.ctx.actor)
+        except UserError as exc:
+            self.message.show_message(f"Not saved: {exc}", "error")
+            return False
+        self.load(load_details(self.ctx, ref))
+        self.message.show_message(f"Saved {ref} at {datetime.now():%H:%M}.", "info")
+        self.saved.emit(ref)
+        return True
+
+    def revert(self) -> None:
+        if self.details is not None:
+            self.load(self.details)
+
+
+# -- the view -------------------------------------------------------------------------------------------
+
+
+class StatementView(QWidget):
+    """Heading (section, reference and name, status badge) over tabs: assessment, evidence, actions."""
+
+    saved = Signal(str)  # assessment saved for this reference
+    changed = Signal(str)  # evidence or actions changed for this reference
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx: GuiContext | None = None
+        self.statement: Statement | None = None
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 4, 4, 4)
+
+        self.section_caption = QLabel()
+        self.section_caption.setObjectName("section-caption")
+        self.title = QLabel("Choose a quality statement on the left")
+        self.title.setObjectName("statement-title")
+        self.title.setWordWrap(True)
+        self.title.setTextFormat(Qt.TextFormat.PlainText)
+        self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.badge = QLabel()
+        self.badge.setTextFormat(Qt.TextFormat.RichText)
+        self.badge.setObjectName("status-badge")
+        head = QHBoxLayout()
+        head.addWidget(self.title, 1)
+        head.addWidget(self.badge, 0, Qt.AlignmentFlag.AlignTop)
+        layout.addWidget(self.section_caption)
+        layout.addLayout(head)
+
+        self.tabs = QTabWidget()
+        self.tabs.setAccessibleName("Statement details")
+        self.tabs.setDocumentMode(True)
+        layout.addWidget(self.tabs, 1)
+
+        self.text = QTextBrowser()
+        self.text.setObjectName("statement-text")
+        self.text.setAccessibleName("Text of the quality statement")
+        self.text.setOpenExternalLinks(True)
+        self.text.document().setDefaultStyleSheet(TEXT_CSS)
+        self.form = AssessmentForm()
+        form_scroll = QScrollArea()
+        form_scroll.setWidget(self.form)
+        form_scroll.setWidgetResizable(True)
+        form_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.splitter = QSplitter(Qt.Orientation.Vertical)
+        self.splitter.addWidget(self.text)
+        self.splitter.addWidget(form_scroll)
+        self.splitter.setStretchFactor(0, 1)
+        self.splitter.setStretchFactor(1, 0)
+        self.splitter.setChildrenCollapsible(False)
+        page = QWidget()
+        page_layout = QVBoxLayout(page)
+        page_layout.setContentsMargins(0, 4, 0, 0)
+        page_layout.addWidget(self.splitter, 1)
+        page_layout.addWidget(self.form.footer)
+        self.tabs.addTab(page, "&Assessment")
+
+        self.evidence = EvidencePane()
+        self.tabs.addTab(self.evidence, "&Evidence")
+        self.actions = ActionsPane()
+        self.tabs.addTab(self.actions, "A&ctions")
+
+        self.form.saved.connect(self._saved)
+        self.evidence.changed.connect(self._changed)
+        self.actions.changed.connect(self._changed)
+        self.setEnabled(False)
+
+    def set_context(self, ctx: GuiContext) -> None:
+        self.ctx = ctx
+        self.form.set_context(ctx)
+        self.evidence.set_context(ctx)
+        self.actions.set_context(ctx)
+
+    @property
+    def ref(self) -> str:
+        return self.statement.ref if self.statement else ""
+
+    def show_statement(self, ref: str) -> None:
+        if self.ctx is None:
+            return
+        statement = self.ctx.app.statement(ref)
+        section = self.ctx.app.catalogue.section_of(statement)
+        self.statement = statement
+        self._show_heading(statement, section)
+        self.text.setHtml(statement_html(statement))
+        self.reload()
+        self.setEnabled(True)
+
+    def reload(self) -> None:
+        """Read the statement's assessment, evidence and actions again from the workspace."""
+        if self.ctx is None or self.statement is None:
+            return
+        details = load_details(self.ctx, self.statement.ref)
+        self.form.load(details)
+        self.evidence.show_items(details.ref, details.evidence)
+        self.actions.show_items(details.ref, details.actions)
+        self.tabs.setTabText(1, f"&Evidence ({len(details.evidence)})")
+        open_actions = sum(1 for a in details.actions if a["status"] in ("open", "in_progress"))
+        self.tabs.setTabText(2, f"A&ctions ({open_actions} open)" if details.actions else "A&ctions")
+        self._show_badge(details.status)
+
+    def _show_heading(self, statement: Statement, section: Section) -> None:
+        self.section_caption.setText(section.label)
+        self.title.setText(f"{statement.ref} {statement.name}")
+        self.title.setAccessibleName(f"Quality statement {statement.ref} {statement.name}")
+
+    def _show_badge(self, status: str) -> None:
+        label = status_label(status)
+        self.badge.setText(badge_html(status, label))
+        self.badge.setAccessibleName(f"Status: {label}")
+        if self.form.details is not None and status == "not_applicable":
+            reason = self.form.details.justification or self.form.details.profile_reason
+            self.badge.setToolTip(f"Not applicable: {reason}" if reason else "Not applicable")
+        else:
+            self.badge.setToolTip(label)
+
+    def _saved(self, ref: str) -> None:
+        if self.form.details is not None:
+            self._show_badge(self.form.details.status)
+        self.saved.emit(ref)
+
+    def _changed(self) -> None:
+        self.reload()
+        self.changed.emit(self.ref)
+
+    def has_unsaved_changes(self) -> bool:
+        return self.form.details is not None and self.form.is_dirty()

@@ -1,0 +1,69 @@
+"""Colours and small painted things shared by the views.
+
+Colours come from the NHS identity palette. Status is never shown by colour alone (WCAG 1.4.1):
+every badge carries its label too, and text colours keep a contrast of 4.5:1 or more on white.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
+
+NHS_BLUE = "#005eb8"
+NHS_DARK_BLUE = "#003087"
+NHS_DARK_GREY = "#425563"
+NHS_MID_GREY = "#768692"
+NHS_PALE_GREY = "#e8edee"
+NHS_RED = "#d5281b"
+NHS_GREEN = "#007f3b"
+NHS_ORANGE = "#ed8b00"
+
+# status -> (badge background, badge text colour)
+STATUS_BADGE: dict[str, tuple[str, str]] = {
+    "met": (NHS_GREEN, "#ffffff"),
+    "partially_met": (NHS_ORANGE, "#212b32"),
+    "not_met": (NHS_RED, "#ffffff"),
+    "in_progress": (NHS_BLUE, "#ffffff"),
+    "not_started": ("#4c6272", "#ffffff"),
+    "not_applicable": ("#aeb7bd", "#212b32"),
+}
+TEXT_MUTED = "#4c6272"  # 6.4:1 on white
+TEXT_OVERDUE = "#b3261e"  # darker than NHS red so body text keeps 4.5:1
+
+APP_STYLESHEET = f"""
+QToolTip {{ color: #212b32; background: #ffffff; border: 1px solid {NHS_MID_GREY}; padding: 4px; }}
+QProgressBar#readiness-bar {{
+    border: 1px solid {NHS_MID_GREY}; border-radius: 4px; background: {NHS_PALE_GREY};
+    text-align: center; color: #212b32; font-weight: bold; min-height: 22px;
+}}
+QProgressBar#readiness-bar::chunk {{ background: #78be20; border-radius: 3px; }}
+QLabel#statement-title {{ font-size: 13pt; font-weight: bold; color: #212b32; }}
+QLabel#section-caption {{ color: {TEXT_MUTED}; }}
+QLabel#service-name {{ font-size: 12pt; font-weight: bold; color: {NHS_DARK_BLUE}; }}
+QLabel#form-message {{ padding: 6px; border-radius: 3px; }}
+QLabel#form-message[kind="error"] {{ background: #fbe9e7; color: {TEXT_OVERDUE}; border: 1px solid {NHS_RED}; }}
+QLabel#form-message[kind="info"] {{ background: #e6f4ea; color: {NHS_GREEN}; border: 1px solid {NHS_GREEN}; }}
+QFrame#summary {{ background: #f0f4f5; border-bottom: 1px solid #d8dde0; }}
+"""
+
+
+def badge_html(status: str, label: str) -> str:
+    background, foreground = STATUS_BADGE.get(status, STATUS_BADGE["not_started"])
+    return f'<span style="background:{background}; color:{foreground}; font-weight:bold;">&nbsp;{label}&nbsp;</span>'
+
+
+@cache
+def status_icon(status: str) -> QIcon:
+    """A filled circle in the status colour (the label beside it carries the meaning)."""
+    colour = QColor(STATUS_BADGE.get(status, STATUS_BADGE["not_started"])[0])
+    pixmap = QPixmap(16, 16)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setPen(colour.darker(130))
+    painter.setBrush(colour)
+    painter.drawEllipse(2, 2, 12, 12)
+    painter.end()
+    return QIcon(pixmap)

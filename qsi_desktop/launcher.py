@@ -1,0 +1,253 @@
+"""``qsi-desktop [WORKSPACE] [--screenshot PNG]``: choose a workspace and open the main window.
+
+Which workspace:
+
+1. the ``WORKSPACE`` argument, else
+2. the ``QSI_WORKSPACE`` environment variable, else
+3. the default: ``Workspace`` in the data folder. The data folder is the user's local data folder
+   (platformdirs: ``%LOCALAPPDATA%\\QSI Desktop`` on Windows), or in portable mode (``QSI_PORTABLE=1``,
+   or a ``portable.txt`` file beside the frozen executable) a ``data`` folder beside the executable.
+   The first time, a demo workspace is built there so there is something to explore.
+
+A workspace on a network drive opens with a warning (SQLite is unsafe there). A workspace that
+cannot be opened is reported in a message box and the launcher exits with status 2; nothing is
+shown as a traceback. ``--screenshot PNG`` opens the window, lets it paint, saves it and quits
+(smoke tests, documentation); it reports problems on stderr instead of in dialogs.
+
+Qt is imported inside :func:`main` only, so the path rules here are usable without a display.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import logging.handlers
+import os
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from qsi_desktop import __version__
+
+APP_NAME = "QSI Desktop"
+WORKSPACE_ENV = "QSI_WORKSPACE"
+PORTABLE_ENV = "QSI_PORTABLE"
+PORTABLE_MARKER = "portable.txt"
+DEFAULT_WORKSPACE_NAME = "Workspace"
+EXIT_OK, EXIT_FAILED, EXIT_UNUSABLE = 0, 1, 2
+
+log = logging.getLogger("qsi_desktop.launcher")
+
+
+# -- where things live (Qt-free) ---------------------------------------------------------------------
+
+
+def _truthy(value: str | None) -> bool:
+    return (value or "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def portable_data_dir(
+    environ: Mapping[str, str] | None = None, *, executable: str | None = None, frozen: bool | None = None
+) -> Path | None:
+    """The ``data`` folder beside the executable in portable mode, else None."""
+    environ = os.environ if environ is None else environ
+    executable = executable or sys.executable
+    frozen = bool(getattr(sys, "frozen", False)) if frozen is None else frozen
+    folder = Path(executable).resolve().parent
+    if _truthy(environ.get(PORTABLE_ENV)) or (frozen and (folder / PORTABLE_MARKER).is_file()):
+        return folder / "data"
+    return None
+
+
+def data_dir(environ: Mapping[str, str] | None = None, **kwargs: Any) -> Path:
+    portable = portable_data_dir(environ, **kwargs)
+    if portable is not None:
+        return portable
+    import platformdirs
+
+    return platformdirs.user_data_path(APP_NAME, appauthor=False)
+
+
+@dataclass(frozen=True)
+class WorkspaceChoice:
+    path: Path
+    source: str  # "argument", "environment" or "default"
+
+    @property
+    def is_default(self) -> bool:
+        return self.source == "default"
+
+
+def choose_workspace(argument: str | None, environ: Mapping[str, str] | None = None, **kwargs: Any) -> WorkspaceChoice:
+    environ = os.environ if environ is None else environ
+    if argument:
+        return WorkspaceChoice(Path(argument).expanduser(), "argument")
+    if environ.get(WORKSPACE_ENV):
+        return WorkspaceChoice(Path(environ[WORKSPACE_ENV]).expanduser(), "environment")
+    return WorkspaceChoice(data_dir(environ, **kwargs) / DEFAULT_WORKSPACE_NAME, "default")
+
+
+def needs_demo(choice: WorkspaceChoice) -> bool:
+    """Only the default workspace is built (as a demo), and only while it does not exist yet."""
+    path = choice.path
+    return choice.is_default and (not path.exists() or (path.is_dir() and not any(path.iterdir())))
+
+
+def _setup_logging(folder: Path) -> None:
+    root = logging.getLogger()
+    if getattr(_setup_logging, "done", False):
+        return
+    _setup_logging.done = True  # type: ignore[attr-defined]
+    root.setLevel(logging.INFO)
+    formatter = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        (folder / "logs").mkdir(parents=True, exist_ok=True)
+        handler: logging.Handler = logging.handlers.RotatingFileHandler(
+            folder / "logs" / "qsi-desktop.log", maxBytes=1_000_000, backupCount=3, encoding="utf-8"
+        )
+        handler.setFormatter(formatter)
+        root.addHandler(handler)
+    except OSError:
+        pass  # a read-only profile: carry on without a log file
+    console = _StderrHandler(logging.WARNING)
+    console.setFormatter(formatter)
+    root.addHandler(console)
+
+
+class _StderrHandler(logging.Handler):
+    """Writes to whatever ``sys.stderr`` is when a record comes (None under pythonw: dropped)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if sys.stderr is None:
+            return
+        try:
+            sys.stderr.write(self.format(record) + "\n")
+        except Exception:
+            self.handleError(record)
+
+
+def _stderr(message: str) -> None:
+    if sys.stderr is not None:  # None under pythonw (the gui-script on Windows)
+        print(f"qsi-desktop: {message}", file=sys.stderr)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="qsi-desktop", description="QSI Desktop: the evidence manager window.")
+    parser.add_argument(
+        "workspace", nargs="?", help=f"workspace folder (default: ${WORKSPACE_ENV}, else the default workspace)"
+    )
+    parser.add_argument("--screenshot", metavar="PNG", help="save a picture of the window to PNG and quit")
+    parser.add_argument("--statement", metavar="REF", help="open at this quality statement, e.g. XR-501")
+    parser.add_argument("--version", action="version", version=f"qsi-desktop {__version__}")
+    return parser
+
+
+# -- the application ---------------------------------------------------------------------------------
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as exc:  # --help, --version, bad arguments
+        return int(exc.code or 0)
+    dialogs = not args.screenshot
+    choice = choose_workspace(args.workspace)
+    _setup_logging(data_dir())
+
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    qt_app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "qsi-desktop"])
+    qt_app.setApplicationName(APP_NAME)
+    qt_app.setApplicationVersion(__version__)
+
+    def fail(title: str, message: str) -> int:
+        _stderr(message)
+        log.error("%s: %s", title, message)
+        if dialogs:
+            QMessageBox.critical(None, f"{APP_NAME}: {title}", message)
+        return EXIT_UNUSABLE
+
+    from qsi_desktop.catalogue.loader import CatalogueError
+    from qsi_desktop.gui import workers
+    from qsi_desktop.gui.context import current_actor
+    from qsi_desktop.gui.main_window import MainWindow, network_warning
+    from qsi_desktop.services.app import App
+    from qsi_desktop.services.errors import UserError
+    from qsi_desktop.store.workspace import Workspace, WorkspaceError, is_network_path
+
+    try:
+        app = App.load()
+    except CatalogueError as exc:
+        return fail("cannot load the standard", f"{exc}\n\nReinstall QSI Desktop.")
+    for failure in app.plugins.failures:
+        log.warning("plugin %s was not loaded: %s", failure.name, failure.error)
+    actor = current_actor()
+
+    status = ""
+    if needs_demo(choice):
+        from qsi_desktop.services.demo import PROFILE, build_demo
+
+        def build(progress: workers.Progress, cancel: workers.CancelRequested) -> Path:
+            progress(0, 0, "Adding assessments, evidence and actions")
+            return build_demo(choice.path, app, actor=actor)
+
+        try:
+            workers.run_blocking(None, APP_NAME, f"Building a demo workspace in {choice.path}…", build)
+        except workers.WorkFailed as exc:
+            return fail("cannot create the demo workspace", f"{choice.path}: {exc}")
+        status = (
+            f"This is a demo workspace ({PROFILE.name}) created in {choice.path} to explore. "
+            "Start your own with File > New workspace…"
+        )
+
+    try:
+        workspace = Workspace.open(choice.path)
+    except (WorkspaceError, UserError) as exc:
+        hint = f" (from {WORKSPACE_ENV})" if choice.source == "environment" else ""
+        return fail("cannot open the workspace", f"{exc}{hint}")
+
+    try:
+        window = MainWindow(app, workspace, actor=actor, status_message=status)
+    except (WorkspaceError, UserError) as exc:
+        workspace.close()
+        return fail("cannot open the workspace", str(exc))
+    if args.statement and not window.select_ref(args.statement.strip().upper()):
+        _stderr(f"no quality statement {args.statement!r}")
+
+    on_network = is_network_path(workspace.path)
+    if on_network:
+        _stderr(network_warning(workspace.path).replace("\n\n", " "))
+    if args.screenshot:
+        return _screenshot(qt_app, window, Path(args.screenshot))
+
+    window.show()
+    if on_network:
+        QMessageBox.warning(window, "Workspace on a network drive", network_warning(workspace.path))
+    return qt_app.exec()
+
+
+def _screenshot(qt_app: Any, window: Any, target: Path) -> int:
+    from PySide6.QtCore import QTimer
+
+    window.show()
+    outcome: dict[str, bool] = {}
+
+    def grab() -> None:
+        qt_app.processEvents()
+        target.parent.mkdir(parents=True, exist_ok=True)
+        outcome["saved"] = window.grab().save(str(target), "PNG")
+        window.close()
+        qt_app.quit()
+
+    QTimer.singleShot(800, grab)
+    qt_app.exec()
+    if not outcome.get("saved"):
+        _stderr(f"{target}: could not save the screenshot")
+        return EXIT_FAILED
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,67 @@
+"""GUI fixtures: a demo workspace per test (copied from one built per session) and a window factory
+that closes every window it made and checks nothing is left open or running (napari's
+``make_napari_viewer`` idea)."""
+
+from __future__ import annotations
+
+import importlib.util
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from qsi_desktop.services.app import App
+from qsi_desktop.services.demo import build_demo
+
+if importlib.util.find_spec("PySide6") is None:  # the Qt-free test job: nothing here can run
+    collect_ignore_glob = ["test_*.py"]
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory: pytest.TempPathFactory, full_app: App) -> Path:
+    path = tmp_path_factory.mktemp("demo-template") / "demo"
+    build_demo(path, full_app, actor="test-user")
+    return path
+
+
+@pytest.fixture
+def demo_path(tmp_path: Path, demo_template: Path) -> Path:
+    target = tmp_path / "demo"
+    shutil.copytree(demo_template, target)
+    return target
+
+
+@pytest.fixture
+def make_window(qtbot, full_app: App, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., object]]:
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    from qsi_desktop.gui import workers
+    from qsi_desktop.gui.main_window import MainWindow
+    from qsi_desktop.store.workspace import Workspace
+
+    windows: list[MainWindow] = []
+
+    def make(path: Path, **kwargs: object) -> MainWindow:
+        window = MainWindow(full_app, Workspace.open(path), actor="test-user", **kwargs)
+        qtbot.addWidget(window)
+        window.show()
+        qtbot.waitExposed(window)
+        windows.append(window)
+        return window
+
+    yield make
+
+    # Unsaved edits left by a test are discarded without a dialog.
+    monkeypatch.setattr(QMessageBox, "question", staticmethod(lambda *a, **k: QMessageBox.StandardButton.Discard))
+    for window in windows:
+        window.close()
+    assert workers.cancel_all(wait_ms=10_000), "background work still running after the test"
+    qtbot.waitUntil(lambda: not workers.running_workers(), timeout=5000)
+    leaked = [w for w in QApplication.topLevelWidgets() if w.isVisible()]
+    assert not leaked, f"windows left open: {[type(w).__name__ + ' ' + w.windowTitle() for w in leaked]}"
+
+
+@pytest.fixture
+def window(make_window: Callable[..., object], demo_path: Path) -> object:
+    return make_window(demo_path)
