@@ -17,6 +17,11 @@ if TYPE_CHECKING:
 def qsi_register_panels() -> list[Panel]:
     """Return GUI panels. ``Panel.factory(parent, context)`` builds the QWidget when the GUI asks.
 
+    ``context`` is a :class:`qsi_desktop.gui.context.GuiContext`: ``context.app`` (plugins and
+    catalogue), ``context.workspace``, ``context.actor`` for writes through the services, and
+    ``context.changed()`` to call after a change so the window refreshes. A checklist panel can be
+    built with :func:`qsi_desktop.gui.checklist_panel.checklist_tree`.
+
     Implement it in a module that imports Qt lazily (inside the factory), so loading the plugin
     in the command line never imports PySide6.
 

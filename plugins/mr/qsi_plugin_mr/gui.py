@@ -15,21 +15,9 @@ QSI_PLUGIN_API_VERSION = 1
 
 
 def build_checklists_panel(parent: Any, context: Any) -> Any:
-    from PySide6.QtWidgets import QTreeWidget, QTreeWidgetItem
+    from qsi_desktop.gui.checklist_panel import checklist_tree
 
-    tree = QTreeWidget(parent)
-    tree.setObjectName("mr-checklists")
-    tree.setAccessibleName("MR checklists and registers")
-    tree.setHeaderLabels(["Checklist item", "Quality statements"])
-    for template in CHECKLISTS:
-        top = QTreeWidgetItem(tree, [template.title, ", ".join(template.statement_refs)])
-        top.setToolTip(0, template.description)
-        for item in template.items:
-            child = QTreeWidgetItem(top, [item.text, ", ".join(item.statement_refs)])
-            child.setToolTip(0, item.guidance or item.text)
-    tree.expandAll()
-    tree.resizeColumnToContents(1)
-    return tree
+    return checklist_tree(parent, CHECKLISTS, name="mr-checklists", accessible_name="MR checklists and registers")
 
 
 @hookimpl
