@@ -363,6 +363,56 @@ def cmd_action_list(args: argparse.Namespace, app: App) -> int:
     return 0
 
 
+def cmd_checklist_list(args: argparse.Namespace, app: App) -> int:
+    from qsi_desktop.services import checklists
+
+    provided = None
+    with _open(args.path) as ws:
+        answers = checklists.responses(ws)
+        if not args.all:
+            from qsi_desktop.services.profile import profile_dict
+
+            provided = set(profile_dict(ws)["modalities"])
+    templates = [t for t in app.plugins.checklists() if provided is None or t.modality in provided | {None}]
+    data = [checklists.checklist_dict(t, answers) for t in templates]
+    if args.json:
+        _print_json(data)
+        return 0
+    rows = [[d["id"], d["title"], f"{d['answered']}/{d['total']}", str(d["yes"])] for d in data]
+    print(_table(rows, ["Checklist", "Title", "Answered", "Yes"]) if rows else "no checklists for this service")
+    return 0
+
+
+def cmd_checklist_show(args: argparse.Namespace, app: App) -> int:
+    from qsi_desktop.services import checklists
+
+    template = checklists.find_template(app, args.template)
+    with _open(args.path) as ws:
+        data = checklists.checklist_dict(template, checklists.responses(ws, template.id))
+    if args.json:
+        _print_json(data)
+        return 0
+    print(f"{data['title']} ({data['answered']} of {data['total']} answered)")
+    rows = [
+        [i["key"], (i["answer"] or "-"), i["text"][:70], ", ".join(i["statements"]), i["note"][:40]]
+        for i in data["items"]
+    ]
+    print(_table(rows, ["Item", "Answer", "Text", "Statements", "Note"]))
+    return 0
+
+
+def cmd_checklist_answer(args: argparse.Namespace, app: App) -> int:
+    from qsi_desktop.services import checklists
+
+    answer = checklists.parse_answer(args.answer)
+    with _open(args.path) as ws:
+        checklists.answer_item(
+            ws, app, args.template, args.item, answer, note=args.note, evidence_id=args.evidence, actor=_actor(args)
+        )
+    print(f"{args.template} {args.item}: {answer}")
+    return 0
+
+
 def cmd_verify(args: argparse.Namespace, app: App) -> int:
     from qsi_desktop.services.verify import verify
 
@@ -563,6 +613,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("path")
     p.add_argument("--qs")
     p.add_argument("--json", action="store_true")
+
+    checklist_cmd = sub.add_parser("checklist", help="modality checklists and registers").add_subparsers(
+        metavar="ACTION"
+    )
+    p = command("list", cmd_checklist_list, "checklists for the service's modalities, with progress", checklist_cmd)
+    p.add_argument("path")
+    p.add_argument("--all", action="store_true", help="also checklists of modalities the service does not provide")
+    p.add_argument("--json", action="store_true")
+    p = command("show", cmd_checklist_show, "a checklist's items and answers", checklist_cmd)
+    p.add_argument("path")
+    p.add_argument("template", help="checklist id, e.g. us.decontamination")
+    p.add_argument("--json", action="store_true")
+    p = command("answer", cmd_checklist_answer, "answer one checklist item", checklist_cmd)
+    p.add_argument("path")
+    p.add_argument("template")
+    p.add_argument("item", help="the item's key ('qsi checklist show' lists them)")
+    p.add_argument("--answer", required=True, help="yes, partial, no or n/a")
+    p.add_argument("--note")
+    p.add_argument("--evidence", type=int, metavar="ID", help="the evidence item that shows it")
 
     p = command("verify", cmd_verify, "check the database and every evidence file's hash")
     p.add_argument("path")

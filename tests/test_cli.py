@@ -293,3 +293,36 @@ def test_profile_change_moves_applicability(cli, tmp_path: Path) -> None:
     assert status["counts"]["not_applicable"] == 6  # XR-704 and the five modality paediatric statements
     audit = json.loads(cli("audit", path, "--json").out)
     assert audit[0]["entity"] == "service_profile" and audit[0]["before"]["scope_flags"] == {"paediatric": True}
+
+
+def test_checklists_list_answer_and_show(cli, tmp_path: Path) -> None:
+    path = _init(cli, tmp_path)  # CT, MR, US
+    listed = json.loads(cli("checklist", "list", path, "--json").out)
+    assert {c["modality"] for c in listed} == {"CT", "MR", "US"}
+    every = json.loads(cli("checklist", "list", path, "--all", "--json").out)
+    assert {c["modality"] for c in every} == {"CT", "IR", "MR", "NM", "US"}
+    template = next(c for c in listed if c["id"] == "us.decontamination")
+    item = template["items"][0]["key"]
+    doc = tmp_path / "decon-procedure.pdf"
+    doc.write_bytes(b"%PDF-1.7 procedure")
+    cli("evidence", "add", path, doc, "--qs", "US-903")
+    result = cli(
+        "checklist", "answer", path, "us.decontamination", item, "--answer", "Y", "--note", "Audited", "--evidence", "1"
+    )
+    assert result.code == 0, result.err
+    shown = json.loads(cli("checklist", "show", path, "us.decontamination", "--json").out)
+    assert shown["answered"] == 1 and shown["yes"] == 1
+    first = shown["items"][0]
+    assert (first["answer"], first["note"], first["evidence_id"]) == ("yes", "Audited", 1)
+    assert f"{item}" in cli("checklist", "show", path, "us.decontamination").out
+    assert "unknown answer 'maybe'" in _error_line(
+        cli("checklist", "answer", path, "us.decontamination", item, "--answer", "maybe")
+    )
+    assert "has no item 'nope'" in _error_line(
+        cli("checklist", "answer", path, "us.decontamination", "nope", "--answer", "yes")
+    )
+    assert "no evidence with id 7" in _error_line(
+        cli("checklist", "answer", path, "us.decontamination", item, "--answer", "yes", "--evidence", "7")
+    )
+    audit = json.loads(cli("audit", path, "--json").out)
+    assert any(e["entity"] == "checklist_response" and e["after"]["answer"] == "yes" for e in audit)

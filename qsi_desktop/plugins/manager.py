@@ -78,7 +78,7 @@ class PluginManager:
             self._load_module(plugin)
 
     def _load_entry_points(self) -> None:
-        for ep in entry_points(group=ENTRY_POINT_GROUP):
+        for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda ep: ep.name):  # a stable order
             if self._pm.get_plugin(ep.name) is not None or self._has_module(ep.value):
                 continue
             try:
