@@ -89,6 +89,15 @@ def _sites(text: str) -> tuple[str, ...]:
     return tuple(s.strip() for s in text.split(",") if s.strip())
 
 
+def _months(text: str | None) -> int | None:
+    if text is None:
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        raise UserError(f"--review-interval {text!r} is not a number of months (or 'none')") from None
+
+
 def _date(text: str | None, what: str) -> Any:
     return parse_date(text, what) if text else None
 
@@ -237,15 +246,26 @@ def cmd_status(args: argparse.Namespace, app: App) -> int:
 
 
 def cmd_assess(args: argparse.Namespace, app: App) -> int:
+    # "none" clears a review field: a statement can go back to having no fixed review.
+    cleared = {
+        field
+        for field, value in (
+            ("review_interval_months", args.review_interval),
+            ("last_reviewed_on", args.reviewed),
+            ("next_review_on", args.next_review),
+        )
+        if value is not None and value.strip().lower() == "none"
+    }
     change = AssessmentChange(
         status=parse_status(args.status) if args.status else None,
         owner=args.owner,
         narrative=args.narrative,
         justification=args.justification,
-        review_interval_months=args.review_interval,
-        reviewed_on=_date(args.reviewed, "--reviewed"),
-        next_review_on=_date(args.next_review, "--next-review"),
+        review_interval_months=None if "review_interval_months" in cleared else _months(args.review_interval),
+        reviewed_on=None if "last_reviewed_on" in cleared else _date(args.reviewed, "--reviewed"),
+        next_review_on=None if "next_review_on" in cleared else _date(args.next_review, "--next-review"),
         signed_off_by=args.sign_off,
+        clear=frozenset(cleared),
     )
     with _open(args.path) as ws:
         saved = assess(ws, app, args.ref, change, actor=_actor(args))
@@ -564,9 +584,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--owner")
     p.add_argument("--narrative")
     p.add_argument("--justification", help="required for not-applicable, and to override the service profile")
-    p.add_argument("--review-interval", type=int, metavar="MONTHS")
-    p.add_argument("--reviewed", metavar="YYYY-MM-DD", help="date of this review (sets the next review date)")
-    p.add_argument("--next-review", metavar="YYYY-MM-DD")
+    p.add_argument("--review-interval", metavar="MONTHS", help="months between reviews ('none' to clear)")
+    p.add_argument(
+        "--reviewed", metavar="YYYY-MM-DD", help="date of this review (sets the next review date; 'none' to clear)"
+    )
+    p.add_argument("--next-review", metavar="YYYY-MM-DD", help="'none' to clear")
     p.add_argument("--sign-off", metavar="NAME", help="who signed the assessment off (empty to clear)")
 
     evidence_cmd = sub.add_parser("evidence", help="add and list evidence").add_subparsers(metavar="ACTION")

@@ -326,3 +326,14 @@ def test_checklists_list_answer_and_show(cli, tmp_path: Path) -> None:
     )
     audit = json.loads(cli("audit", path, "--json").out)
     assert any(e["entity"] == "checklist_response" and e["after"]["answer"] == "yes" for e in audit)
+
+
+def test_review_dates_can_be_cleared(cli, tmp_path: Path) -> None:
+    path = _init(cli, tmp_path)
+    cli("assess", path, "XR-101", "--review-interval", "24", "--reviewed", "2026-01-10")
+    assert "next review 2028-01-10" in cli("assess", path, "XR-101", "--owner", "PE lead").out
+    result = cli("assess", path, "XR-101", "--review-interval", "none", "--next-review", "none")
+    assert result.code == 0 and "next review" not in result.out
+    assert "--review-interval 'twelve'" in _error_line(cli("assess", path, "XR-101", "--review-interval", "twelve"))
+    audit = json.loads(cli("audit", path, "--json").out)
+    assert audit[0]["after"] == {"review_interval_months": None, "next_review_on": None}

@@ -398,19 +398,25 @@ class AssessmentForm(QWidget):
         d = self.details
         assert d is not None
         changed = self._changed()
-        if changed["last_reviewed"] and self.last_reviewed.value() is None:
-            raise UserError("a review date cannot be removed once recorded; enter the date of the latest review")
-        if changed["next_review"] and self.next_review.value() is None:
-            raise UserError("the next review date cannot be removed; enter a new date instead")
+        cleared = {  # emptied by the user: "none" for a date, 0 months for the interval
+            name
+            for name, key, empty in (
+                ("review_interval_months", "interval", self.interval.value() == 0),
+                ("last_reviewed_on", "last_reviewed", self.last_reviewed.value() is None),
+                ("next_review_on", "next_review", self.next_review.value() is None),
+            )
+            if changed[key] and empty
+        }
         return AssessmentChange(
             status=self.status.currentData() if changed["status"] or changed["justification"] else None,
             owner=self.owner.text() if changed["owner"] else None,
             narrative=self.narrative.toPlainText() if changed["narrative"] else None,
             justification=self.justification.toPlainText() if self.justification.isEnabled() else "",
-            review_interval_months=self.interval.value() if changed["interval"] else None,
+            review_interval_months=self.interval.value() if changed["interval"] and self.interval.value() else None,
             reviewed_on=self.last_reviewed.value() if changed["last_reviewed"] else None,
             next_review_on=self.next_review.value() if changed["next_review"] else None,
             signed_off_by=self.signed_off_by.text() if changed["signed_off_by"] else None,
+            clear=frozenset(cleared),
         )
 
     def save(self) -> bool:

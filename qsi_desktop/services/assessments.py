@@ -15,6 +15,8 @@ from qsi_desktop.services.values import add_months
 from qsi_desktop.store.models import Assessment, ServiceProfile
 from qsi_desktop.store.workspace import Workspace
 
+CLEARABLE = frozenset({"review_interval_months", "last_reviewed_on", "next_review_on"})
+
 
 @dataclass
 class AssessmentChange:
@@ -28,6 +30,8 @@ class AssessmentChange:
     reviewed_on: date | None = None
     next_review_on: date | None = None
     signed_off_by: str | None = None
+    # Review fields to set back to empty: "review_interval_months", "last_reviewed_on", "next_review_on".
+    clear: frozenset[str] = frozenset()
 
 
 def get_profile(session: Session) -> ServiceProfile:
@@ -75,6 +79,8 @@ def assess(ws: Workspace, app: App, ref: str, change: AssessmentChange, *, actor
                 assessment.next_review_on = add_months(change.reviewed_on, assessment.review_interval_months)
         if change.next_review_on is not None:
             assessment.next_review_on = change.next_review_on
+        for name in change.clear & CLEARABLE:
+            setattr(assessment, name, None)
         if change.signed_off_by is not None:
             assessment.signed_off_by = change.signed_off_by.strip()
             assessment.signed_off_on = date.today() if assessment.signed_off_by else None
