@@ -15,6 +15,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from qsi_desktop import __version__
 from qsi_desktop.catalogue.loader import CatalogueError
 from qsi_desktop.plugins.types import MODALITY_CODES
@@ -41,6 +43,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return args.handler(args, app)
     except (UserError, WorkspaceError, CatalogueError) as exc:
         print(f"qsi: error: {exc}", file=sys.stderr)
+        return 2
+    except SQLAlchemyError as exc:  # parameters are hidden by the engine: no user data in the message
+        print(f"qsi: error: database error ({str(getattr(exc, 'orig', exc)).splitlines()[0]})", file=sys.stderr)
+        return 2
+    except BrokenPipeError:  # output piped into head or a closed pager: not an error
+        sys.stderr.close()
+        return 0
+    except OSError as exc:
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"qsi: error: {where}{exc.strerror or exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("qsi: interrupted", file=sys.stderr)

@@ -70,7 +70,7 @@ def test_open_a_truncated_database(make_workspace) -> None:
         Path(str(db) + suffix).unlink(missing_ok=True)
     data = db.read_bytes()
     db.write_bytes(data[:200])  # header kept, pages gone
-    with pytest.raises(WorkspaceError, match="damaged or unreadable"):
+    with pytest.raises(WorkspaceError, match="the database is damaged"):
         Workspace.open(ws.path)
 
 
@@ -193,3 +193,102 @@ def test_a_crash_during_rename_leaves_no_partial_file(tmp_path: Path, monkeypatc
     with pytest.raises(EvidenceFileError, match="No space left"):
         store.put(source)
     assert [p for p in (tmp_path / "evidence").rglob("*") if p.is_file()] == []
+
+
+def _extra_migration(tmp_path: Path, monkeypatch, body: str) -> None:
+    """Install a copy of the migrations with a 0002 revision whose upgrade() runs ``body``."""
+    scripts = tmp_path / "migrations-extra"
+    shutil.copytree(Path(migrate.__file__).parent / "migrations", scripts)
+    (scripts / "versions" / "0002_extra.py").write_text(
+        '"""a later release\'s migration"""\nimport sqlalchemy as sa\nfrom alembic import op\n\n'
+        "revision = '0002'\ndown_revision = '0001'\nbranch_labels = None\ndepends_on = None\n\n"
+        f"def upgrade():\n{body}\n\ndef downgrade():\n    pass\n"
+    )
+    config = migrate.alembic_config()
+    config.set_main_option("script_location", str(scripts))
+    monkeypatch.setattr(migrate, "alembic_config", lambda: config)
+
+
+def test_a_failed_migration_leaves_the_database_as_it_was(make_workspace, tmp_path: Path, monkeypatch) -> None:
+    ws = make_workspace()
+    ws.close()
+    _extra_migration(
+        tmp_path,
+        monkeypatch,
+        (
+            "    op.create_table('new_thing', sa.Column('id', sa.Integer, primary_key=True))\n"
+            "    with op.batch_alter_table('action') as batch:\n"
+            "        batch.add_column(sa.Column('priority', sa.Integer()))\n"
+            "    raise RuntimeError('bug in a migration')"
+        ),
+    )
+    with pytest.raises(RuntimeError, match="bug in a migration"):
+        Workspace.open(ws.path)
+    with sqlite3.connect(ws.path / "workspace.sqlite3") as connection:
+        assert connection.execute("SELECT version_num FROM alembic_version").fetchone() == ("0001",)
+        tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        columns = {row[1] for row in connection.execute("PRAGMA table_info(action)")}
+    assert "new_thing" not in tables and "priority" not in columns
+    monkeypatch.undo()
+    Workspace.open(ws.path).close()  # still opens with this version
+
+
+def test_two_writers_never_lose_an_update(make_workspace) -> None:
+    import threading
+    import time
+
+    from qsi_desktop.store.models import Assessment
+
+    ws = make_workspace()
+    with ws.transaction("setup") as session:
+        session.add(
+            Assessment(
+                framework_id="qsi-2026-draft",
+                statement_ref="XR-102",
+                owner="Original",
+                narrative="",
+                justification="",
+                signed_off_by="",
+            )
+        )
+    other = Workspace.open(ws.path)  # a second process's view of the same workspace
+    seen_by_b: list[str] = []
+
+    def writer_b() -> None:
+        with other.transaction("bob") as session:
+            row = session.scalars(select(Assessment)).one()
+            seen_by_b.append(row.owner)
+            row.owner = row.owner + " + Bob"
+
+    with ws.transaction("alice") as session:
+        row = session.scalars(select(Assessment)).one()
+        thread = threading.Thread(target=writer_b)
+        thread.start()
+        time.sleep(0.3)  # B now waits for A's write lock instead of reading a value about to change
+        row.owner = "Alice"
+    thread.join(timeout=15)
+    other.close()
+    assert seen_by_b == ["Alice"]
+    with ws.reading() as session:
+        assert session.scalars(select(Assessment)).one().owner == "Alice + Bob"
+        trail = [
+            (e.actor, e.before, e.after)
+            for e in session.scalars(
+                select(AuditEntry).where(AuditEntry.entity == "assessment").order_by(AuditEntry.id)
+            )
+        ][1:]
+    assert trail == [
+        ("alice", {"owner": "Original"}, {"owner": "Alice"}),
+        ("bob", {"owner": "Alice"}, {"owner": "Alice + Bob"}),
+    ]
+
+
+def test_a_read_only_workspace_is_reported_as_such(make_workspace) -> None:
+    from sqlalchemy import event
+
+    ws = make_workspace()
+    ws.engine.dispose()
+    event.listen(ws.engine, "connect", lambda connection, record: connection.execute("PRAGMA query_only=ON"))
+    with pytest.raises(WorkspaceError, match="read-only for you") as caught, ws.transaction("t") as session:
+        session.scalars(select(ServiceProfile)).one().name = "Changed"
+    assert "damaged" not in str(caught.value)

@@ -1,25 +1,37 @@
-"""Engines and sessions. SQLite gets its pragmas in a ``connect`` listener; PostgreSQL needs none."""
+"""Engines and sessions. SQLite gets its pragmas and real transactions in listeners; PostgreSQL needs neither.
+
+Python's sqlite3 driver opens a transaction only before data changes, so schema changes and the
+reads of a unit of work would run outside it: a failed migration would be half applied and two
+writers could overwrite each other unseen. The listeners below hand transaction control to
+SQLAlchemy (the recipe in its SQLite dialect documentation): every transaction starts with an
+explicit ``BEGIN``, and a write transaction with ``BEGIN IMMEDIATE`` so it takes the write lock
+before it reads what it is about to change.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from qsi_desktop.store import audit
 
 BUSY_TIMEOUT_MS = 10_000
+WRITE_OPTION = "qsi_write"  # execution option marking a connection that will write
 
 
 def make_engine(url: str) -> Engine:
-    engine = create_engine(url, future=True)
+    # hide_parameters: SQL errors must never echo user text or imported data into messages or logs.
+    engine = create_engine(url, hide_parameters=True)
     if engine.dialect.name == "sqlite":
-        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", _sqlite_connect)
+        event.listen(engine, "begin", _sqlite_begin)
     return engine
 
 
-def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
+def _sqlite_connect(dbapi_connection: Any, connection_record: Any) -> None:
+    dbapi_connection.isolation_level = None  # the driver's own transaction handling off: see above
     # WAL lets the GUI read while a worker writes; foreign keys are off by default in SQLite;
     # the busy timeout makes a second writer wait instead of failing at once.
     cursor = dbapi_connection.cursor()
@@ -30,6 +42,11 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
     finally:
         cursor.close()
+
+
+def _sqlite_begin(connection: Connection) -> None:
+    write = connection.get_execution_options().get(WRITE_OPTION, False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
 
 class AuditedSession(Session):

@@ -52,7 +52,8 @@ def needs_upgrade(engine: Engine) -> tuple[str | None, str]:
 
 
 def upgrade(engine: Engine) -> None:
+    """Migrate to head in one transaction: on any error nothing of the migration remains."""
     config = alembic_config()
-    with engine.begin() as connection:
+    with engine.connect().execution_options(qsi_write=True) as connection, connection.begin():
         config.attributes["connection"] = connection
         command.upgrade(config, "head")

@@ -25,10 +25,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import Engine, select
-from sqlalchemy.exc import DatabaseError, OperationalError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.orm.exc import StaleDataError
 
 from qsi_desktop.store import migrate
-from qsi_desktop.store.engine import AuditedSession, make_engine, make_sessionmaker
+from qsi_desktop.store.engine import WRITE_OPTION, AuditedSession, make_engine, make_sessionmaker
 from qsi_desktop.store.evidence_files import EvidenceFileStore
 from qsi_desktop.store.models import ServiceProfile, Setting
 
@@ -142,12 +143,9 @@ class Workspace:
         except migrate.NewerDatabaseError as exc:
             engine.dispose()
             raise WorkspaceError(f"{database}: {exc}") from exc
-        except (DatabaseError, OperationalError) as exc:
+        except SQLAlchemyError as exc:
             engine.dispose()
-            raise WorkspaceError(
-                f"{database}: the database is damaged or unreadable ({exc.orig}); restore the latest copy "
-                f"from {path / 'backups'}"
-            ) from exc
+            raise WorkspaceError(describe_database_error(exc, path)) from exc
 
     def close(self) -> None:
         self.engine.dispose()
@@ -162,19 +160,54 @@ class Workspace:
 
     @contextlib.contextmanager
     def transaction(self, actor: str) -> Iterator[AuditedSession]:
-        """One unit of work: committed on success, rolled back on any error, audited as ``actor``."""
-        with self._sessions.begin() as session:
-            session.info["actor"] = actor
-            yield session
+        """One unit of work: committed on success, rolled back on any error, audited as ``actor``.
+
+        It takes the write lock before its first read (SQLite ``BEGIN IMMEDIATE``), so what it
+        reads cannot change under it. Database errors become a one-line :class:`WorkspaceError`.
+        """
+        try:
+            with self._sessions.begin() as session:
+                session.connection(execution_options={WRITE_OPTION: True})
+                session.info["actor"] = actor
+                yield session
+        except (SQLAlchemyError, StaleDataError) as exc:
+            raise WorkspaceError(describe_database_error(exc, self.path)) from exc
 
     @contextlib.contextmanager
     def reading(self) -> Iterator[AuditedSession]:
-        with self._sessions() as session:
-            yield session
+        try:
+            with self._sessions() as session:
+                yield session
+        except SQLAlchemyError as exc:
+            raise WorkspaceError(describe_database_error(exc, self.path)) from exc
 
     @property
     def database_path(self) -> Path:
         return Path(self.engine.url.database or "")
+
+
+def describe_database_error(exc: BaseException, workspace: Path) -> str:
+    """One line a user can act on, naming the workspace; never the SQL's parameters."""
+    if isinstance(exc, StaleDataError):
+        return f"{workspace}: this record was changed by someone else meanwhile; reload and try again"
+    if isinstance(exc, IntegrityError):
+        return f"{workspace}: the change clashes with one saved at the same time by someone else; try again"
+    reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+    lowered = reason.lower()
+    if "readonly" in lowered or "read-only" in lowered or "permission" in lowered:
+        return (f"{workspace}: the workspace is read-only for you ({reason}); ask for write access, or copy "
+                "the folder somewhere you can write")
+    if "locked" in lowered or "busy" in lowered:
+        return (f"{workspace}: the workspace is busy: another QSI Desktop or qsi command is saving to it; "
+                "try again in a moment")
+    if "unable to open" in lowered:
+        return f"{workspace}: the database cannot be opened ({reason}); check the folder's permissions"
+    if "disk" in lowered and ("full" in lowered or "i/o" in lowered):
+        return f"{workspace}: could not write to the disk ({reason}); free some space and try again"
+    if "not a database" in lowered or "malformed" in lowered or "corrupt" in lowered:
+        return (f"{workspace}: the database is damaged ({reason}); restore the latest copy from "
+                f"{workspace / 'backups'} or from your IT backup")
+    return f"{workspace}: database error ({reason})"
 
 
 def backup_database(database: Path, folder: Path, *, label: str) -> Path:

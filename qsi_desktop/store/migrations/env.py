@@ -17,6 +17,7 @@ def run_migrations_online() -> None:
         target_metadata=target_metadata,
         render_as_batch=True,  # SQLite can only alter tables by copying them
         compare_type=True,
+        transactional_ddl=True,  # SQLite and PostgreSQL both roll schema changes back on error
     )
     with context.begin_transaction():
         context.run_migrations()
