@@ -144,3 +144,34 @@ def test_models_constraints_and_audit_work_on_postgresql(pg_url: str) -> None:
             )
         )
     engine.dispose()
+
+
+def test_concurrent_edits_fail_instead_of_being_lost_on_postgresql(pg_url: str) -> None:
+    from sqlalchemy.orm.exc import StaleDataError
+
+    engine = make_engine(pg_url)
+    migrate.upgrade(engine)
+    sessions = make_sessionmaker(engine)
+    with sessions.begin() as session:
+        session.add(
+            Assessment(
+                framework_id="qsi-2026-draft",
+                statement_ref="XR-101",
+                status="in_progress",
+                owner="Original " * 50,
+                narrative="",
+                justification="",
+                signed_off_by="",
+            )
+        )
+    with sessions() as alice, sessions() as bob:
+        mine = alice.scalars(select(Assessment).where(Assessment.statement_ref == "XR-101")).one()
+        theirs = bob.scalars(select(Assessment).where(Assessment.statement_ref == "XR-101")).one()
+        theirs.owner = "Bob"
+        bob.commit()
+        mine.owner = "Alice"
+        with pytest.raises(StaleDataError):
+            alice.commit()
+    with sessions() as session:
+        assert session.scalars(select(Assessment).where(Assessment.statement_ref == "XR-101")).one().owner == "Bob"
+    engine.dispose()

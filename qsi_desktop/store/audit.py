@@ -27,7 +27,7 @@ from qsi_desktop.store.types import utcnow
 
 AUDITED = (ServiceProfile, Assessment, EvidenceItem, EvidenceLink, Action, ChecklistResponse, ImportRun)
 # Bookkeeping columns that change on every update and would only add noise to the trail.
-_IGNORED = frozenset({"updated_at", "updated_by"})
+_IGNORED = frozenset({"updated_at", "updated_by", "version_id"})
 
 
 def install(session_class: type[Session]) -> None:

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     CheckConstraint,
     Date,
@@ -60,8 +61,10 @@ class ServiceProfile(Base):
     __tablename__ = "service_profile"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(200))
-    organisation: Mapped[str] = mapped_column(String(200), default="")
+    version_id: Mapped[int] = mapped_column(Integer, default=1)
+    __mapper_args__ = {"version_id_col": version_id}  # a concurrent edit fails instead of being lost
+    name: Mapped[str] = mapped_column(Text)
+    organisation: Mapped[str] = mapped_column(Text, default="")
     sites: Mapped[list[str]] = mapped_column(JSON, default=list)
     modalities: Mapped[list[str]] = mapped_column(JSON, default=list)  # e.g. ["CT", "MR"]
     # Scope flags named like catalogue scopes: {"paediatric": False} means no paediatric imaging.
@@ -84,10 +87,12 @@ class Assessment(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(Integer, default=1)
+    __mapper_args__ = {"version_id_col": version_id}  # a concurrent edit fails instead of being lost
     framework_id: Mapped[str] = mapped_column(String(64))
     statement_ref: Mapped[str] = mapped_column(String(16))
     status: Mapped[str] = mapped_column(String(20), default="not_started")
-    owner: Mapped[str] = mapped_column(String(200), default="")
+    owner: Mapped[str] = mapped_column(Text, default="")
     narrative: Mapped[str] = mapped_column(Text, default="")
     # A user's override of the applicability that follows from the service profile; always justified.
     applicability_override: Mapped[str | None] = mapped_column(String(20), default=None)
@@ -95,10 +100,10 @@ class Assessment(Base):
     review_interval_months: Mapped[int | None] = mapped_column(Integer, default=None)
     last_reviewed_on: Mapped[date | None] = mapped_column(Date, default=None)
     next_review_on: Mapped[date | None] = mapped_column(Date, default=None)
-    signed_off_by: Mapped[str] = mapped_column(String(200), default="")
+    signed_off_by: Mapped[str] = mapped_column(Text, default="")
     signed_off_on: Mapped[date | None] = mapped_column(Date, default=None)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
-    updated_by: Mapped[str] = mapped_column(String(200), default="")
+    updated_by: Mapped[str] = mapped_column(Text, default="")
 
 
 class EvidenceItem(Base):
@@ -111,18 +116,20 @@ class EvidenceItem(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    title: Mapped[str] = mapped_column(String(300))
+    version_id: Mapped[int] = mapped_column(Integer, default=1)
+    __mapper_args__ = {"version_id_col": version_id}  # a concurrent edit fails instead of being lost
+    title: Mapped[str] = mapped_column(Text)
     file_sha256: Mapped[str | None] = mapped_column(String(64), default=None)
-    file_name: Mapped[str | None] = mapped_column(String(300), default=None)  # original name, for export
-    file_size: Mapped[int | None] = mapped_column(Integer, default=None)
+    file_name: Mapped[str | None] = mapped_column(Text, default=None)  # original name, for export
+    file_size: Mapped[int | None] = mapped_column(BigInteger, default=None)  # evidence can exceed 2 GB
     link_url: Mapped[str | None] = mapped_column(Text, default=None)
-    version: Mapped[str] = mapped_column(String(50), default="")
-    owner: Mapped[str] = mapped_column(String(200), default="")
-    document_ref: Mapped[str] = mapped_column(String(100), default="")
+    version: Mapped[str] = mapped_column(Text, default="")
+    owner: Mapped[str] = mapped_column(Text, default="")
+    document_ref: Mapped[str] = mapped_column(Text, default="")
     approved_on: Mapped[date | None] = mapped_column(Date, default=None)
     review_due_on: Mapped[date | None] = mapped_column(Date, default=None)
     added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    added_by: Mapped[str] = mapped_column(String(200), default="")
+    added_by: Mapped[str] = mapped_column(Text, default="")
 
     links: Mapped[list[EvidenceLink]] = relationship(
         back_populates="evidence", cascade="all, delete-orphan", order_by="EvidenceLink.statement_ref"
@@ -157,15 +164,17 @@ class Action(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(Integer, default=1)
+    __mapper_args__ = {"version_id_col": version_id}  # a concurrent edit fails instead of being lost
     framework_id: Mapped[str] = mapped_column(String(64))
     statement_ref: Mapped[str] = mapped_column(String(16))
     description: Mapped[str] = mapped_column(Text)
-    owner: Mapped[str] = mapped_column(String(200), default="")
+    owner: Mapped[str] = mapped_column(Text, default="")
     due_on: Mapped[date | None] = mapped_column(Date, default=None)
     status: Mapped[str] = mapped_column(String(20), default="open")
     completed_on: Mapped[date | None] = mapped_column(Date, default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    created_by: Mapped[str] = mapped_column(String(200), default="")
+    created_by: Mapped[str] = mapped_column(Text, default="")
 
 
 class ChecklistResponse(Base):
@@ -175,13 +184,15 @@ class ChecklistResponse(Base):
     __table_args__ = (UniqueConstraint("template_id", "item_key", name="uq_checklist_response_item"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(Integer, default=1)
+    __mapper_args__ = {"version_id_col": version_id}  # a concurrent edit fails instead of being lost
     template_id: Mapped[str] = mapped_column(String(100))
     item_key: Mapped[str] = mapped_column(String(100))
     answer: Mapped[str] = mapped_column(String(20), default="")  # yes / no / partial / n/a
     note: Mapped[str] = mapped_column(Text, default="")
     evidence_id: Mapped[int | None] = mapped_column(ForeignKey("evidence_item.id", ondelete="SET NULL"))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
-    updated_by: Mapped[str] = mapped_column(String(200), default="")
+    updated_by: Mapped[str] = mapped_column(Text, default="")
 
 
 class ImportRun(Base):
@@ -192,7 +203,7 @@ class ImportRun(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     importer: Mapped[str] = mapped_column(String(100), index=True)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    actor: Mapped[str] = mapped_column(String(200), default="")
+    actor: Mapped[str] = mapped_column(Text, default="")
     files: Mapped[int] = mapped_column(Integer, default=0)
     imported: Mapped[int] = mapped_column(Integer, default=0)
     duplicates: Mapped[int] = mapped_column(Integer, default=0)
@@ -226,7 +237,7 @@ class AuditEntry(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
-    actor: Mapped[str] = mapped_column(String(200))
+    actor: Mapped[str] = mapped_column(Text)
     action: Mapped[str] = mapped_column(String(20))  # create / update / delete
     entity: Mapped[str] = mapped_column(String(50))
     entity_id: Mapped[str] = mapped_column(String(100))
