@@ -337,3 +337,25 @@ def test_review_dates_can_be_cleared(cli, tmp_path: Path) -> None:
     assert "--review-interval 'twelve'" in _error_line(cli("assess", path, "XR-101", "--review-interval", "twelve"))
     audit = json.loads(cli("audit", path, "--json").out)
     assert audit[0]["after"] == {"review_interval_months": None, "next_review_on": None}
+
+
+def test_verify_reports_a_damaged_database_and_ignores_stray_files(cli, tmp_path: Path) -> None:
+    path = _init(cli, tmp_path)
+    doc = tmp_path / "policy.pdf"
+    doc.write_bytes(b"%PDF-1.7 policy")
+    cli("evidence", "add", path, doc, "--qs", "XR-101")
+    (path / "evidence" / "sha256" / "Thumbs.db").write_bytes(b"windows thumbnail cache")
+    assert cli("verify", path).code == 0
+    import sqlite3
+
+    with sqlite3.connect(path / "workspace.sqlite3") as connection:
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db = path / "workspace.sqlite3"
+    data = bytearray(db.read_bytes())
+    page = 4096
+    data[page * 3 : page * 6] = b"\xa5" * (page * 3)  # pages overwritten, header intact
+    db.write_bytes(bytes(data))
+    result = cli("verify", path)
+    assert result.code in (1, 2), result.err
+    assert "Traceback" not in result.err
+    assert ("PROBLEM: database" in result.out) or ("damaged" in result.err)

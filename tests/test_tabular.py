@@ -48,8 +48,9 @@ def rows(path: Path, **kwargs) -> list[Row]:
 def test_headers_are_normalised_and_matched_through_aliases(tmp_path: Path) -> None:
     assert normalise_header("  Probe_ID \t (T) ") == "probe id (t)"
     assert header_key("Probe-ID") == header_key("probe_id") == header_key(" PROBE ID ") == "probeid"
-    table = read_table(write(tmp_path / "a.csv", "Transducer,DATE OF USE,Max SAR (W/kg),Notes\nP1,2026-03-05,2,x\n"),
-                       columns=COLUMNS)
+    table = read_table(
+        write(tmp_path / "a.csv", "Transducer,DATE OF USE,Max SAR (W/kg),Notes\nP1,2026-03-05,2,x\n"), columns=COLUMNS
+    )
     assert table.columns == {"probe": 0, "date": 1, "sar": 2}  # "(W/kg)": a unit after the name is optional
     assert table.ignored == ("Notes",)
     (row,) = table.rows()
@@ -74,12 +75,15 @@ def test_title_rows_above_the_header_are_skipped_and_rows_keep_spreadsheet_numbe
     assert found[2].short and not found[2].cut  # short but complete: the file ends with a line end
 
 
-@pytest.mark.parametrize(("text", "suffix", "delimiter"), [
-    ("Probe ID,Date of use\nP1,2026-03-05\n", ".csv", ","),
-    ("Probe ID;Date of use\nP1;05/03/2026\n", ".csv", ";"),
-    ("Probe ID\tDate of use\nP1\t05/03/2026\n", ".tsv", "\t"),
-    ("Probe ID|Date of use\nP1|05/03/2026\n", ".txt", "|"),
-])
+@pytest.mark.parametrize(
+    ("text", "suffix", "delimiter"),
+    [
+        ("Probe ID,Date of use\nP1,2026-03-05\n", ".csv", ","),
+        ("Probe ID;Date of use\nP1;05/03/2026\n", ".csv", ";"),
+        ("Probe ID\tDate of use\nP1\t05/03/2026\n", ".tsv", "\t"),
+        ("Probe ID|Date of use\nP1|05/03/2026\n", ".txt", "|"),
+    ],
+)
 def test_delimiter_is_sniffed(tmp_path: Path, text: str, suffix: str, delimiter: str) -> None:
     table = read_table(write(tmp_path / f"log{suffix}", text), columns=COLUMNS)
     assert table.delimiter == delimiter
@@ -87,18 +91,22 @@ def test_delimiter_is_sniffed(tmp_path: Path, text: str, suffix: str, delimiter:
 
 
 def test_excel_sep_directive_sets_the_delimiter_and_is_not_a_row(tmp_path: Path) -> None:
-    table = read_table(write(tmp_path / "sep.csv", "sep=;\r\nProbe ID;Date of use\r\nP1,a;2026-03-05\r\n"),
-                       columns=COLUMNS)
+    table = read_table(
+        write(tmp_path / "sep.csv", "sep=;\r\nProbe ID;Date of use\r\nP1,a;2026-03-05\r\n"), columns=COLUMNS
+    )
     assert (table.delimiter, table.header_row) == (";", 1)
     assert [(r.number, r.values["probe"]) for r in table.rows()] == [(2, "P1,a")]
 
 
-@pytest.mark.parametrize(("data", "encoding"), [
-    ("Probe ID,Date of use\nSonde é £,2026-03-05\n".encode("utf-8-sig"), "utf-8-sig"),
-    ("Probe ID,Date of use\nSonde é £,2026-03-05\n".encode(), "utf-8"),
-    ("Probe ID,Date of use\nSonde é £,2026-03-05\n".encode("cp1252"), "cp1252"),
-    (codecs.BOM_UTF16_LE + "Probe ID\tDate of use\r\nSonde é £\t2026-03-05\r\n".encode("utf-16-le"), "utf-16"),
-])
+@pytest.mark.parametrize(
+    ("data", "encoding"),
+    [
+        ("Probe ID,Date of use\nSonde é £,2026-03-05\n".encode("utf-8-sig"), "utf-8-sig"),
+        ("Probe ID,Date of use\nSonde é £,2026-03-05\n".encode(), "utf-8"),
+        ("Probe ID,Date of use\nSonde é £,2026-03-05\n".encode("cp1252"), "cp1252"),
+        (codecs.BOM_UTF16_LE + "Probe ID\tDate of use\r\nSonde é £\t2026-03-05\r\n".encode("utf-16-le"), "utf-16"),
+    ],
+)
 def test_encoding_is_detected_and_reported(tmp_path: Path, data: bytes, encoding: str) -> None:
     path = tmp_path / "log.csv"
     path.write_bytes(data)
@@ -110,10 +118,26 @@ def test_encoding_is_detected_and_reported(tmp_path: Path, data: bytes, encoding
 # -- patient data ----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("header", [
-    "Patient Name", "PATIENT_ID", "Patient DOB", "Hospital Number", "MRN", "NHS No.", "NHS number",
-    "Date of Birth", "DOB", "Accession Number", "Acc No", "Address", "Post code", "Postcode", "CHI number",
-])
+@pytest.mark.parametrize(
+    "header",
+    [
+        "Patient Name",
+        "PATIENT_ID",
+        "Patient DOB",
+        "Hospital Number",
+        "MRN",
+        "NHS No.",
+        "NHS number",
+        "Date of Birth",
+        "DOB",
+        "Accession Number",
+        "Acc No",
+        "Address",
+        "Post code",
+        "Postcode",
+        "CHI number",
+    ],
+)
 def test_patient_columns_are_recognised(header: str) -> None:
     assert is_patient_column(header)
 
@@ -156,20 +180,23 @@ def _zip(path: Path) -> Path:
     return path
 
 
-@pytest.mark.parametrize(("make", "message"), [
-    (lambda d: d / "missing.csv", "missing.csv: file not found"),
-    (lambda d: write(d / "empty.csv", ""), "empty.csv: the file is empty"),
-    (lambda d: write(d / "blank.csv", " \r\n\r\n"), "blank.csv: the file is empty"),
-    (lambda d: d, "is a folder"),
-    (lambda d: _xlsx(d / "renamed.csv"), "renamed.csv: looks like an Excel workbook; save it as CSV"),
-    (lambda d: write(d / "old.xlsx", "PK\x03\x04garbage"), "old.xlsx: looks like an Excel workbook"),
-    (lambda d: _zip(d / "bundle.csv"), "bundle.csv: is a ZIP archive"),
-    (lambda d: write(d / "old.csv", "\xd0\xcf\x11\xe0rest", "latin-1"), "old Excel workbook (.xls)"),
-    (lambda d: write(d / "doc.csv", "%PDF-1.4\n"), "doc.csv: is a PDF document"),
-    (lambda d: write(d / "nul.csv", "Probe ID\x00,Date\n"), "nul.csv: this is not a CSV text file"),
-    (lambda d: write(d / "ctl.csv", "\x01\x02\x03\x04\x05\x06" * 50, "latin-1"), "ctl.csv: this is not a CSV"),
-    (lambda d: write(d / "bad.csv", "Probe ID\n\xc3\x28\x81\n", "latin-1"), "bad.csv: the text cannot be decoded"),
-])
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda d: d / "missing.csv", "missing.csv: file not found"),
+        (lambda d: write(d / "empty.csv", ""), "empty.csv: the file is empty"),
+        (lambda d: write(d / "blank.csv", " \r\n\r\n"), "blank.csv: the file is empty"),
+        (lambda d: d, "is a folder"),
+        (lambda d: _xlsx(d / "renamed.csv"), "renamed.csv: looks like an Excel workbook; save it as CSV"),
+        (lambda d: write(d / "old.xlsx", "PK\x03\x04garbage"), "old.xlsx: looks like an Excel workbook"),
+        (lambda d: _zip(d / "bundle.csv"), "bundle.csv: is a ZIP archive"),
+        (lambda d: write(d / "old.csv", "\xd0\xcf\x11\xe0rest", "latin-1"), "old Excel workbook (.xls)"),
+        (lambda d: write(d / "doc.csv", "%PDF-1.4\n"), "doc.csv: is a PDF document"),
+        (lambda d: write(d / "nul.csv", "Probe ID\x00,Date\n"), "nul.csv: this is not a CSV text file"),
+        (lambda d: write(d / "ctl.csv", "\x01\x02\x03\x04\x05\x06" * 50, "latin-1"), "ctl.csv: this is not a CSV"),
+        (lambda d: write(d / "bad.csv", "Probe ID\n\xc3\x28\x81\n", "latin-1"), "bad.csv: the text cannot be decoded"),
+    ],
+)
 def test_unusable_files_raise_a_clear_error(tmp_path: Path, make, message: str) -> None:
     with pytest.raises(TableError, match=None) as caught:
         read_table(make(tmp_path), columns=COLUMNS)
@@ -216,11 +243,28 @@ def test_malformed_csv_midway_raises_with_the_row(tmp_path: Path) -> None:
 # -- dates -----------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("text", [
-    "2026-03-05", "05/03/2026", "5/3/2026", "05/03/26", "05.03.2026", "05-03-2026", "05-Mar-2026",
-    "5-mar-26", "5 March 2026", "5th March 2026", "05 Mar 2026", "05/03/2026 14:30",
-    "2026-03-05T09:15:00", "2026-03-05T09:15:00.000Z", "2026-03-05 09:15", " 05/03/2026 ", "5/3/2026 9:15 am",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2026-03-05",
+        "05/03/2026",
+        "5/3/2026",
+        "05/03/26",
+        "05.03.2026",
+        "05-03-2026",
+        "05-Mar-2026",
+        "5-mar-26",
+        "5 March 2026",
+        "5th March 2026",
+        "05 Mar 2026",
+        "05/03/2026 14:30",
+        "2026-03-05T09:15:00",
+        "2026-03-05T09:15:00.000Z",
+        "2026-03-05 09:15",
+        " 05/03/2026 ",
+        "5/3/2026 9:15 am",
+    ],
+)
 def test_dates_in_nhs_spreadsheet_formats(text: str) -> None:
     assert parse_date(text) == date(2026, 3, 5)
 

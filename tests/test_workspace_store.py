@@ -292,3 +292,20 @@ def test_a_read_only_workspace_is_reported_as_such(make_workspace) -> None:
     with pytest.raises(WorkspaceError, match="read-only for you") as caught, ws.transaction("t") as session:
         session.scalars(select(ServiceProfile)).one().name = "Changed"
     assert "damaged" not in str(caught.value)
+
+
+def test_an_interrupted_copy_leaves_nothing_behind(tmp_path: Path, monkeypatch) -> None:
+    import qsi_desktop.store.evidence_files as evidence_files
+
+    store = EvidenceFileStore(tmp_path / "evidence")
+    source = tmp_path / "big.bin"
+    source.write_bytes(b"y" * 3_000_000)
+
+    def interrupted(*args: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(evidence_files, "_copy_and_hash", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        store.put(source)
+    assert store.incoming_files() == []
+    assert [p for p in (tmp_path / "evidence").rglob("*") if p.is_file()] == []

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy import select, text
+from sqlalchemy.exc import SQLAlchemyError
 
 from qsi_desktop.store import migrate
 from qsi_desktop.store.models import EvidenceItem
@@ -25,25 +26,19 @@ class VerifyReport:
 
 def verify(ws: Workspace, on_progress: Callable[[int, int, str], None] | None = None) -> VerifyReport:
     report = VerifyReport()
-    with ws.engine.connect() as connection:
-        if connection.dialect.name == "sqlite":
-            result = [row[0] for row in connection.execute(text("PRAGMA integrity_check"))]
-            if result != ["ok"]:
-                report.problems.extend(f"database: {line}" for line in result[:20])
-            for row in connection.execute(text("PRAGMA foreign_key_check")):
-                report.problems.append(f"database: table {row[0]} row {row[1]} points at a missing {row[2]} row")
-        current = migrate.current_revision(connection)
-        if current != migrate.head_revision():
-            report.problems.append(f"database: schema revision {current}, expected {migrate.head_revision()}")
-
-    with ws.reading() as session:
-        items = list(
-            session.execute(
-                select(EvidenceItem.id, EvidenceItem.title, EvidenceItem.file_sha256)
-                .where(EvidenceItem.file_sha256.is_not(None))
-                .order_by(EvidenceItem.id)
+    try:
+        _check_database(ws, report)
+        with ws.engine.connect() as connection:
+            items = list(
+                connection.execute(
+                    select(EvidenceItem.id, EvidenceItem.title, EvidenceItem.file_sha256)
+                    .where(EvidenceItem.file_sha256.is_not(None))
+                    .order_by(EvidenceItem.id)
+                )
             )
-        )
+    except SQLAlchemyError as exc:  # the damage verify exists to find: report it, do not crash on it
+        report.problems.append(f"database: cannot be read ({str(getattr(exc, 'orig', exc)).splitlines()[0]})")
+        return report
     hashes = sorted({sha for _, _, sha in items})
     broken: dict[str, str] = {}
     for index, sha in enumerate(hashes, start=1):
@@ -60,4 +55,21 @@ def verify(ws: Workspace, on_progress: Callable[[int, int, str], None] | None = 
     orphans = set(ws.files.stored_hashes()) - set(hashes)
     if orphans:
         report.notes.append(f"{len(orphans)} stored file(s) not used by any evidence item (kept, never deleted)")
+    leftovers = ws.files.incoming_files()
+    if leftovers:
+        report.notes.append(f"{len(leftovers)} unfinished copy(ies) in {ws.files.root / 'tmp'} (safe to delete)")
     return report
+
+
+def _check_database(ws: Workspace, report: VerifyReport) -> None:
+    with ws.engine.connect() as connection:
+        if connection.dialect.name == "sqlite":
+            result = [row[0] for row in connection.execute(text("PRAGMA integrity_check"))]
+            if result != ["ok"]:
+                report.problems.extend(f"database: {line}" for line in result[:20])
+                return  # further checks on a damaged file only repeat the damage
+            for row in connection.execute(text("PRAGMA foreign_key_check")):
+                report.problems.append(f"database: table {row[0]} row {row[1]} points at a missing {row[2]} row")
+        current = migrate.current_revision(connection)
+        if current != migrate.head_revision():
+            report.problems.append(f"database: schema revision {current}, expected {migrate.head_revision()}")

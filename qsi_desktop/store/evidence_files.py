@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import stat
 import tempfile
 from collections.abc import Iterator
@@ -17,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 CHUNK = 1024 * 1024
+INCOMING_PREFIX = "incoming-"
+_HEX = re.compile(r"[0-9a-f]+")
 
 
 class EvidenceFileError(OSError):
@@ -54,20 +57,12 @@ class EvidenceFileStore:
         """Store a copy of ``source``; returns its hash. Safe to call again with the same content."""
         if not source.is_file():
             raise EvidenceFileError(f"{source}: not a file")
-        self._tmp.mkdir(parents=True, exist_ok=True)
-        digest = hashlib.sha256()
-        size = 0
-        fd, tmp_name = tempfile.mkstemp(dir=self._tmp, prefix="incoming-")
-        tmp_path = Path(tmp_name)
+        tmp_path: Path | None = None
         try:
-            with os.fdopen(fd, "wb") as out, source.open("rb") as src:
-                while chunk := src.read(CHUNK):
-                    digest.update(chunk)
-                    size += len(chunk)
-                    out.write(chunk)
-                out.flush()
-                os.fsync(out.fileno())
-            sha = digest.hexdigest()
+            self._tmp.mkdir(parents=True, exist_ok=True)
+            fd, tmp_name = tempfile.mkstemp(dir=self._tmp, prefix=INCOMING_PREFIX)
+            tmp_path = Path(tmp_name)
+            sha, size = _copy_and_hash(source, fd)
             final = self.path_for(sha)
             if final.is_file() and sha256_of(final) == sha:
                 tmp_path.unlink()  # already stored, intact: write-once
@@ -77,13 +72,16 @@ class EvidenceFileStore:
             if final.exists():  # damaged copy: replace it with the good content
                 final.chmod(stat.S_IWUSR | stat.S_IRUSR)
             os.replace(tmp_path, final)
+            tmp_path = None
             _fsync_dir(final.parent)
             return StoredFile(sha, size, final)
         except OSError as exc:
-            tmp_path.unlink(missing_ok=True)
-            if isinstance(exc, EvidenceFileError):
-                raise
-            raise EvidenceFileError(f"{source}: could not store the file: {exc.strerror or exc}") from exc
+            raise EvidenceFileError(
+                f"{exc.filename or source}: could not store the file: {exc.strerror or exc}"
+            ) from exc
+        finally:  # on any failure, Ctrl-C included, no partial copy is left behind
+            if tmp_path is not None:
+                tmp_path.unlink(missing_ok=True)
 
     def verify(self, sha256: str) -> str | None:
         """None if the stored file exists and matches its hash, else what is wrong."""
@@ -97,11 +95,33 @@ class EvidenceFileStore:
         return None if actual == sha256 else f"content changed (hash is now {actual[:12]}…)"
 
     def stored_hashes(self) -> Iterator[str]:
+        """Hashes of the stored files; anything else in the folder (Thumbs.db, .DS_Store) is ignored."""
         if not self._objects.is_dir():
             return
         for prefix in sorted(self._objects.iterdir()):
+            if not (prefix.is_dir() and _HEX.fullmatch(prefix.name) and len(prefix.name) == 2):
+                continue
             for path in sorted(prefix.iterdir()):
-                yield prefix.name + path.name
+                if path.is_file() and len(path.name) == 62 and _HEX.fullmatch(path.name):
+                    yield prefix.name + path.name
+
+    def incoming_files(self) -> list[Path]:
+        """Copies a crash or a killed process left half-way (never referenced by the database)."""
+        return sorted(self._tmp.glob(f"{INCOMING_PREFIX}*")) if self._tmp.is_dir() else []
+
+
+def _copy_and_hash(source: Path, fd: int) -> tuple[str, int]:
+    """Copy ``source`` into the open file ``fd`` (closing it), flushed to disk; return (sha256, size)."""
+    digest = hashlib.sha256()
+    size = 0
+    with os.fdopen(fd, "wb") as out, source.open("rb") as src:
+        while chunk := src.read(CHUNK):
+            digest.update(chunk)
+            size += len(chunk)
+            out.write(chunk)
+        out.flush()
+        os.fsync(out.fileno())
+    return digest.hexdigest(), size
 
 
 def _fsync_dir(directory: Path) -> None:

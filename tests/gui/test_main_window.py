@@ -519,7 +519,6 @@ def test_launcher_module_does_not_import_qt() -> None:
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
 
 
-
 def test_review_dates_and_interval_can_be_cleared(window: MainWindow, demo_path: Path) -> None:
     window.select_ref("XR-101")  # reviewed in the demo, with a 12-month interval
     form = window.view.form
