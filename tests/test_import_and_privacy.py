@@ -159,3 +159,25 @@ def test_patient_data_never_reaches_the_workspace_or_the_output(cli, tmp_path: P
         assert secret not in text
         assert secret.encode() not in stored
     assert "TV-01" in text  # the import did happen
+
+
+def test_two_imports_of_the_same_log_at_once_store_it_once(full_app, make_workspace, tmp_path: Path) -> None:
+    import threading
+
+    ws: Workspace = make_workspace(modalities=("US",))
+    log = _log(tmp_path / "log.csv", [_row("TV-01", f"2026-03-{day:02d}", cycle=f"C{day}") for day in range(1, 29)])
+    other = Workspace.open(ws.path)
+    results: list[importing.ImportSummary] = []
+    threads = [
+        threading.Thread(
+            target=lambda w=w: results.append(importing.run_import(w, full_app, "us-decontamination", [log], actor="t"))
+        )
+        for w in (ws, other)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    other.close()
+    assert sorted((r.imported, r.duplicates) for r in results) == [(0, 28), (28, 0)]
+    assert len(importing.list_records(ws, "us-decontamination")) == 28

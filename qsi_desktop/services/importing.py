@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import fnmatch
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
 
 from qsi_desktop.plugins.types import ImportBatch, ImportedRecord, Importer, ImportIssue
 from qsi_desktop.privacy import keyed_hash
@@ -120,11 +121,16 @@ def run_import(
         skipped=list(batch.skipped),
         rejected=list(batch.rejected),
     )
-    fresh = _new_records(ws, importer.name, batch, summary)
-    summary.imported = len(fresh)
-    if dry_run or batch.cancelled:
-        return summary  # a cancelled import stores nothing: never half an import
+    unique = _unique_records(batch, summary)
+    if dry_run or batch.cancelled:  # a cancelled import stores nothing: never half an import
+        with ws.reading() as session:
+            summary.imported = len(_drop_stored(session, importer.name, unique, summary))
+        return summary
+    # The check for stored keys runs inside the write transaction, so a second import of the same
+    # log running at the same time waits for this one and then finds its records as duplicates.
     with ws.transaction(actor) as session:
+        fresh = _drop_stored(session, importer.name, unique, summary)
+        summary.imported = len(fresh)
         run = ImportRun(
             importer=importer.name,
             actor=actor,
@@ -155,7 +161,8 @@ def run_import(
     return summary
 
 
-def _new_records(ws: Workspace, importer: str, batch: ImportBatch, summary: ImportSummary) -> list[ImportedRecord]:
+def _unique_records(batch: ImportBatch, summary: ImportSummary) -> list[ImportedRecord]:
+    """Valid records, each key once; repeats within the batch count as duplicates."""
     seen: set[str] = set()
     unique: list[ImportedRecord] = []
     for record in batch.records:
@@ -167,9 +174,15 @@ def _new_records(ws: Workspace, importer: str, batch: ImportBatch, summary: Impo
         else:
             seen.add(record.key)
             unique.append(record)
-    stored = _stored_keys(ws, importer, (r.key for r in unique))
-    summary.duplicates += sum(1 for r in unique if r.key in stored)
-    return [r for r in unique if r.key not in stored]
+    return unique
+
+
+def _drop_stored(
+    session: Session, importer: str, records: list[ImportedRecord], summary: ImportSummary
+) -> list[ImportedRecord]:
+    stored = _stored_keys(session, importer, [r.key for r in records])
+    summary.duplicates += sum(1 for r in records if r.key in stored)
+    return [r for r in records if r.key not in stored]
 
 
 def _invalid(record: ImportedRecord) -> str:
@@ -182,19 +195,17 @@ def _invalid(record: ImportedRecord) -> str:
     return ""
 
 
-def _stored_keys(ws: Workspace, importer: str, keys: Iterable[str]) -> set[str]:
-    keys = list(keys)
+def _stored_keys(session: Session, importer: str, keys: list[str]) -> set[str]:
     found: set[str] = set()
-    with ws.reading() as session:
-        for start in range(0, len(keys), _KEY_CHUNK):
-            chunk = keys[start : start + _KEY_CHUNK]
-            found.update(
-                session.scalars(
-                    select(ImportedRecordRow.record_key).where(
-                        ImportedRecordRow.importer == importer, ImportedRecordRow.record_key.in_(chunk)
-                    )
+    for start in range(0, len(keys), _KEY_CHUNK):
+        chunk = keys[start : start + _KEY_CHUNK]
+        found.update(
+            session.scalars(
+                select(ImportedRecordRow.record_key).where(
+                    ImportedRecordRow.importer == importer, ImportedRecordRow.record_key.in_(chunk)
                 )
             )
+        )
     return found
 
 
