@@ -359,3 +359,10 @@ def test_verify_reports_a_damaged_database_and_ignores_stray_files(cli, tmp_path
     assert result.code in (1, 2), result.err
     assert "Traceback" not in result.err
     assert ("PROBLEM: database" in result.out) or ("damaged" in result.err)
+
+
+def test_init_where_it_cannot_write_is_one_clear_line(cli, tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    line = _error_line(cli("init", blocker / "ws", "--service", "X"))
+    assert "cannot create the workspace" in line

@@ -309,3 +309,21 @@ def test_an_interrupted_copy_leaves_nothing_behind(tmp_path: Path, monkeypatch) 
         store.put(source)
     assert store.incoming_files() == []
     assert [p for p in (tmp_path / "evidence").rglob("*") if p.is_file()] == []
+
+
+def test_is_network_path_matches_whole_mount_points(tmp_path: Path, monkeypatch) -> None:
+    from qsi_desktop.store import workspace
+
+    mounts = "nas:/share /mnt/nas nfs4 rw 0 0\nserver/x /mnt/team\\040share cifs rw 0 0\n/dev/sda1 / ext4 rw 0 0\n"
+    real_read_text = Path.read_text
+    monkeypatch.setattr(
+        Path,
+        "read_text",
+        lambda self, *a, **k: mounts if str(self) == "/proc/mounts" else real_read_text(self, *a, **k),
+    )
+    monkeypatch.setattr(Path, "resolve", lambda self, strict=False: self)
+    assert workspace.is_network_path(Path("/mnt/nas/qsi"))
+    assert workspace.is_network_path(Path("/mnt/team share/qsi"))
+    assert not workspace.is_network_path(Path("/mnt/nas2/qsi"))
+    assert not workspace.is_network_path(Path("/home/me/qsi"))
+    assert workspace.is_network_path(Path("//server/share/qsi"))

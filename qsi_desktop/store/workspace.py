@@ -77,6 +77,7 @@ class Workspace:
         if path.exists() and (not path.is_dir() or any(path.iterdir())):
             raise WorkspaceError(f"{path}: already exists and is not an empty folder; choose a new folder")
         created = not path.exists()
+        engine: Engine | None = None
         try:
             path.mkdir(parents=True, exist_ok=True)
             (path / "evidence").mkdir()
@@ -104,14 +105,20 @@ class Workspace:
                     )
                 )
             _write_marker(path)  # last: a folder without the marker is never mistaken for a workspace
-        except Exception:
-            with contextlib.suppress(Exception):
+        except BaseException as exc:
+            if engine is not None:
                 engine.dispose()
             if created:
                 shutil.rmtree(path, ignore_errors=True)
-            else:
+            elif path.is_dir():
                 for child in path.iterdir():
-                    shutil.rmtree(child) if child.is_dir() else child.unlink()
+                    shutil.rmtree(child, ignore_errors=True) if child.is_dir() else child.unlink(missing_ok=True)
+            if isinstance(exc, OSError):
+                raise WorkspaceError(
+                    f"{exc.filename or path}: cannot create the workspace ({exc.strerror or exc})"
+                ) from exc
+            if isinstance(exc, SQLAlchemyError):
+                raise WorkspaceError(describe_database_error(exc, path)) from exc
             raise
         return cls(path, engine)
 
@@ -130,7 +137,7 @@ class Workspace:
             raise WorkspaceError(f"{marker}: unreadable workspace marker ({exc})") from exc
         if fmt > MARKER_FORMAT:
             raise WorkspaceError(f"{path}: made by a newer version of QSI Desktop (format {fmt}); update QSI Desktop")
-        database = path / str(meta.get("database", DATABASE_NAME))
+        database = path / DATABASE_NAME
         _check_sqlite_file(database)
         engine = make_engine(_sqlite_url(database))
         try:
@@ -195,18 +202,24 @@ def describe_database_error(exc: BaseException, workspace: Path) -> str:
     reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
     lowered = reason.lower()
     if "readonly" in lowered or "read-only" in lowered or "permission" in lowered:
-        return (f"{workspace}: the workspace is read-only for you ({reason}); ask for write access, or copy "
-                "the folder somewhere you can write")
+        return (
+            f"{workspace}: the workspace is read-only for you ({reason}); ask for write access, or copy "
+            "the folder somewhere you can write"
+        )
     if "locked" in lowered or "busy" in lowered:
-        return (f"{workspace}: the workspace is busy: another QSI Desktop or qsi command is saving to it; "
-                "try again in a moment")
+        return (
+            f"{workspace}: the workspace is busy: another QSI Desktop or qsi command is saving to it; "
+            "try again in a moment"
+        )
     if "unable to open" in lowered:
         return f"{workspace}: the database cannot be opened ({reason}); check the folder's permissions"
     if "disk" in lowered and ("full" in lowered or "i/o" in lowered):
         return f"{workspace}: could not write to the disk ({reason}); free some space and try again"
     if "not a database" in lowered or "malformed" in lowered or "corrupt" in lowered:
-        return (f"{workspace}: the database is damaged ({reason}); restore the latest copy from "
-                f"{workspace / 'backups'} or from your IT backup")
+        return (
+            f"{workspace}: the database is damaged ({reason}); restore the latest copy from "
+            f"{workspace / 'backups'} or from your IT backup"
+        )
     return f"{workspace}: database error ({reason})"
 
 
@@ -243,12 +256,15 @@ def is_network_path(path: Path) -> bool:
         mounts = Path("/proc/mounts").read_text().splitlines()
     except OSError:
         return False
-    resolved = str(path.resolve())
-    best, best_type = "", ""
+    resolved = path.resolve()
+    best, best_type = Path("/"), ""
     for line in mounts:
         parts = line.split()
-        if len(parts) >= 3 and resolved.startswith(parts[1]) and len(parts[1]) > len(best):
-            best, best_type = parts[1], parts[2]
+        if len(parts) < 3:
+            continue
+        mount_point = Path(parts[1].replace("\\040", " "))  # /proc/mounts escapes spaces as \040
+        if resolved.is_relative_to(mount_point) and len(mount_point.parts) >= len(best.parts):
+            best, best_type = mount_point, parts[2]
     return best_type in {"nfs", "nfs4", "cifs", "smb3", "smbfs", "9p", "fuse.sshfs"}
 
 
@@ -269,7 +285,7 @@ def _check_sqlite_file(database: Path) -> None:
 
 
 def _write_marker(path: Path) -> None:
-    data = {"format": MARKER_FORMAT, "application": "QSI Desktop", "database": DATABASE_NAME}
+    data = {"format": MARKER_FORMAT, "application": "QSI Desktop"}
     tmp = path / (MARKER_NAME + ".tmp")
     tmp.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
     os.replace(tmp, path / MARKER_NAME)
