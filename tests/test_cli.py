@@ -366,3 +366,63 @@ def test_init_where_it_cannot_write_is_one_clear_line(cli, tmp_path: Path) -> No
     blocker.write_text("not a folder")
     line = _error_line(cli("init", blocker / "ws", "--service", "X"))
     assert "cannot create the workspace" in line
+
+
+def test_text_that_looks_like_an_nhs_number_is_refused_everywhere(cli, tmp_path: Path) -> None:
+    path = _init(cli, tmp_path)
+    before = _fingerprint(path)
+    datix = tmp_path / "Datix 4471 - patient 943 476 5919 fall.pdf"
+    datix.write_bytes(b"%PDF incident")
+    for args in (
+        ("evidence", "add", path, datix, "--qs", "XR-805"),
+        ("assess", path, "XR-801", "--narrative", "Mrs Smith NHS 9434765919 fell"),
+        ("action", "add", path, "XR-801", "Follow up 943-476-5919"),
+        ("evidence", "link", path, "https://intranet/x", "--qs", "XR-805", "--title", "case 9434765919"),
+    ):
+        line = _error_line(cli(*args))
+        assert "looks like an NHS number" in line and "5919" not in line
+    assert _fingerprint(path) == before
+    assert [p for p in (path / "evidence").rglob("*") if p.is_file()] == []
+    ok = cli("assess", path, "XR-801", "--narrative", "Incident 4471 reviewed; 10 digits like 1234567890 are fine")
+    assert ok.code == 0  # 1234567890 fails the modulus-11 check: not an NHS number
+
+
+def test_sign_off_lapses_when_the_assessment_changes(cli, tmp_path: Path) -> None:
+    path = _init(cli, tmp_path)
+    cli("assess", path, "XR-103", "--status", "met", "--sign-off", "Imaging Services Manager")
+    cli("assess", path, "XR-103", "--owner", "New owner")  # not the substance: sign-off stands
+    audit = json.loads(cli("audit", path, "--json").out)
+    assert "signed_off_by" not in (audit[0]["after"] or {})
+    cli("assess", path, "XR-103", "--status", "not-met")
+    audit = json.loads(cli("audit", path, "--json").out)
+    assert (
+        audit[0]["after"]["signed_off_by"] == "" and audit[0]["before"]["signed_off_by"] == "Imaging Services Manager"
+    )
+
+
+def test_review_interval_and_dates_are_bounded(cli, tmp_path: Path) -> None:
+    path = _init(cli, tmp_path)
+    assert "1 to 120 months" in _error_line(cli("assess", path, "XR-101", "--review-interval", "99999"))
+    line = _error_line(cli("assess", path, "XR-101", "--reviewed", "9999-12-01", "--review-interval", "1"))
+    assert "outside the calendar" in line
+
+
+def test_marking_an_action_done_twice_keeps_its_completion_date(cli, tmp_path: Path) -> None:
+    path = _init(cli, tmp_path)
+    cli("action", "add", path, "XR-203", "Write a plan", "--status", "done")
+    first = json.loads(cli("action", "list", path, "--json").out)[0]["completed_on"]
+    cli("action", "update", path, "1", "--status", "done")
+    assert json.loads(cli("action", "list", path, "--json").out)[0]["completed_on"] == first
+
+
+def test_a_file_name_that_is_not_valid_text_is_stored_readably(cli, tmp_path: Path) -> None:
+    import os
+
+    path = _init(cli, tmp_path)
+    odd = os.fsencode(tmp_path) + b"/minutes-\xfe.pdf"
+    with open(odd, "wb") as handle:
+        handle.write(b"%PDF minutes")
+    result = cli("evidence", "add", path, os.fsdecode(odd), "--qs", "XR-801")
+    assert result.code == 0, result.err
+    (item,) = json.loads(cli("evidence", "list", path, "--json").out)
+    assert item["file_name"] == "minutes-\ufffd.pdf"

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from qsi_desktop.services.app import App
 from qsi_desktop.services.errors import UserError
+from qsi_desktop.services.values import check_free_text
 from qsi_desktop.store.models import Action
 from qsi_desktop.store.workspace import Workspace
 
@@ -26,6 +27,8 @@ def add_action(
     statement = app.statement(ref)
     if not description.strip():
         raise UserError("an action needs a description")
+    check_free_text("description", description)
+    check_free_text("owner", owner)
     action = Action(
         framework_id=ws.framework_id,
         statement_ref=statement.ref,
@@ -54,10 +57,11 @@ def update_action(
         action = session.get(Action, action_id)
         if action is None:
             raise UserError(f"no action with id {action_id}; 'qsi action list' shows them")
-        if status is not None:
+        if status is not None and status != action.status:  # saving "done" again keeps its completion date
             action.status = status
             action.completed_on = date.today() if status == "done" else None
         if owner is not None:
+            check_free_text("owner", owner)
             action.owner = owner.strip()
         if due_on is not None:
             action.due_on = due_on

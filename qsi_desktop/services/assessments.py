@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
 from qsi_desktop.services import applicability
 from qsi_desktop.services.app import App
 from qsi_desktop.services.errors import UserError
-from qsi_desktop.services.values import add_months
+from qsi_desktop.services.values import add_months, check_free_text, check_interval
 from qsi_desktop.store.models import Assessment, ServiceProfile
 from qsi_desktop.store.workspace import Workspace
 
@@ -50,8 +50,15 @@ def find_assessment(session: Session, framework_id: str, ref: str) -> Assessment
 def assess(ws: Workspace, app: App, ref: str, change: AssessmentChange, *, actor: str) -> Assessment:
     statement = app.statement(ref)
     section = app.catalogue.section_of(statement)
-    if change.review_interval_months is not None and change.review_interval_months <= 0:
-        raise UserError("the review interval must be a positive number of months")
+    if change.review_interval_months is not None:
+        check_interval(change.review_interval_months)
+    for what, text in (
+        ("owner", change.owner),
+        ("narrative", change.narrative),
+        ("justification", change.justification),
+        ("sign-off", change.signed_off_by),
+    ):
+        check_free_text(what, text)
     with ws.transaction(actor) as session:
         profile = get_profile(session)
         assessment = find_assessment(session, ws.framework_id, statement.ref)
@@ -84,8 +91,16 @@ def assess(ws: Workspace, app: App, ref: str, change: AssessmentChange, *, actor
         if change.signed_off_by is not None:
             assessment.signed_off_by = change.signed_off_by.strip()
             assessment.signed_off_on = date.today() if assessment.signed_off_by else None
+        elif assessment.signed_off_by and _substance_changed(assessment):
+            # A sign-off vouches for what was signed: a new status or narrative needs signing again.
+            assessment.signed_off_by, assessment.signed_off_on = "", None
         assessment.updated_by = actor
     return assessment
+
+
+def _substance_changed(assessment: Assessment) -> bool:
+    state = inspect(assessment)
+    return any(state.attrs[name].history.has_changes() for name in ("status", "narrative", "justification"))
 
 
 def _apply_status(

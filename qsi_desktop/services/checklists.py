@@ -9,6 +9,7 @@ from sqlalchemy import select
 from qsi_desktop.plugins.types import ChecklistTemplate
 from qsi_desktop.services.app import App
 from qsi_desktop.services.errors import UserError
+from qsi_desktop.services.values import check_free_text
 from qsi_desktop.store.models import ChecklistResponse, EvidenceItem
 from qsi_desktop.store.workspace import Workspace
 
@@ -43,6 +44,7 @@ def answer_item(
     actor: str,
 ) -> ChecklistResponse:
     template = find_template(app, template_id)
+    check_free_text("note", note)
     if item_key not in {item.key for item in template.items}:
         keys = ", ".join(item.key for item in template.items)
         raise UserError(f"checklist {template_id} has no item {item_key!r}; its items are: {keys}")

@@ -16,6 +16,7 @@ from sqlalchemy.orm import selectinload
 
 from qsi_desktop.services.app import App
 from qsi_desktop.services.errors import UserError
+from qsi_desktop.services.values import check_free_text, plain_file_name
 from qsi_desktop.store.evidence_files import EvidenceFileError
 from qsi_desktop.store.models import EvidenceItem, EvidenceLink
 from qsi_desktop.store.workspace import Workspace
@@ -67,6 +68,8 @@ def parse_targets(app: App, texts: list[str]) -> list[Target]:
 
 def add_file(ws: Workspace, app: App, source: Path, details: EvidenceDetails, *, actor: str) -> EvidenceItem:
     targets = parse_targets(app, details.targets)
+    check_free_text("file name", plain_file_name(source.name))
+    _check_details(details)
     if not source.exists():
         raise UserError(f"{source}: no such file")
     if not source.is_file():
@@ -76,9 +79,9 @@ def add_file(ws: Workspace, app: App, source: Path, details: EvidenceDetails, *,
     except EvidenceFileError as exc:
         raise UserError(str(exc)) from exc
     item = EvidenceItem(
-        title=details.title.strip() or source.stem,
+        title=details.title.strip() or plain_file_name(source.stem),
         file_sha256=stored.sha256,
-        file_name=source.name,
+        file_name=plain_file_name(source.name),
         file_size=stored.size,
     )
     return _save(ws, item, details, targets, actor)
@@ -86,10 +89,22 @@ def add_file(ws: Workspace, app: App, source: Path, details: EvidenceDetails, *,
 
 def add_link(ws: Workspace, app: App, url: str, details: EvidenceDetails, *, actor: str) -> EvidenceItem:
     targets = parse_targets(app, details.targets)
+    _check_details(details)
+    check_free_text("link", url)
     if not _URL.match(url.strip()):
         raise UserError(f"{url!r} is not a link (http://, https://, file:// or a \\\\server\\share path)")
     item = EvidenceItem(title=details.title.strip() or url.strip(), link_url=url.strip())
     return _save(ws, item, details, targets, actor)
+
+
+def _check_details(details: EvidenceDetails) -> None:
+    for what, text in (
+        ("title", details.title),
+        ("owner", details.owner),
+        ("version", details.version),
+        ("document reference", details.document_ref),
+    ):
+        check_free_text(what, text)
 
 
 def _save(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import calendar
 from datetime import date
 
+from qsi_desktop.privacy import find_nhs_numbers
 from qsi_desktop.services.errors import UserError
 from qsi_desktop.store.models import ACTION_STATUSES, STATUSES
 
@@ -42,9 +43,35 @@ def parse_date(text: str, what: str = "date") -> date:
         raise UserError(f"{what} {text!r} is not a date like 2026-03-31") from None
 
 
+MAX_REVIEW_INTERVAL_MONTHS = 120
+
+
+def check_interval(months: int) -> int:
+    if not 1 <= months <= MAX_REVIEW_INTERVAL_MONTHS:
+        raise UserError(f"the review interval must be 1 to {MAX_REVIEW_INTERVAL_MONTHS} months, not {months}")
+    return months
+
+
+def check_free_text(what: str, text: str | None) -> None:
+    """Refuse text that looks like it holds a patient identifier (an NHS number).
+
+    Narratives, titles and file names end up in the audit trail and the submission pack, which
+    must never hold patient data. The number is not repeated in the message.
+    """
+    if text and find_nhs_numbers(text):
+        raise UserError(f"the {what} contains what looks like an NHS number; remove patient identifiers before saving")
+
+
+def plain_file_name(name: str) -> str:
+    """A file name as text: bytes that are not valid in the system's encoding become \ufffd."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
 def add_months(day: date, months: int) -> date:
     month_index = day.month - 1 + months
     year, month = day.year + month_index // 12, month_index % 12 + 1
+    if not 1 <= year <= 9999:
+        raise UserError(f"{day.isoformat()} plus {months} months is outside the calendar")
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
