@@ -241,3 +241,46 @@ def test_builtin_fallback_list_loads_plugins_without_entry_points(tmp_path: Path
     env = {k: v for k, v in os.environ.items() if k != "QSI_DISABLE_PLUGIN_DISCOVERY"}
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, check=True)
     assert out.stdout.strip() == str(["core", "ct", "ir", "mr", "nm", "us"])
+
+
+def test_a_plugin_claiming_a_section_already_registered_is_dropped() -> None:
+    @hookimpl
+    def qsi_register_standards_sections() -> list[Section]:
+        return [_section()]
+
+    copycat = _module("copycat", PLUGIN_NAME="copycat", qsi_register_standards_sections=qsi_register_standards_sections)
+    pm = PluginManager([_sample_plugin(), copycat])
+    assert [s.ref for s in pm.standards_sections()].count("ZZ-1") == 1
+    assert pm.failures == [pm.failures[0]] and pm.failures[0].name == "copycat"
+    assert "ZZ-1 is registered twice (also by plugin sample)" in pm.failures[0].error
+    assert len(pm.catalogue()) == len(PluginManager([]).catalogue()) + 1
+
+
+def test_importer_names_must_be_unique_across_plugins() -> None:
+    @hookimpl
+    def qsi_register_importers() -> list[Importer]:
+        return [Importer("zz-log", "Another", lambda paths, ctx: ImportBatch(), ("*.zz",))]
+
+    pm = PluginManager(
+        [_sample_plugin(), _module("other", PLUGIN_NAME="other", qsi_register_importers=qsi_register_importers)]
+    )
+    assert [i.title for i in pm.importers()] == ["Sample log"]
+    assert "importer zz-log is registered twice" in pm.failures[0].error
+
+
+def test_a_plugin_api_version_that_is_not_a_number_is_refused() -> None:
+    pm = PluginManager([_module("odd", PLUGIN_NAME="odd", QSI_PLUGIN_API_VERSION="2")])
+    assert "must be a whole number" in pm.failures[0].error
+
+
+def test_load_all_reports_a_misspelt_hook_as_a_failed_plugin() -> None:
+    @hookimpl
+    def qsi_register_importer() -> list[Importer]:
+        return []
+
+    pm = PluginManager(
+        [_module("typo2", PLUGIN_NAME="typo2", qsi_register_importer=qsi_register_importer), _sample_plugin()]
+    )
+    names = [i.name for i in pm.plugins()]
+    assert "typo2" not in names and "sample" in names
+    assert pm.failures[0].name == "typo2" and "qsi_register_importer" in pm.failures[0].error

@@ -104,6 +104,9 @@ class PluginManager:
 
     def _register(self, module: ModuleType, name: str, version: str) -> None:
         wanted = getattr(module, "QSI_PLUGIN_API_VERSION", PLUGIN_API_VERSION)
+        if not isinstance(wanted, int) or isinstance(wanted, bool):
+            self._fail(name, TypeError(f"QSI_PLUGIN_API_VERSION must be a whole number, not {wanted!r}"))
+            return
         if wanted > PLUGIN_API_VERSION:
             self._fail(
                 name,
@@ -141,20 +144,28 @@ class PluginManager:
     # -- calling hooks ---------------------------------------------------------------------------
 
     def _collect(self, hook_name: str, kind: type | tuple[type, ...]) -> list[Any]:
+        """Call one hook plugin by plugin, checking types and that no two plugins claim the same key."""
         if hook_name in self._cache:
             return self._cache[hook_name]
         results: list[Any] = []
+        owners: dict[str, str] = {}  # key (section ref, statement ref, importer name...) -> plugin
         hook = getattr(self._pm.hook, hook_name)
         for impl in hook.get_hookimpls():  # registration order (pluggy calls them in reverse)
             name = impl.plugin_name
             try:
-                returned = impl.function() or []
+                returned = list(impl.function() or [])
                 bad = [item for item in returned if not isinstance(item, kind)]
                 if bad:
                     raise TypeError(f"{hook_name} returned {type(bad[0]).__name__}, expected {_names(kind)}")
+                keys = [key for item in returned for key in _keys(item)]
+                clash = next((key for key in keys if key in owners or keys.count(key) > 1), None)
+                if clash is not None:
+                    other = owners.get(clash, name)
+                    raise ValueError(f"{clash} is registered twice (also by plugin {other})")
             except Exception as exc:
                 self._fail(name, exc)
                 return self._collect(hook_name, kind)  # again, without the failed plugin
+            owners.update(dict.fromkeys(keys, name))
             results.extend(returned)
             info = self._info.get(name)
             if info is not None:
@@ -164,7 +175,17 @@ class PluginManager:
         return results
 
     def load_all(self) -> None:
-        """Call every registration hook once, so failures show up now and ``plugins()`` is complete."""
+        """Call every registration hook once, so failures show up now and ``plugins()`` is complete.
+
+        A plugin implementing a ``qsi_*`` hook that no specification knows (a misspelling) is
+        reported as failed rather than silently ignored.
+        """
+        while True:
+            try:
+                self._pm.check_pending()
+                break
+            except pluggy.PluginValidationError as exc:
+                self._fail(self._pm.get_name(exc.plugin) or str(exc.plugin), exc)
         self.standards_sections()
         self.modalities()
         self.checklists()
@@ -216,6 +237,17 @@ def _module_version(module: ModuleType) -> str:
 def _names(kind: type | tuple[type, ...]) -> str:
     kinds: Iterable[type] = kind if isinstance(kind, tuple) else (kind,)
     return " or ".join(k.__name__ for k in kinds)
+
+
+def _keys(item: Any) -> list[str]:
+    """What must be unique across plugins: a section and its statements, or the item's id or name."""
+    if isinstance(item, Section):
+        return [item.ref, *(statement.ref for statement in item.statements)]
+    if isinstance(item, Modality):
+        return [f"modality {item.code}"]
+    if isinstance(item, Importer):
+        return [f"importer {item.name}"]
+    return [f"{type(item).__name__} {item.id}"] if getattr(item, "id", None) else []
 
 
 def _describe(item: Any) -> str:
