@@ -35,7 +35,7 @@ from qsi_desktop.gui.widgets import MessageLabel, OptionalDateEdit
 from qsi_desktop.plugins.types import MODALITY_CODES
 from qsi_desktop.services import evidence
 from qsi_desktop.services.app import App
-from qsi_desktop.services.errors import UserError
+from qsi_desktop.services.errors import ACTIONABLE_ERRORS
 from qsi_desktop.services.importing import ImportSummary
 from qsi_desktop.store.models import ACTION_STATUSES
 from qsi_desktop.store.workspace import NewProfile
@@ -239,7 +239,7 @@ class EvidenceDialog(QDialog):
             return
         try:
             evidence.parse_targets(self._app, [self.targets.text()])
-        except UserError as exc:
+        except ACTIONABLE_ERRORS as exc:
             self.message.show_message(str(exc))
             self.targets.setFocus()
             return

@@ -27,7 +27,7 @@ from qsi_desktop.gui.context import GuiContext
 from qsi_desktop.gui.dialogs import ActionDialog, EvidenceDialog
 from qsi_desktop.gui.style import TEXT_MUTED, TEXT_OVERDUE
 from qsi_desktop.services import actions, evidence
-from qsi_desktop.services.errors import UserError
+from qsi_desktop.services.errors import ACTIONABLE_ERRORS
 
 
 def _cell(text: str, *, tooltip: str = "", overdue: bool = False) -> QTableWidgetItem:
@@ -170,7 +170,7 @@ class EvidencePane(_Pane):
                 evidence.add_link(
                     self.ctx.workspace, self.ctx.app, dialog.link_url(), dialog.details(), actor=self.ctx.actor
                 )
-            except UserError as exc:
+            except ACTIONABLE_ERRORS as exc:
                 dialog.message.show_message(str(exc))
                 continue
             self.changed.emit()
@@ -243,7 +243,7 @@ class ActionsPane(_Pane):
                     status=dialog.status.currentData(),
                     actor=self.ctx.actor,
                 )
-            except UserError as exc:
+            except ACTIONABLE_ERRORS as exc:
                 dialog.message.show_message(str(exc))
                 continue
             self.changed.emit()
@@ -255,7 +255,7 @@ class ActionsPane(_Pane):
             return
         try:
             actions.update_action(self.ctx.workspace, item["id"], status="done", actor=self.ctx.actor)
-        except UserError as exc:
+        except ACTIONABLE_ERRORS as exc:
             self._fail("Mark done", exc)
             return
         self.changed.emit()

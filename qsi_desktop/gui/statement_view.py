@@ -40,7 +40,7 @@ from qsi_desktop.gui.style import TEXT_MUTED, badge_html, status_icon
 from qsi_desktop.gui.widgets import MessageLabel, OptionalDateEdit
 from qsi_desktop.services import actions, applicability, evidence
 from qsi_desktop.services.assessments import AssessmentChange, assess, find_assessment, get_profile
-from qsi_desktop.services.errors import UserError
+from qsi_desktop.services.errors import ACTIONABLE_ERRORS
 from qsi_desktop.services.values import STATUS_LABELS, status_label
 from qsi_desktop.store.models import STATUSES
 
@@ -426,7 +426,7 @@ class AssessmentForm(QWidget):
         ref = self.details.ref
         try:
             assess(self.ctx.workspace, self.ctx.app, ref, self.change(), actor=self.ctx.actor)
-        except UserError as exc:
+        except ACTIONABLE_ERRORS as exc:
             self.message.show_message(f"Not saved: {exc}", "error")
             return False
         self.load(load_details(self.ctx, ref))
