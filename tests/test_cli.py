@@ -77,6 +77,13 @@ def test_init_status_and_applicability_from_the_profile(cli, tmp_path: Path) -> 
     assert status["applicable"] == 80 - 14
     assert status["sections"]["NM-9 Nuclear Medicine and Molecular Imaging"]["not_applicable"] == 5
     assert status["readiness_percent"] == 0.0
+    by_ref = {s["ref"]: s for s in status["statements"]}
+    assert len(by_ref) == 80
+    xr704 = by_ref["XR-704"]
+    assert (xr704["status"], xr704["applicable"]) == ("not_applicable", False)
+    assert xr704["reason"] == "the service does not provide paediatric imaging (service profile)"
+    assert by_ref["IR-901"]["reason"] == "IR is not provided by this service (service profile)"
+    assert by_ref["XR-101"]["status"] == "not_started" and by_ref["XR-101"]["applicable"]
 
 
 def test_assess_records_status_owner_and_review_dates_and_is_audited(cli, tmp_path: Path) -> None:

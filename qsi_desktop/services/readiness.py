@@ -58,6 +58,19 @@ class Readiness:
             "evidence": {"total": self.evidence_total, "review_overdue": self.evidence_review_overdue},
             "actions": {"open": self.actions_open, "overdue": self.actions_overdue},
             "warnings": self.warnings,
+            "statements": [
+                {
+                    "ref": s.ref,
+                    "status": s.status,
+                    "applicable": s.applicable,
+                    "reason": s.reason,
+                    "owner": s.owner,
+                    "next_review_on": s.next_review_on.isoformat() if s.next_review_on else None,
+                    "evidence": s.evidence,
+                    "open_actions": s.open_actions,
+                }
+                for s in self.statements
+            ],
         }
 
 
