@@ -298,12 +298,15 @@ def _details(args: argparse.Namespace) -> evidence.EvidenceDetails:
         approved_on=_date(args.approved, "--approved"),
         review_due_on=_date(args.review_due, "--review-due"),
         targets=args.qs,
+        supersedes=args.supersedes,
     )
 
 
 def cmd_evidence_add(args: argparse.Namespace, app: App) -> int:
     with _open(args.path) as ws:
         item = evidence.add_file(ws, app, Path(args.file), _details(args), actor=_actor(args))
+    if args.supersedes:
+        print(f"evidence #{args.supersedes} is superseded by #{item.id}")
     print(
         f"evidence #{item.id} '{item.title}' stored ({item.file_size} bytes, sha256 {item.file_sha256[:12]}…) "
         f"for {', '.join(str(evidence.Target(link.statement_ref, link.suggestion_key)) for link in item.links)}"
@@ -321,7 +324,7 @@ def cmd_evidence_link(args: argparse.Namespace, app: App) -> int:
 def cmd_evidence_list(args: argparse.Namespace, app: App) -> int:
     ref = app.statement(args.qs).ref if args.qs else None
     with _open(args.path) as ws:
-        items = [evidence.evidence_dict(i) for i in evidence.list_evidence(ws, ref)]
+        items = [evidence.evidence_dict(i) for i in evidence.list_evidence(ws, ref, include_superseded=args.all)]
     if args.json:
         _print_json(items)
         return 0
@@ -332,7 +335,7 @@ def cmd_evidence_list(args: argparse.Namespace, app: App) -> int:
             i["version"],
             i["owner"],
             i["review_due_on"] or "",
-            "OVERDUE" if i["review_overdue"] else "",
+            f"replaced by #{i['superseded_by']}" if i["superseded_by"] else "OVERDUE" if i["review_overdue"] else "",
             ", ".join(i["statements"]),
         ]
         for i in items
@@ -614,10 +617,11 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument(
             "--qs",
             action="append",
-            required=True,
+            default=[],
             metavar="REF[,REF...]",
-            help="statements it supports; REF:7.a links one suggestion",
+            help="statements it supports; REF:7.a links one suggestion (default with --supersedes: the old one's)",
         )
+        p.add_argument("--supersedes", type=int, metavar="ID", help="a new version of evidence item ID")
         p.add_argument("--title")
         p.add_argument("--version")
         p.add_argument("--owner")
@@ -627,6 +631,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("list", cmd_evidence_list, "list evidence", evidence_cmd)
     p.add_argument("path")
     p.add_argument("--qs", help="only evidence for this statement")
+    p.add_argument("--all", action="store_true", help="also versions that were superseded")
     p.add_argument("--json", action="store_true")
 
     action_cmd = sub.add_parser("action", help="action plans").add_subparsers(metavar="ACTION")

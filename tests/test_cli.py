@@ -433,3 +433,45 @@ def test_a_file_name_that_is_not_valid_text_is_stored_readably(cli, tmp_path: Pa
     assert result.code == 0, result.err
     (item,) = json.loads(cli("evidence", "list", path, "--json").out)
     assert item["file_name"] == "minutes-\ufffd.pdf"
+
+
+def test_a_new_version_of_a_document_supersedes_the_old_one(cli, tmp_path: Path) -> None:
+    path = _init(cli, tmp_path)
+    v1 = tmp_path / "chaperone-policy-v1.docx"
+    v1.write_bytes(b"PK policy v1")
+    cli(
+        "evidence",
+        "add",
+        path,
+        v1,
+        "--qs",
+        "XR-103,XR-104:3",
+        "--title",
+        "Chaperone policy",
+        "--version",
+        "1",
+        "--owner",
+        "Superintendent",
+        "--review-due",
+        "2020-01-01",
+    )
+    assert json.loads(cli("status", path, "--json").out)["evidence"] == {"total": 1, "review_overdue": 1}
+    v2 = tmp_path / "chaperone-policy-v2.docx"
+    v2.write_bytes(b"PK policy v2")
+    result = cli("evidence", "add", path, v2, "--supersedes", "1", "--version", "2", "--review-due", "2099-01-01")
+    assert result.code == 0, result.err
+    assert "evidence #1 is superseded by #2" in result.out
+    (current,) = json.loads(cli("evidence", "list", path, "--json").out)
+    assert (current["id"], current["title"], current["owner"]) == (2, "Chaperone policy", "Superintendent")
+    assert current["statements"] == ["XR-103", "XR-104:3"]
+    everything = json.loads(cli("evidence", "list", path, "--all", "--json").out)
+    assert [(i["id"], i["superseded_by"], i["review_overdue"]) for i in everything] == [(1, 2, False), (2, None, False)]
+    assert "replaced by #2" in cli("evidence", "list", path, "--all").out
+    status = json.loads(cli("status", path, "--json").out)
+    assert status["evidence"] == {"total": 1, "review_overdue": 0}
+    by_ref = {s["ref"]: s for s in status["statements"]}
+    assert by_ref["XR-103"]["evidence"] == 1
+    assert cli("verify", path).code == 0  # the old file is kept and still checked
+    assert "already replaced by #2" in _error_line(cli("evidence", "add", path, v2, "--supersedes", "1"))
+    assert "no evidence with id 9" in _error_line(cli("evidence", "add", path, v2, "--supersedes", "9"))
+    assert "name at least one quality statement" in _error_line(cli("evidence", "add", path, v2))

@@ -12,7 +12,7 @@ from datetime import date
 from pathlib import Path
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import Session, selectinload
 
 from qsi_desktop.services.app import App
 from qsi_desktop.services.errors import UserError
@@ -44,9 +44,10 @@ class EvidenceDetails:
     approved_on: date | None = None
     review_due_on: date | None = None
     targets: list[str] = field(default_factory=list)  # as typed: "XR-101", "XR-101:7.a"
+    supersedes: int | None = None  # id of the earlier version this item replaces (takes its links)
 
 
-def parse_targets(app: App, texts: list[str]) -> list[Target]:
+def parse_targets(app: App, texts: list[str], *, required: bool = True) -> list[Target]:
     """Check every reference (and suggestion key) against the catalogue; raise on the first bad one."""
     targets: list[Target] = []
     for text in texts:
@@ -61,15 +62,15 @@ def parse_targets(app: App, texts: list[str]) -> list[Target]:
             target = Target(statement.ref, suggestion)
             if target not in targets:
                 targets.append(target)
-    if not targets:
+    if not targets and required:
         raise UserError("name at least one quality statement for the evidence (--qs XR-101[,XR-102])")
     return targets
 
 
 def add_file(ws: Workspace, app: App, source: Path, details: EvidenceDetails, *, actor: str) -> EvidenceItem:
-    targets = parse_targets(app, details.targets)
+    targets = parse_targets(app, details.targets, required=details.supersedes is None)
     check_free_text("file name", plain_file_name(source.name))
-    _check_details(details)
+    _check_details(ws, details)
     if not source.exists():
         raise UserError(f"{source}: no such file")
     if not source.is_file():
@@ -78,26 +79,21 @@ def add_file(ws: Workspace, app: App, source: Path, details: EvidenceDetails, *,
         stored = ws.files.put(source)
     except EvidenceFileError as exc:
         raise UserError(str(exc)) from exc
-    item = EvidenceItem(
-        title=details.title.strip() or plain_file_name(source.stem),
-        file_sha256=stored.sha256,
-        file_name=plain_file_name(source.name),
-        file_size=stored.size,
-    )
-    return _save(ws, item, details, targets, actor)
+    item = EvidenceItem(file_sha256=stored.sha256, file_name=plain_file_name(source.name), file_size=stored.size)
+    return _save(ws, item, details, targets, actor, default_title=plain_file_name(source.stem))
 
 
 def add_link(ws: Workspace, app: App, url: str, details: EvidenceDetails, *, actor: str) -> EvidenceItem:
-    targets = parse_targets(app, details.targets)
-    _check_details(details)
+    targets = parse_targets(app, details.targets, required=details.supersedes is None)
+    _check_details(ws, details)
     check_free_text("link", url)
     if not _URL.match(url.strip()):
         raise UserError(f"{url!r} is not a link (http://, https://, file:// or a \\\\server\\share path)")
-    item = EvidenceItem(title=details.title.strip() or url.strip(), link_url=url.strip())
-    return _save(ws, item, details, targets, actor)
+    item = EvidenceItem(link_url=url.strip())
+    return _save(ws, item, details, targets, actor, default_title=url.strip())
 
 
-def _check_details(details: EvidenceDetails) -> None:
+def _check_details(ws: Workspace, details: EvidenceDetails) -> None:
     for what, text in (
         ("title", details.title),
         ("owner", details.owner),
@@ -105,10 +101,28 @@ def _check_details(details: EvidenceDetails) -> None:
         ("document reference", details.document_ref),
     ):
         check_free_text(what, text)
+    if details.supersedes is not None:  # checked before a file is stored, and again when saving
+        with ws.reading() as session:
+            _superseded(session, details.supersedes)
+
+
+def _superseded(session: Session, item_id: int) -> EvidenceItem:
+    old = session.get(EvidenceItem, item_id, options=[selectinload(EvidenceItem.links)])
+    if old is None:
+        raise UserError(f"no evidence with id {item_id}; 'qsi evidence list' shows them")
+    if old.superseded_by_id is not None:
+        raise UserError(f"evidence #{item_id} was already replaced by #{old.superseded_by_id}; supersede that one")
+    return old
 
 
 def _save(
-    ws: Workspace, item: EvidenceItem, details: EvidenceDetails, targets: list[Target], actor: str
+    ws: Workspace,
+    item: EvidenceItem,
+    details: EvidenceDetails,
+    targets: list[Target],
+    actor: str,
+    *,
+    default_title: str,
 ) -> EvidenceItem:
     item.version = details.version.strip()
     item.owner = details.owner.strip()
@@ -116,16 +130,29 @@ def _save(
     item.approved_on = details.approved_on
     item.review_due_on = details.review_due_on
     item.added_by = actor
-    item.links = [
-        EvidenceLink(framework_id=ws.framework_id, statement_ref=t.ref, suggestion_key=t.suggestion) for t in targets
-    ]
     with ws.transaction(actor) as session:
+        old = _superseded(session, details.supersedes) if details.supersedes is not None else None
+        if old is not None:
+            # The new version inherits what the old one stood for, unless told otherwise.
+            targets = targets or [Target(link.statement_ref, link.suggestion_key) for link in old.links]
+            item.owner = item.owner or old.owner
+            item.document_ref = item.document_ref or old.document_ref
+        item.title = details.title.strip() or (old.title if old is not None else default_title)
+        item.links = [
+            EvidenceLink(framework_id=ws.framework_id, statement_ref=t.ref, suggestion_key=t.suggestion)
+            for t in targets
+        ]
         session.add(item)
+        session.flush()
+        if old is not None:
+            old.superseded_by_id = item.id
     return item
 
 
-def list_evidence(ws: Workspace, ref: str | None = None) -> list[EvidenceItem]:
+def list_evidence(ws: Workspace, ref: str | None = None, *, include_superseded: bool = False) -> list[EvidenceItem]:
     query = select(EvidenceItem).options(selectinload(EvidenceItem.links)).order_by(EvidenceItem.id)
+    if not include_superseded:
+        query = query.where(EvidenceItem.superseded_by_id.is_(None))
     if ref is not None:
         query = query.where(EvidenceItem.links.any(EvidenceLink.statement_ref == ref))
     with ws.reading() as session:
@@ -147,8 +174,9 @@ def evidence_dict(item: EvidenceItem, today: date | None = None) -> dict:
         "document_ref": item.document_ref,
         "approved_on": item.approved_on.isoformat() if item.approved_on else None,
         "review_due_on": item.review_due_on.isoformat() if item.review_due_on else None,
-        "review_overdue": bool(item.review_due_on and item.review_due_on < today),
+        "review_overdue": bool(item.review_due_on and item.review_due_on < today and item.superseded_by_id is None),
         "statements": [str(Target(link.statement_ref, link.suggestion_key)) for link in item.links],
         "added_at": item.added_at.isoformat(timespec="seconds"),
         "added_by": item.added_by,
+        "superseded_by": item.superseded_by_id,
     }

@@ -84,7 +84,7 @@ def readiness(ws: Workspace, app: App, today: date | None = None) -> Readiness:
         }
         evidence_per_ref = _evidence_counts(session, ws.framework_id)
         actions = list(session.scalars(select(Action).where(Action.framework_id == ws.framework_id)))
-        evidence = list(session.scalars(select(EvidenceItem)))
+        evidence = list(session.scalars(select(EvidenceItem).where(EvidenceItem.superseded_by_id.is_(None))))
     open_per_ref = Counter(a.statement_ref for a in actions if a.status in OPEN_ACTION)
 
     states: list[StatementState] = []
@@ -147,6 +147,8 @@ def readiness(ws: Workspace, app: App, today: date | None = None) -> Readiness:
 
 def _evidence_counts(session: Session, framework_id: str) -> Counter[str]:
     rows = session.execute(
-        select(EvidenceLink.statement_ref, EvidenceLink.evidence_id).where(EvidenceLink.framework_id == framework_id)
+        select(EvidenceLink.statement_ref, EvidenceLink.evidence_id)
+        .join(EvidenceItem)
+        .where(EvidenceLink.framework_id == framework_id, EvidenceItem.superseded_by_id.is_(None))
     )
     return Counter(ref for ref, _ in set(rows))

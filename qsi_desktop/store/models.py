@@ -130,6 +130,10 @@ class EvidenceItem(Base):
     review_due_on: Mapped[date | None] = mapped_column(Date, default=None)
     added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     added_by: Mapped[str] = mapped_column(Text, default="")
+    # A newer version of the same document replaces this one: kept (never lost), no longer counted.
+    superseded_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("evidence_item.id", ondelete="SET NULL"), default=None
+    )
 
     links: Mapped[list[EvidenceLink]] = relationship(
         back_populates="evidence", cascade="all, delete-orphan", order_by="EvidenceLink.statement_ref"

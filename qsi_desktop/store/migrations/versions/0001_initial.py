@@ -104,7 +104,14 @@ def upgrade() -> None:
         sa.Column("review_due_on", sa.Date(), nullable=True),
         sa.Column("added_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("added_by", sa.Text(), nullable=False),
+        sa.Column("superseded_by_id", sa.Integer(), nullable=True),
         sa.CheckConstraint("(file_sha256 IS NULL) <> (link_url IS NULL)", name=op.f("ck_evidence_item_file_or_link")),
+        sa.ForeignKeyConstraint(
+            ["superseded_by_id"],
+            ["evidence_item.id"],
+            name=op.f("fk_evidence_item_superseded_by_id_evidence_item"),
+            ondelete="SET NULL",
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_evidence_item")),
     )
     with op.batch_alter_table("evidence_item", schema=None) as batch_op:
