@@ -164,6 +164,9 @@ DOCUMENTS: list[tuple[str, list[str], str, str, str, int, int]] = [
     ("Clinical audit programme 2026-27", ["XR-802"], "1.0", "Quality Manager", "IMG-QM-010", 1, 11),
 ]
 
+# document ref -> (version, months since approval, months until review) of the version it replaced
+PREVIOUS_VERSIONS: dict[str, tuple[str, int, int]] = {"IMG-RP-001": ("6.0", 31, -7)}
+
 # ref, description, owner, days until due (negative: overdue), status
 ACTIONS: list[tuple[str, str, str, int, str]] = [
     ("XR-102", "Measure and report email response times monthly", "Imaging Services Manager", 45, "in_progress"),
@@ -241,25 +244,26 @@ def _documents(ws: Workspace, app: App, actor: str, today: date) -> None:
             refs = [ref for ref in refs if app.catalogue.get(ref)]
             if not refs:
                 continue
-            approved = _months_before(today, approved_ago)
-            review_due = today + timedelta(days=30 * review_in)
-            file = Path(folder) / f"{doc_ref} {title}.docx"
-            _write_document(file, title, version, owner, doc_ref, approved, review_due)
-            evidence.add_file(
-                ws,
-                app,
-                file,
-                evidence.EvidenceDetails(
+            versions = [(version, approved_ago, review_in)]
+            if doc_ref in PREVIOUS_VERSIONS:  # the document as it was before its latest revision
+                versions.insert(0, PREVIOUS_VERSIONS[doc_ref])
+            previous = None
+            for number, months_ago, due_in in versions:
+                approved = _months_before(today, months_ago)
+                review_due = today + timedelta(days=30 * due_in)
+                file = Path(folder) / f"{doc_ref} {title} v{number}.docx"
+                _write_document(file, title, number, owner, doc_ref, approved, review_due)
+                details = evidence.EvidenceDetails(
                     title=title,
-                    version=version,
+                    version=number,
                     owner=owner,
                     document_ref=doc_ref,
                     approved_on=approved,
                     review_due_on=review_due,
                     targets=refs,
-                ),
-                actor=actor,
-            )
+                    supersedes=previous,
+                )
+                previous = evidence.add_file(ws, app, file, details, actor=actor).id
     evidence.add_link(
         ws,
         app,
