@@ -1,4 +1,4 @@
-"""CT GUI panel: the CT registers and checklists as a tree.
+"""CT GUI panel: the CT registers and checklists, answered in place when a workspace is open.
 
 PySide6 is imported inside the factory only, so importing this module never loads Qt.
 """
@@ -17,7 +17,9 @@ QSI_PLUGIN_API_VERSION = 1
 def build_checklists_panel(parent: Any, context: Any) -> Any:
     from qsi_desktop.gui.checklist_panel import checklist_tree
 
-    return checklist_tree(parent, CHECKLISTS, name="ct-checklists", accessible_name="CT checklists and registers")
+    return checklist_tree(
+        parent, CHECKLISTS, name="ct-checklists", accessible_name="CT checklists and registers", context=context
+    )
 
 
 @hookimpl

@@ -1,4 +1,4 @@
-"""IR GUI panel: the IR registers and checklists as a tree.
+"""IR GUI panel: the IR registers and checklists, answered in place when a workspace is open.
 
 PySide6 is imported inside the factory only, so importing this module never loads Qt.
 """
@@ -17,7 +17,9 @@ QSI_PLUGIN_API_VERSION = 1
 def build_checklists_panel(parent: Any, context: Any) -> Any:
     from qsi_desktop.gui.checklist_panel import checklist_tree
 
-    return checklist_tree(parent, CHECKLISTS, name="ir-checklists", accessible_name="IR checklists and registers")
+    return checklist_tree(
+        parent, CHECKLISTS, name="ir-checklists", accessible_name="IR checklists and registers", context=context
+    )
 
 
 @hookimpl

@@ -1,4 +1,4 @@
-"""Nuclear medicine GUI panel: the NM registers and checklists as a tree.
+"""Nuclear medicine GUI panel: the NM registers and checklists, answered in place when a workspace is open.
 
 PySide6 is imported inside the factory only, so importing this module never loads Qt.
 """
@@ -18,7 +18,11 @@ def build_checklists_panel(parent: Any, context: Any) -> Any:
     from qsi_desktop.gui.checklist_panel import checklist_tree
 
     return checklist_tree(
-        parent, CHECKLISTS, name="nm-checklists", accessible_name="Nuclear medicine checklists and registers"
+        parent,
+        CHECKLISTS,
+        name="nm-checklists",
+        accessible_name="Nuclear medicine checklists and registers",
+        context=context,
     )
 
 

@@ -1,4 +1,4 @@
-"""Ultrasound GUI panel: the US registers and checklists as a tree.
+"""Ultrasound GUI panel: the US registers and checklists, answered in place when a workspace is open.
 
 PySide6 is imported inside the factory only, so importing this module never loads Qt.
 """
@@ -18,7 +18,7 @@ def build_checklists_panel(parent: Any, context: Any) -> Any:
     from qsi_desktop.gui.checklist_panel import checklist_tree
 
     return checklist_tree(
-        parent, CHECKLISTS, name="us-checklists", accessible_name="Ultrasound checklists and registers"
+        parent, CHECKLISTS, name="us-checklists", accessible_name="Ultrasound checklists and registers", context=context
     )
 
 
