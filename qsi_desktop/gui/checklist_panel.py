@@ -469,15 +469,18 @@ class ChecklistPanel(QWidget):
         answer: str | None = None,
         note: str | None = None,
         evidence_id: int | None = None,
+        unlink: bool = False,
     ) -> bool:
         row = self._rows[(template_id, item_key)]
         self._saving = row
         try:
-            return self._save_row(row, answer=answer, note=note, evidence_id=evidence_id)
+            return self._save_row(row, answer=answer, note=note, evidence_id=evidence_id, unlink=unlink)
         finally:
             self._saving = None
 
-    def _save_row(self, row: _Row, *, answer: str | None, note: str | None, evidence_id: int | None) -> bool:
+    def _save_row(
+        self, row: _Row, *, answer: str | None, note: str | None, evidence_id: int | None, unlink: bool = False
+    ) -> bool:
         template_id, item_key = row.template.id, row.item.key
         stored_answer = row.stored.answer if row.stored else ""
         try:
@@ -489,6 +492,7 @@ class ChecklistPanel(QWidget):
                 stored_answer if answer is None else answer,
                 note=note,
                 evidence_id=evidence_id,
+                unlink_evidence=unlink,
                 actor=self.ctx.actor,
             )
         except ACTIONABLE_ERRORS as exc:
@@ -502,7 +506,7 @@ class ChecklistPanel(QWidget):
         if answer is not None:
             what = f"answer {ANSWER_LABELS[answer]}" if answer else "answer cleared"
         else:
-            what = "note" if note is not None else "evidence link"
+            what = "note" if note is not None else "evidence link removed" if unlink else "evidence link"
         self.message.show_message(
             f"Saved at {datetime.now():%H:%M} ({what}): {row.template.title}, “{_short(row.item.text, 60)}”", "info"
         )
@@ -537,6 +541,12 @@ class ChecklistPanel(QWidget):
         if row.stored is not None and row.stored.evidence_id == evidence_id:
             return True
         return self._save(template_id, item_key, evidence_id=evidence_id)
+
+    def unlink_evidence(self, template_id: str, item_key: str) -> bool:
+        row = self._rows[(template_id, item_key)]
+        if row.stored is None or row.stored.evidence_id is None:
+            return True
+        return self._save(template_id, item_key, unlink=True)
 
     def choose_evidence(self, template_id: str, item_key: str) -> bool:
         """Ask which evidence item shows this checklist item and link it."""
@@ -615,6 +625,8 @@ class ChecklistPanel(QWidget):
             return
         menu = QMenu(self)
         menu.addAction("Link &evidence…", lambda: self.choose_evidence(row.template.id, row.item.key))
+        unlink = menu.addAction("&Remove evidence link", lambda: self.unlink_evidence(row.template.id, row.item.key))
+        unlink.setEnabled(bool(row.stored and row.stored.evidence_id))
         menu.addAction("&Edit note", lambda: row.note.setFocus(Qt.FocusReason.OtherFocusReason))
         clear = menu.addAction("&Clear answer", lambda: self.set_answer(row.template.id, row.item.key, ""))
         clear.setEnabled(bool(row.stored and row.stored.answer))

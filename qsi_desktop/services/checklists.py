@@ -41,8 +41,10 @@ def answer_item(
     *,
     note: str | None = None,
     evidence_id: int | None = None,
+    unlink_evidence: bool = False,
     actor: str,
 ) -> ChecklistResponse:
+    """Store an answer; ``note``/``evidence_id`` None keep what is stored, ``unlink_evidence`` removes the link."""
     template = find_template(app, template_id)
     check_free_text("note", note)
     if item_key not in {item.key for item in template.items}:
@@ -64,6 +66,8 @@ def answer_item(
             response.note = note.strip()
         if evidence_id is not None:
             response.evidence_id = evidence_id
+        elif unlink_evidence:
+            response.evidence_id = None
         response.updated_by = actor
     return response
 

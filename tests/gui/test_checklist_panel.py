@@ -159,6 +159,9 @@ def test_linking_evidence_stores_its_id(setup, full_app, monkeypatch: pytest.Mon
     assert _stored(ws.path)["asset-register"].evidence_id == register.id
     assert "Asset list" in link.text() and "Asset list" in link.toolTip()
     assert changes == [1]
+    assert panel.unlink_evidence(REGISTER, "asset-register")
+    assert _stored(ws.path)["asset-register"].evidence_id is None
+    assert link.text() == "Link evidence…"
 
 
 def test_every_change_is_in_the_audit_trail(setup) -> None:
