@@ -1,8 +1,10 @@
-"""Helpers for plugin authors' tests: an import context that needs no workspace."""
+"""Helpers for plugin authors' tests: import and report contexts that need no workspace."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
 
 from qsi_desktop.privacy import keyed_hash
 
@@ -23,3 +25,22 @@ class SimpleImportContext:
 
     def keyed_hash(self, *values: str) -> str:
         return keyed_hash(self.secret, *values)
+
+
+@dataclass
+class SimpleReportContext:
+    """A :class:`~qsi_desktop.plugins.types.ReportContext` for tests: records and answers given up front."""
+
+    records_by_importer: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    provided: frozenset[str] = frozenset()
+    as_of: date = field(default_factory=date.today)
+    answers: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+
+    def records(self, importer: str) -> list[dict[str, Any]]:
+        return list(self.records_by_importer.get(importer, []))
+
+    def modalities(self) -> frozenset[str]:
+        return self.provided
+
+    def checklist_answers(self, template_id: str) -> dict[str, dict[str, Any]]:
+        return dict(self.answers.get(template_id, {}))

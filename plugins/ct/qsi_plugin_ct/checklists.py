@@ -37,8 +37,7 @@ DRL_AUDIT = ChecklistTemplate(
         ),
         ChecklistItem(
             "equipment-qc",
-            "Routine quality control, safety audits and risk assessments for CT equipment, environment and "
-            "procedures",
+            "Routine quality control, safety audits and risk assessments for CT equipment, environment and procedures",
             ("CT-901",),
         ),
     ),

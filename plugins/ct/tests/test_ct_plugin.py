@@ -12,23 +12,13 @@ from qsi_plugin_ct.checklists import CHECKLISTS
 from qsi_plugin_ct.report import render
 
 from qsi_desktop.plugins.manager import PluginManager
+from qsi_desktop.plugins.testing import SimpleReportContext
 from qsi_desktop.plugins.types import Paragraph, Table
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 MODULE = "qsi_plugin_ct.plugin"
 SECTION = "CT-9"
-
-
-class FakeReport:
-    def __init__(self, modalities: set[str]) -> None:
-        self._modalities = frozenset(modalities)
-
-    def records(self, importer: str) -> list[dict]:
-        return []
-
-    def modalities(self) -> frozenset[str]:
-        return self._modalities
 
 
 def test_plugin_registers_modality_checklists_and_report() -> None:
@@ -40,7 +30,10 @@ def test_plugin_registers_modality_checklists_and_report() -> None:
     assert [s.id for s in manager.report_sections()] == ["ct.registers"]
     templates = manager.checklists()
     assert [t.id for t in templates] == [
-        "ct.drl-audit", "ct.paediatric-protocols", "ct.trauma-gap-review", "ct.staff-competence",
+        "ct.drl-audit",
+        "ct.paediatric-protocols",
+        "ct.trauma-gap-review",
+        "ct.staff-competence",
     ]
     for template in templates:
         assert template.modality == "CT" and template.items
@@ -61,7 +54,7 @@ def test_section_and_checklist_refs() -> None:
 
 
 def test_report_lists_the_registers() -> None:
-    paragraph, table = render(FakeReport({"CT", "MR"}))
+    paragraph, table = render(SimpleReportContext(provided=frozenset({"CT", "MR"})))
     assert isinstance(paragraph, Paragraph) and "4 registers and checklists" in paragraph.text
     assert isinstance(table, Table)
     assert table.rows[0] == ("CT dose audit against diagnostic reference levels", "5", "CT-904, CT-901, XR-501, XR-604")
@@ -69,7 +62,7 @@ def test_report_lists_the_registers() -> None:
 
 
 def test_report_when_ct_is_not_provided() -> None:
-    (block,) = render(FakeReport({"MR"}))
+    (block,) = render(SimpleReportContext(provided=frozenset({"MR"})))
     assert block.style == "note" and "not applicable" in block.text
 
 

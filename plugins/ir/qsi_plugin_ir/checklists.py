@@ -13,8 +13,7 @@ SAFETY_CHECKLIST_AUDIT = ChecklistTemplate(
     title="WHO-style safety checklist audit",
     modality="IR",
     statement_refs=("IR-901",),
-    description="Audit of the procedural safety checklist (sign in, time out, sign out) used for every IR "
-    "procedure.",
+    description="Audit of the procedural safety checklist (sign in, time out, sign out) used for every IR procedure.",
     items=(
         ChecklistItem(
             "in-use",
@@ -93,8 +92,7 @@ ACCESS_ROTA = ChecklistTemplate(
         ),
         ChecklistItem(
             "ward-agreements",
-            "Agreements with wards for timely assessment and preparation of patients, evidenced by audits of "
-            "delays",
+            "Agreements with wards for timely assessment and preparation of patients, evidenced by audits of delays",
             ("IR-905",),
         ),
         ChecklistItem(

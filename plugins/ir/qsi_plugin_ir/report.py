@@ -12,10 +12,12 @@ from qsi_plugin_ir.checklists import CHECKLISTS
 
 def render(context: ReportContext) -> list[ReportBlock]:
     if "IR" not in context.modalities():
-        return [Paragraph(
-            "The service does not provide interventional radiology: the IR-9 statements are not applicable.",
-            style="note",
-        )]
+        return [
+            Paragraph(
+                "The service does not provide interventional radiology: the IR-9 statements are not applicable.",
+                style="note",
+            )
+        ]
     return [
         Paragraph(f"The IR service keeps {len(CHECKLISTS)} registers and checklists for the IR-9 statements."),
         Table(

@@ -12,23 +12,13 @@ from qsi_plugin_ir.checklists import CHECKLISTS
 from qsi_plugin_ir.report import render
 
 from qsi_desktop.plugins.manager import PluginManager
+from qsi_desktop.plugins.testing import SimpleReportContext
 from qsi_desktop.plugins.types import Paragraph, Table
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 MODULE = "qsi_plugin_ir.plugin"
 SECTION = "IR-9"
-
-
-class FakeReport:
-    def __init__(self, modalities: set[str]) -> None:
-        self._modalities = frozenset(modalities)
-
-    def records(self, importer: str) -> list[dict]:
-        return []
-
-    def modalities(self) -> frozenset[str]:
-        return self._modalities
 
 
 def test_plugin_registers_modality_checklists_and_report() -> None:
@@ -59,7 +49,7 @@ def test_section_and_checklist_refs() -> None:
 
 
 def test_report_lists_the_registers() -> None:
-    paragraph, table = render(FakeReport({"IR", "CT"}))
+    paragraph, table = render(SimpleReportContext(provided=frozenset({"IR", "CT"})))
     assert isinstance(paragraph, Paragraph) and "3 registers and checklists" in paragraph.text
     assert isinstance(table, Table)
     assert table.rows[1] == ("24/7 IR rota and referral pathway", "8", "IR-905")
@@ -67,7 +57,7 @@ def test_report_lists_the_registers() -> None:
 
 
 def test_report_when_ir_is_not_provided() -> None:
-    (block,) = render(FakeReport({"CT"}))
+    (block,) = render(SimpleReportContext(provided=frozenset({"CT"})))
     assert block.style == "note" and "not applicable" in block.text
 
 

@@ -76,8 +76,7 @@ ZONE_MAP = ChecklistTemplate(
         ),
         ChecklistItem(
             "conditional-list",
-            "A list of MR conditional equipment with the constraints of its labelling is held in the "
-            "control room",
+            "A list of MR conditional equipment with the constraints of its labelling is held in the control room",
             ("MR-903",),
         ),
         ChecklistItem(

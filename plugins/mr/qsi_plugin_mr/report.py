@@ -32,20 +32,28 @@ def render(context: ReportContext) -> list[ReportBlock]:
         key=lambda r: (str(r.get("location", "")), str(r.get("item", ""))),
     )
     if missing:
-        blocks.append(Paragraph(
-            f"{len(missing)} MR Conditional items have no conditions recorded (field strength, spatial "
-            "gradient, SAR): the control room list must state the constraints of each.",
-            style="warning",
-        ))
-        blocks.append(Table(
-            ("Item", "Location", "Asset number", "Last checked"),
-            tuple(
-                (str(r.get("item", "")), str(r.get("location") or NOT_RECORDED), str(r.get("asset") or ""),
-                 str(r.get("last_checked") or NOT_RECORDED))
-                for r in missing
-            ),
-            caption="MR Conditional items missing their conditions",
-        ))
+        blocks.append(
+            Paragraph(
+                f"{len(missing)} MR Conditional items have no conditions recorded (field strength, spatial "
+                "gradient, SAR): the control room list must state the constraints of each.",
+                style="warning",
+            )
+        )
+        blocks.append(
+            Table(
+                ("Item", "Location", "Asset number", "Last checked"),
+                tuple(
+                    (
+                        str(r.get("item", "")),
+                        str(r.get("location") or NOT_RECORDED),
+                        str(r.get("asset") or ""),
+                        str(r.get("last_checked") or NOT_RECORDED),
+                    )
+                    for r in missing
+                ),
+                caption="MR Conditional items missing their conditions",
+            )
+        )
     elif by_label[MR_CONDITIONAL]:
         blocks.append(Paragraph("Every MR Conditional item has its conditions recorded."))
     return blocks

@@ -17,33 +17,24 @@ from qsi_plugin_mr.importers.equipment import run
 from qsi_plugin_mr.report import render
 
 from qsi_desktop.plugins.manager import PluginManager
-from qsi_desktop.plugins.testing import SimpleImportContext
+from qsi_desktop.plugins.testing import SimpleImportContext, SimpleReportContext
 from qsi_desktop.plugins.types import Paragraph, Table
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 HEADER = (
-    "Item,Location,MR label,Field strength (T),Spatial gradient (T/m),SAR (W/kg),Conditions,Last checked,"
-    "Asset number\n"
+    "Item,Location,MR label,Field strength (T),Spatial gradient (T/m),SAR (W/kg),Conditions,Last checked,Asset number\n"
 )
-GOOD_REGISTER = HEADER + """MR anaesthetic machine,MR1 (3T),MR Conditional,3,20,,,05/03/2026,A1001
+GOOD_REGISTER = (
+    HEADER
+    + """MR anaesthetic machine,MR1 (3T),MR Conditional,3,20,,,05/03/2026,A1001
 Infusion pump,MR1 (3T),mr-conditional,,,,"1.5T and 3T, 720 G/cm, SAR 2 W/kg",2026-03-05,A1002
 Wheelchair (non-magnetic),MR1 (3T),MR safe,,,,,,A1003
 Oxygen cylinder (steel),MR2 (1.5T),MR UNSAFE,,,,,,A1004
 Patient monitor,MR2 (1.5T),Conditional,,,,,01-Feb-2026,A1005
 Fire extinguisher,MR2 (1.5T),unlabelled,,,,,,
 """
-
-
-class FakeReport:
-    def __init__(self, records: list[dict]) -> None:
-        self._records = records
-
-    def records(self, importer: str) -> list[dict]:
-        return self._records if importer == "mr-equipment-register" else []
-
-    def modalities(self) -> frozenset[str]:
-        return frozenset({"MR"})
+)
 
 
 def write(path: Path, text: str) -> Path:
@@ -66,17 +57,31 @@ def test_good_register_normalises_labels_and_conditions(tmp_path: Path) -> None:
     assert batch.files == 1 and not batch.rejected and not batch.skipped
     data = [r.data for r in batch.records]
     assert [d["label"] for d in data] == [
-        "MR Conditional", "MR Conditional", "MR Safe", "MR Unsafe", "MR Conditional", "Unlabelled",
+        "MR Conditional",
+        "MR Conditional",
+        "MR Safe",
+        "MR Unsafe",
+        "MR Conditional",
+        "Unlabelled",
     ]
     assert data[0] == {
-        "item": "MR anaesthetic machine", "location": "MR1 (3T)", "label": "MR Conditional",
-        "field_strength_t": 3.0, "spatial_gradient_t_per_m": 20.0, "sar_w_per_kg": None, "conditions": "",
-        "conditions_recorded": True, "missing_conditions": False, "last_checked": "2026-03-05",
+        "item": "MR anaesthetic machine",
+        "location": "MR1 (3T)",
+        "label": "MR Conditional",
+        "field_strength_t": 3.0,
+        "spatial_gradient_t_per_m": 20.0,
+        "sar_w_per_kg": None,
+        "conditions": "",
+        "conditions_recorded": True,
+        "missing_conditions": False,
+        "last_checked": "2026-03-05",
         "asset": "A1001",
     }
     # conditions read from the text column: the highest field, G/cm converted to T/m
     assert (data[1]["field_strength_t"], data[1]["spatial_gradient_t_per_m"], data[1]["sar_w_per_kg"]) == (
-        3.0, 7.2, 2.0,
+        3.0,
+        7.2,
+        2.0,
     )
     assert [d["missing_conditions"] for d in data] == [False, False, False, False, True, False]
     assert data[4]["last_checked"] == "2026-02-01"
@@ -92,11 +97,14 @@ def test_reimporting_the_register_gives_the_same_keys(tmp_path: Path) -> None:
 
 
 def test_patient_columns_are_dropped(tmp_path: Path) -> None:
-    register = write(tmp_path / "register.csv", (
-        "Item,Label,Patient name,MRN,Date of birth\n"
-        "Pacemaker programmer,MR Unsafe,Arthur Patientson,MRN5550123,12/12/1950\n"
-        "Implant card,MR Conditional,Arthur Patientson,MRN5550123,12/12/1950\n"
-    ))
+    register = write(
+        tmp_path / "register.csv",
+        (
+            "Item,Label,Patient name,MRN,Date of birth\n"
+            "Pacemaker programmer,MR Unsafe,Arthur Patientson,MRN5550123,12/12/1950\n"
+            "Implant card,MR Conditional,Arthur Patientson,MRN5550123,12/12/1950\n"
+        ),
+    )
     batch = run([register], SimpleImportContext())
     assert len(batch.records) == 2
     text = dump(batch)
@@ -105,16 +113,20 @@ def test_patient_columns_are_dropped(tmp_path: Path) -> None:
 
 
 def test_bad_rows_are_rejected_with_row_numbers(tmp_path: Path) -> None:
-    register = write(tmp_path / "register.csv", HEADER + (
-        "Scanner table,MR1,MR Safe,,,,,,B1\n"
-        "Old trolley,MR1,MR compatible,,,,,,B2\n"
-        "Drip stand,MR1,MR Safe,,,,,32/13/2026,B3\n"
-        "Copy of scanner table,MR1,MR Safe,,,,,,B1\n"
-        "Ventilator,MR1,MR Conditional,lots,,,,,B4\n"
-        ",MR1,MR Safe,,,,,,B5\n"
-        "Headphones,MR1,,,,,,,B6\n"
-        "Gurney,MR1,MR Unsafe,,,,,,B7\n"
-    ))
+    register = write(
+        tmp_path / "register.csv",
+        HEADER
+        + (
+            "Scanner table,MR1,MR Safe,,,,,,B1\n"
+            "Old trolley,MR1,MR compatible,,,,,,B2\n"
+            "Drip stand,MR1,MR Safe,,,,,32/13/2026,B3\n"
+            "Copy of scanner table,MR1,MR Safe,,,,,,B1\n"
+            "Ventilator,MR1,MR Conditional,lots,,,,,B4\n"
+            ",MR1,MR Safe,,,,,,B5\n"
+            "Headphones,MR1,,,,,,,B6\n"
+            "Gurney,MR1,MR Unsafe,,,,,,B7\n"
+        ),
+    )
     batch = run([register], SimpleImportContext())
 
     assert [r.row for r in batch.records] == [2, 9]
@@ -164,8 +176,9 @@ def test_cp1252_register_is_read(tmp_path: Path) -> None:
 
 def test_huge_register_completes_with_progress(tmp_path: Path) -> None:
     rows = 200_000
-    body = "".join(f"Item {i},MR{i % 3},MR Conditional,{1.5 + i % 2 * 1.5},{i % 30 + 1},2,,05/03/2026,A{i}\n"
-                   for i in range(rows))
+    body = "".join(
+        f"Item {i},MR{i % 3},MR Conditional,{1.5 + i % 2 * 1.5},{i % 30 + 1},2,,05/03/2026,A{i}\n" for i in range(rows)
+    )
     context = SimpleImportContext()
     started = time.perf_counter()
     batch = run([write(tmp_path / "big.csv", HEADER + body)], context)
@@ -195,8 +208,7 @@ def test_plugin_registers_modality_checklists_importer_and_report() -> None:
 
 
 def test_section_and_checklist_refs() -> None:
-    section = next(s for s in PluginManager(plugins=["qsi_plugin_mr.plugin"]).standards_sections()
-                   if s.ref == "MR-9")
+    section = next(s for s in PluginManager(plugins=["qsi_plugin_mr.plugin"]).standards_sections() if s.ref == "MR-9")
     refs = {s.ref for s in section.statements}
     assert refs == {"MR-901", "MR-902", "MR-903", "MR-904"}
     for template in CHECKLISTS:
@@ -206,14 +218,19 @@ def test_section_and_checklist_refs() -> None:
 
 def test_report_counts_labels_and_lists_conditional_items_without_conditions(tmp_path: Path) -> None:
     batch = run([write(tmp_path / "register.csv", GOOD_REGISTER)], SimpleImportContext())
-    blocks = render(FakeReport([r.data for r in batch.records]))
+    blocks = render(SimpleReportContext({"mr-equipment-register": [r.data for r in batch.records]}, frozenset({"MR"})))
 
     tables = {b.caption: b for b in blocks if isinstance(b, Table)}
     assert tables["MR equipment by label"].rows == (
-        ("MR Safe", "1"), ("MR Conditional", "3"), ("MR Unsafe", "1"), ("Unlabelled", "1"), ("Total", "6"),
+        ("MR Safe", "1"),
+        ("MR Conditional", "3"),
+        ("MR Unsafe", "1"),
+        ("Unlabelled", "1"),
+        ("Total", "6"),
     )
     assert tables["MR equipment by location"].rows == (
-        ("MR1 (3T)", "1", "2", "0", "0", "3"), ("MR2 (1.5T)", "0", "1", "1", "1", "3"),
+        ("MR1 (3T)", "1", "2", "0", "0", "3"),
+        ("MR2 (1.5T)", "0", "1", "1", "1", "3"),
     )
     assert tables["MR Conditional items missing their conditions"].rows == (
         ("Patient monitor", "MR2 (1.5T)", "A1005", "2026-02-01"),
@@ -222,7 +239,7 @@ def test_report_counts_labels_and_lists_conditional_items_without_conditions(tmp
 
 
 def test_report_without_a_register_says_so() -> None:
-    (block,) = render(FakeReport([]))
+    (block,) = render(SimpleReportContext({"mr-equipment-register": []}, frozenset({"MR"})))
     assert "No MR equipment register" in block.text
 
 

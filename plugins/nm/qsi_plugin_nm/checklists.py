@@ -16,22 +16,28 @@ APPOINTMENTS = ChecklistTemplate(
     description="Regulatory experts appointed in writing and licences in date; the register itself is imported.",
     items=(
         ChecklistItem(
-            "mpe", "Medical physics expert(s) (MPE) appointed in writing, role defined in line with regulations",
+            "mpe",
+            "Medical physics expert(s) (MPE) appointed in writing, role defined in line with regulations",
             ("NM-905", "NM-901"),
         ),
         ChecklistItem(
-            "mpe-staffing", "MPE staffing level compliant with the recommendations from ARSAC", ("NM-901",),
+            "mpe-staffing",
+            "MPE staffing level compliant with the recommendations from ARSAC",
+            ("NM-901",),
         ),
         ChecklistItem(
-            "rpa", "Radiation protection adviser (RPA) appointed in writing, suitably certificated",
+            "rpa",
+            "Radiation protection adviser (RPA) appointed in writing, suitably certificated",
             ("NM-905", "NM-901"),
         ),
         ChecklistItem(
-            "rwa", "Radioactive waste adviser (RWA) appointed in writing, suitably certificated",
+            "rwa",
+            "Radioactive waste adviser (RWA) appointed in writing, suitably certificated",
             ("NM-905", "NM-901"),
         ),
         ChecklistItem(
-            "arsac-employer", "ARSAC employer licence held for each site, in date and covering the procedures",
+            "arsac-employer",
+            "ARSAC employer licence held for each site, in date and covering the procedures",
             ("NM-905",),
         ),
         ChecklistItem(
@@ -83,8 +89,11 @@ COMPLIANCE_REPORT = ChecklistTemplate(
 _SOP_SECTIONS = (
     ("a", "How radiopharmaceuticals are ordered"),
     ("b", "Arrangements for their transport"),
-    ("c", "Procedures for their receipt, with a dedicated receiving point and authorised personnel to accept "
-          "receipt and return"),
+    (
+        "c",
+        "Procedures for their receipt, with a dedicated receiving point and authorised personnel to accept "
+        "receipt and return",
+    ),
     ("d", "Procedures for their storage"),
     ("e", "Out-of-hours arrangements"),
     ("f", "Procedures for their consignment (for example waste for off-site incineration)"),
@@ -96,9 +105,7 @@ RADIOPHARMACEUTICAL_SOP = ChecklistTemplate(
     modality="NM",
     statement_refs=("NM-905",),
     description="The SOP for radiopharmaceuticals supplied by an off-site radiopharmacy sets out a-f.",
-    items=tuple(
-        ChecklistItem(f"sop-{letter}", f"{letter}. {text}", ("NM-905",)) for letter, text in _SOP_SECTIONS
-    ),
+    items=tuple(ChecklistItem(f"sop-{letter}", f"{letter}. {text}", ("NM-905",)) for letter, text in _SOP_SECTIONS),
 )
 
 CHECKLISTS: tuple[ChecklistTemplate, ...] = (APPOINTMENTS, COMPLIANCE_REPORT, RADIOPHARMACEUTICAL_SOP)

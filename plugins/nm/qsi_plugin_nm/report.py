@@ -1,13 +1,12 @@
 """Report section: ARSAC licences, appointments and permits that have expired or expire soon (NM-905).
 
-The date the register is judged against is the context's ``as_of`` (a date or ISO text) when it
-has one, else today. An entry renewed since (same type and holder, later expiry) is superseded
-and no longer needs attention.
+The date the register is judged against is the context's ``as_of``. An entry renewed since (same
+type and holder, later expiry) is superseded and no longer needs attention.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from qsi_desktop.plugins.types import Paragraph, ReportBlock, ReportContext, ReportSection, Table
@@ -16,17 +15,6 @@ from qsi_plugin_nm.importers.licences import NAME as LICENCES
 
 WARNING_DAYS = 90
 COLUMNS = ("Type", "Holder", "Reference", "Expires", "Status")
-
-
-def as_of_date(context: ReportContext) -> date:
-    value = getattr(context, "as_of", None)
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    if isinstance(value, str) and value:
-        return date.fromisoformat(value[:10])
-    return date.today()
 
 
 def long_date(value: date | None) -> str:
@@ -71,7 +59,8 @@ def _superseded(records: list[dict[str, Any]]) -> set[int]:
         if expires and expires > latest.get(_group(record), date.min):
             latest[_group(record)] = expires
     return {
-        index for index, record in enumerate(records)
+        index
+        for index, record in enumerate(records)
         if (expires := _date(record, "expires")) and expires < latest[_group(record)]
     }
 
@@ -79,9 +68,8 @@ def _superseded(records: list[dict[str, Any]]) -> set[int]:
 def render(context: ReportContext) -> list[ReportBlock]:
     records = context.records(LICENCES)
     if not records:
-        return [Paragraph("No register of ARSAC licences, appointments and permits has been imported.",
-                          style="note")]
-    as_of = as_of_date(context)
+        return [Paragraph("No register of ARSAC licences, appointments and permits has been imported.", style="note")]
+    as_of = context.as_of
     old = _superseded(records)
     rows = []
     for index, record in enumerate(records):
@@ -89,21 +77,30 @@ def render(context: ReportContext) -> list[ReportBlock]:
         rows.append((record, text, attention))
     rows.sort(key=lambda row: _order(row[0]))
     attention = sorted((r for r in rows if r[2]), key=lambda r: str(r[0].get("expires") or ""))
-    blocks: list[ReportBlock] = [Paragraph(
-        f"Register of {len(records)} licences, appointments and permits, as of {long_date(as_of)}: "
-        f"{len(attention)} need attention (expired, expiring within {WARNING_DAYS} days, or a licence "
-        "with no expiry date)."
-    )]
+    blocks: list[ReportBlock] = [
+        Paragraph(
+            f"Register of {len(records)} licences, appointments and permits, as of {long_date(as_of)}: "
+            f"{len(attention)} need attention (expired, expiring within {WARNING_DAYS} days, or a licence "
+            "with no expiry date)."
+        )
+    ]
     if attention:
-        blocks.append(Table(COLUMNS, tuple(_cells(r, text) for r, text, _ in attention),
-                            caption=f"Expired or expiring within {WARNING_DAYS} days of {long_date(as_of)}"))
+        blocks.append(
+            Table(
+                COLUMNS,
+                tuple(_cells(r, text) for r, text, _ in attention),
+                caption=f"Expired or expiring within {WARNING_DAYS} days of {long_date(as_of)}",
+            )
+        )
     else:
         blocks.append(Paragraph(f"Nothing has expired or expires within {WARNING_DAYS} days."))
-    blocks.append(Table(
-        ("Type", "Holder", "Reference", "Issued", "Expires", "Status"),
-        tuple(_cells(r, text, issued=True) for r, text, _ in rows),
-        caption="ARSAC licences, appointments and permits",
-    ))
+    blocks.append(
+        Table(
+            ("Type", "Holder", "Reference", "Issued", "Expires", "Status"),
+            tuple(_cells(r, text, issued=True) for r, text, _ in rows),
+            caption="ARSAC licences, appointments and permits",
+        )
+    )
     return blocks
 
 

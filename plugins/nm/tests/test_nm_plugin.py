@@ -18,13 +18,20 @@ from qsi_plugin_nm.importers.licences import run
 from qsi_plugin_nm.report import render
 
 from qsi_desktop.plugins.manager import PluginManager
-from qsi_desktop.plugins.testing import SimpleImportContext
+from qsi_desktop.plugins.testing import SimpleImportContext, SimpleReportContext
 from qsi_desktop.plugins.types import Paragraph, Table
+
+
+def _context(records: list[dict], as_of: date | None = None) -> SimpleReportContext:
+    return SimpleReportContext({"nm-licences": records}, frozenset({"NM"}), as_of=as_of or date.today())
+
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 HEADER = "Type,Holder,Reference,Issued,Expires\n"
-REGISTER = HEADER + """ARSAC employer licence,Riverside NHS Trust,EMP-0001,01/04/2021,31/03/2026
+REGISTER = (
+    HEADER
+    + """ARSAC employer licence,Riverside NHS Trust,EMP-0001,01/04/2021,31/03/2026
 ARSAC employer licence,Riverside NHS Trust,EMP-0002,01/03/2026,28/02/2031
 ARSAC practitioner licence,Dr A Consultant,PRA-1234,15/06/2021,20/05/2026
 ARSAC practitioner licence,Dr B Consultant,PRA-5678,01/01/2024,31/12/2028
@@ -35,19 +42,7 @@ Environmental permit (EPR),Riverside NHS Trust,EPR/AB1234CD,2019-05-01,
 ARSAC practitioner licence,Dr C Consultant,PRA-9999,2021-02-01,
 HSE consent,Riverside NHS Trust,HSE-42,2021-01-31,2026-01-31
 """
-
-
-class FakeReport:
-    def __init__(self, records: list[dict], as_of: date | str | None = None) -> None:
-        self._records = records
-        if as_of is not None:
-            self.as_of = as_of
-
-    def records(self, importer: str) -> list[dict]:
-        return self._records if importer == "nm-licences" else []
-
-    def modalities(self) -> frozenset[str]:
-        return frozenset({"NM"})
+)
 
 
 def write(path: Path, text: str) -> Path:
@@ -70,13 +65,23 @@ def test_register_types_and_dates_are_normalised(tmp_path: Path) -> None:
     assert batch.files == 1 and not batch.rejected and len(batch.records) == 10
     data = [r.data for r in batch.records]
     assert [d["type"] for d in data] == [
-        "ARSAC employer licence", "ARSAC employer licence", "ARSAC practitioner licence",
-        "ARSAC practitioner licence", "MPE appointment", "RPA appointment", "RWA appointment",
-        "Environmental permit", "ARSAC practitioner licence", "HSE authorisation",
+        "ARSAC employer licence",
+        "ARSAC employer licence",
+        "ARSAC practitioner licence",
+        "ARSAC practitioner licence",
+        "MPE appointment",
+        "RPA appointment",
+        "RWA appointment",
+        "Environmental permit",
+        "ARSAC practitioner licence",
+        "HSE authorisation",
     ]
     assert data[0] == {
-        "type": "ARSAC employer licence", "holder": "Riverside NHS Trust", "reference": "EMP-0001",
-        "issued": "2021-04-01", "expires": "2026-03-31",
+        "type": "ARSAC employer licence",
+        "holder": "Riverside NHS Trust",
+        "reference": "EMP-0001",
+        "issued": "2021-04-01",
+        "expires": "2026-03-31",
     }
     assert (data[5]["expires"], data[6]["expires"], data[4]["expires"]) == ("2026-04-01", "2029-01-01", None)
     assert batch.records[0].occurred_on == "2021-04-01"
@@ -84,10 +89,13 @@ def test_register_types_and_dates_are_normalised(tmp_path: Path) -> None:
 
 
 def test_patient_columns_are_dropped_but_holders_kept(tmp_path: Path) -> None:
-    register = write(tmp_path / "licences.csv", (
-        "Name,Licence type,Licence number,Valid from,Expiry date,Patient ID,NHS No\n"
-        "Dr A Consultant,Practitioner,PRA-1,2021-01-01,2026-01-01,PID777111,943 476 5919\n"
-    ))
+    register = write(
+        tmp_path / "licences.csv",
+        (
+            "Name,Licence type,Licence number,Valid from,Expiry date,Patient ID,NHS No\n"
+            "Dr A Consultant,Practitioner,PRA-1,2021-01-01,2026-01-01,PID777111,943 476 5919\n"
+        ),
+    )
     batch = run([register], SimpleImportContext())
     assert batch.records[0].data["holder"] == "Dr A Consultant"  # a register of appointments names people
     text = dump(batch)
@@ -95,17 +103,21 @@ def test_patient_columns_are_dropped_but_holders_kept(tmp_path: Path) -> None:
 
 
 def test_bad_rows_are_rejected_with_row_numbers(tmp_path: Path) -> None:
-    register = write(tmp_path / "licences.csv", HEADER + (
-        "RPA appointment,RPA Ltd,R1,2024-01-01,2029-01-01\n"
-        "ARSAC licence,Dr X,L1,2024-01-01,2029-01-01\n"
-        "Fire warden,Dr X,L2,2024-01-01,2029-01-01\n"
-        "MPE,Dr Y,M1,2024-01-01,31/02/2029\n"
-        "RWA,Dr Z,W1,2029-01-01,2024-01-01\n"
-        "MPE,,M2,2024-01-01,\n"
-        "RPA appointment,RPA Ltd,R1,2024-01-01,2029-01-01\n"
-        "\n"
-        "MPE,Dr Y,M3,2024-01-01,\n"
-    ))
+    register = write(
+        tmp_path / "licences.csv",
+        HEADER
+        + (
+            "RPA appointment,RPA Ltd,R1,2024-01-01,2029-01-01\n"
+            "ARSAC licence,Dr X,L1,2024-01-01,2029-01-01\n"
+            "Fire warden,Dr X,L2,2024-01-01,2029-01-01\n"
+            "MPE,Dr Y,M1,2024-01-01,31/02/2029\n"
+            "RWA,Dr Z,W1,2029-01-01,2024-01-01\n"
+            "MPE,,M2,2024-01-01,\n"
+            "RPA appointment,RPA Ltd,R1,2024-01-01,2029-01-01\n"
+            "\n"
+            "MPE,Dr Y,M3,2024-01-01,\n"
+        ),
+    )
     batch = run([register], SimpleImportContext())
 
     assert [r.row for r in batch.records] == [2, 10]
@@ -187,8 +199,7 @@ def test_plugin_registers_modality_checklists_importer_and_report() -> None:
 
 
 def test_section_and_checklist_refs() -> None:
-    section = next(s for s in PluginManager(plugins=["qsi_plugin_nm.plugin"]).standards_sections()
-                   if s.ref == "NM-9")
+    section = next(s for s in PluginManager(plugins=["qsi_plugin_nm.plugin"]).standards_sections() if s.ref == "NM-9")
     refs = {s.ref for s in section.statements}
     assert refs == {"NM-901", "NM-902", "NM-903", "NM-904", "NM-905"}
     for template in CHECKLISTS:
@@ -199,7 +210,7 @@ def test_section_and_checklist_refs() -> None:
 
 def test_report_lists_expired_and_expiring_items(tmp_path: Path) -> None:
     batch = run([write(tmp_path / "licences.csv", REGISTER)], SimpleImportContext())
-    blocks = render(FakeReport([r.data for r in batch.records], as_of="2026-03-05"))
+    blocks = render(_context([r.data for r in batch.records], as_of=date(2026, 3, 5)))
 
     assert isinstance(blocks[0], Paragraph)
     assert "10 licences, appointments and permits, as of 5 March 2026: 4 need attention" in blocks[0].text
@@ -217,16 +228,16 @@ def test_report_lists_expired_and_expiring_items(tmp_path: Path) -> None:
     assert register.rows[0][:4] == ("ARSAC employer licence", "Riverside NHS Trust", "EMP-0001", "1 April 2021")
 
 
-def test_report_defaults_to_today() -> None:
+def test_report_is_judged_on_the_day_it_is_made() -> None:
     yesterday = (date.today() - timedelta(days=1)).isoformat()
     record = {"type": "RPA appointment", "holder": "RPA Ltd", "reference": "R1", "issued": None, "expires": yesterday}
-    blocks = render(FakeReport([record]))
+    blocks = render(_context([record]))
     attention = next(b for b in blocks if isinstance(b, Table))
     assert attention.rows[0][4] == "expired 1 day ago"
 
 
 def test_report_without_a_register_says_so() -> None:
-    (block,) = render(FakeReport([]))
+    (block,) = render(_context([]))
     assert "No register" in block.text
 
 

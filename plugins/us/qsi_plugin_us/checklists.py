@@ -31,8 +31,7 @@ TRANSDUCER_REGISTER = ChecklistTemplate(
         ),
         ChecklistItem(
             "inspection",
-            "Transducers are checked for damage (lens, housing, cable) before use, against an equipment "
-            "checklist",
+            "Transducers are checked for damage (lens, housing, cable) before use, against an equipment checklist",
             ("US-903",),
             guidance="AXREM Ultrasound Use Equipment Checklist, 2023.",
         ),
@@ -78,8 +77,7 @@ DECONTAMINATION = ChecklistTemplate(
         ),
         ChecklistItem(
             "staff-trained",
-            "Operators and support staff are trained and audited in the use of decontamination products "
-            "and devices",
+            "Operators and support staff are trained and audited in the use of decontamination products and devices",
             ("US-902",),
         ),
         ChecklistItem(
@@ -120,8 +118,7 @@ MSD_RISK = ChecklistTemplate(
         ),
         ChecklistItem(
             "hse-review",
-            "Working practices are reviewed against current Health and Safety Executive regulations and "
-            "guidance",
+            "Working practices are reviewed against current Health and Safety Executive regulations and guidance",
             ("US-901",),
         ),
     ),
@@ -146,8 +143,7 @@ PRECEPTORSHIP = ChecklistTemplate(
         ),
         ChecklistItem(
             "recruitment",
-            "Qualifications and skills are assessed when employing sonographers, in line with SoR and BMUS "
-            "guidance",
+            "Qualifications and skills are assessed when employing sonographers, in line with SoR and BMUS guidance",
             ("US-902",),
         ),
         ChecklistItem(

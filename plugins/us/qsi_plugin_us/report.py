@@ -63,25 +63,33 @@ def render(context: ReportContext) -> list[ReportBlock]:
         )
     ]
     if total.passing < total.needing:
-        blocks.append(Paragraph(
-            f"{total.needing - total.passing} uses needing high-level disinfection had no passing record.",
-            style="warning",
-        ))
+        blocks.append(
+            Paragraph(
+                f"{total.needing - total.passing} uses needing high-level disinfection had no passing record.",
+                style="warning",
+            )
+        )
     if total.no_cycle:
-        blocks.append(Paragraph(
-            f"{total.no_cycle} uses needing high-level disinfection have no cycle record for traceability.",
-            style="note",
-        ))
-    blocks.append(Table(
-        ("Transducer", *COLUMNS, "No cycle record"),
-        tuple((probe, *tally.cells(), str(tally.no_cycle)) for probe, tally in sorted(by_probe.items())),
-        caption="Decontamination compliance by transducer",
-    ))
-    blocks.append(Table(
-        ("Month", *COLUMNS),
-        tuple((month_label(month), *tally.cells()) for month, tally in sorted(by_month.items())),
-        caption="Decontamination compliance by month",
-    ))
+        blocks.append(
+            Paragraph(
+                f"{total.no_cycle} uses needing high-level disinfection have no cycle record for traceability.",
+                style="note",
+            )
+        )
+    blocks.append(
+        Table(
+            ("Transducer", *COLUMNS, "No cycle record"),
+            tuple((probe, *tally.cells(), str(tally.no_cycle)) for probe, tally in sorted(by_probe.items())),
+            caption="Decontamination compliance by transducer",
+        )
+    )
+    blocks.append(
+        Table(
+            ("Month", *COLUMNS),
+            tuple((month_label(month), *tally.cells()) for month, tally in sorted(by_month.items())),
+            caption="Decontamination compliance by month",
+        )
+    )
     return blocks
 
 

@@ -17,7 +17,7 @@ from qsi_plugin_us.importers.decontamination import classify_category, is_high_l
 from qsi_plugin_us.report import render
 
 from qsi_desktop.plugins.manager import PluginManager
-from qsi_desktop.plugins.testing import SimpleImportContext
+from qsi_desktop.plugins.testing import SimpleImportContext, SimpleReportContext
 from qsi_desktop.plugins.types import Paragraph, Table
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -30,17 +30,6 @@ TOE-2,06-Mar-2026,14:00,TOE,Tristel Trio HLD wipe,T77,,Fail
 TV-01,2 April 2026,08:55,intracavity,UV (Astech),A55,Jane Sonographer,pass
 ,,,,,,,
 """
-
-
-class FakeReport:
-    def __init__(self, records: list[dict]) -> None:
-        self._records = records
-
-    def records(self, importer: str) -> list[dict]:
-        return self._records if importer == "us-decontamination" else []
-
-    def modalities(self) -> frozenset[str]:
-        return frozenset({"US"})
 
 
 def write(path: Path, text: str, encoding: str = "utf-8") -> Path:
@@ -66,9 +55,18 @@ def test_good_log_gives_records_and_compliance(tmp_path: Path) -> None:
     assert [i.row for i in batch.skipped] == [7]  # the blank spreadsheet row
     first = batch.records[0]
     assert first.data == {
-        "probe": "TV-01", "date": "2026-03-05", "month": "2026-03", "category": "Transvaginal",
-        "criticality": "semi-critical", "method": "Trophon 2", "hld": True, "hld_required": True,
-        "cycle_recorded": True, "operator_recorded": True, "result": "pass", "compliant": True,
+        "probe": "TV-01",
+        "date": "2026-03-05",
+        "month": "2026-03",
+        "category": "Transvaginal",
+        "criticality": "semi-critical",
+        "method": "Trophon 2",
+        "hld": True,
+        "hld_required": True,
+        "cycle_recorded": True,
+        "operator_recorded": True,
+        "result": "pass",
+        "compliant": True,
     }
     assert first.occurred_on == "2026-03-05" and first.file == "decon.csv"
     compliant = [r.data["compliant"] for r in batch.records]
@@ -90,11 +88,14 @@ def test_reimporting_the_same_log_gives_the_same_keys(tmp_path: Path) -> None:
 
 
 def test_patient_columns_are_dropped_and_never_echoed(tmp_path: Path) -> None:
-    log = write(tmp_path / "with-patients.csv", (
-        "Patient Name,Hospital Number,NHS Number,DOB,Accession,Probe,Date,Category,Method,Result\n"
-        "Mary Patientson,RX1234567,943 476 5919,01/02/1960,ACC998877,TV-01,05/03/2026,TV,Trophon,Pass\n"
-        "Mary Patientson,RX1234567,943 476 5919,01/02/1960,ACC998877,TV-01,31/02/2026,TV,Trophon,Pass\n"
-    ))
+    log = write(
+        tmp_path / "with-patients.csv",
+        (
+            "Patient Name,Hospital Number,NHS Number,DOB,Accession,Probe,Date,Category,Method,Result\n"
+            "Mary Patientson,RX1234567,943 476 5919,01/02/1960,ACC998877,TV-01,05/03/2026,TV,Trophon,Pass\n"
+            "Mary Patientson,RX1234567,943 476 5919,01/02/1960,ACC998877,TV-01,31/02/2026,TV,Trophon,Pass\n"
+        ),
+    )
     batch = run([log], SimpleImportContext())
 
     assert len(batch.records) == 1 and len(batch.rejected) == 1
@@ -105,15 +106,18 @@ def test_patient_columns_are_dropped_and_never_echoed(tmp_path: Path) -> None:
 
 
 def test_bad_rows_are_rejected_with_row_numbers_and_good_rows_import(tmp_path: Path) -> None:
-    log = write(tmp_path / "mixed.csv", (
-        "probe_id;DATE;exam type;decontamination method;outcome\n"
-        "TV-01;05/03/2026;TV;Trophon;pass\n"
-        "TV-01;35/03/2026;TV;Trophon;pass\n"
-        "TV-01;06/03/2026;knee;Trophon;pass\n"
-        ";06/03/2026;TV;Trophon;pass\n"
-        "TV-01;07/03/2026;TV;Trophon;maybe\n"
-        "TV-01;08/03/2026;TV;Trophon;fail\n"
-    ))
+    log = write(
+        tmp_path / "mixed.csv",
+        (
+            "probe_id;DATE;exam type;decontamination method;outcome\n"
+            "TV-01;05/03/2026;TV;Trophon;pass\n"
+            "TV-01;35/03/2026;TV;Trophon;pass\n"
+            "TV-01;06/03/2026;knee;Trophon;pass\n"
+            ";06/03/2026;TV;Trophon;pass\n"
+            "TV-01;07/03/2026;TV;Trophon;maybe\n"
+            "TV-01;08/03/2026;TV;Trophon;fail\n"
+        ),
+    )
     batch = run([log], SimpleImportContext())
 
     assert [r.row for r in batch.records] == [2, 7]
@@ -194,20 +198,39 @@ def test_cancel_stops_between_files(tmp_path: Path) -> None:
     assert batch.cancelled and batch.files == 1 and len(batch.records) == 5
 
 
-@pytest.mark.parametrize(("category", "expected"), [
-    ("Intracavity", "semi-critical"), ("Trans-rectal", "semi-critical"), ("TRUS", "semi-critical"),
-    ("TOE", "semi-critical"), ("Semi-critical", "semi-critical"), ("non-intact skin", "semi-critical"),
-    ("Non-critical", "non-critical"), ("Surface", "non-critical"), ("Obstetric TA", "non-critical"),
-    ("Intraoperative", "critical"), ("critical", "critical"), ("knee", None),
-])
+@pytest.mark.parametrize(
+    ("category", "expected"),
+    [
+        ("Intracavity", "semi-critical"),
+        ("Trans-rectal", "semi-critical"),
+        ("TRUS", "semi-critical"),
+        ("TOE", "semi-critical"),
+        ("Semi-critical", "semi-critical"),
+        ("non-intact skin", "semi-critical"),
+        ("Non-critical", "non-critical"),
+        ("Surface", "non-critical"),
+        ("Obstetric TA", "non-critical"),
+        ("Intraoperative", "critical"),
+        ("critical", "critical"),
+        ("knee", None),
+    ],
+)
 def test_categories_are_classified(category: str, expected: str | None) -> None:
     assert classify_category(category) == expected
 
 
-@pytest.mark.parametrize(("method", "expected"), [
-    ("Trophon EPR", True), ("UV-C (Astech)", True), ("HLD wipe", True), ("Tristel Trio", True),
-    ("Low level wipe", False), ("Clinell detergent", False), ("", False),
-])
+@pytest.mark.parametrize(
+    ("method", "expected"),
+    [
+        ("Trophon EPR", True),
+        ("UV-C (Astech)", True),
+        ("HLD wipe", True),
+        ("Tristel Trio", True),
+        ("Low level wipe", False),
+        ("Clinell detergent", False),
+        ("", False),
+    ],
+)
 def test_methods_are_classified(method: str, expected: bool) -> None:
     assert is_high_level(method) is expected
 
@@ -238,7 +261,7 @@ def test_section_and_checklist_refs() -> None:
 
 def test_report_tables_by_probe_and_month(tmp_path: Path) -> None:
     batch = run([write(tmp_path / "decon.csv", GOOD_LOG)], SimpleImportContext())
-    blocks = render(FakeReport([r.data for r in batch.records]))
+    blocks = render(SimpleReportContext({"us-decontamination": [r.data for r in batch.records]}, frozenset({"US"})))
 
     summary = blocks[0]
     assert isinstance(summary, Paragraph)
@@ -255,7 +278,7 @@ def test_report_tables_by_probe_and_month(tmp_path: Path) -> None:
 
 
 def test_report_without_a_log_says_so() -> None:
-    blocks = render(FakeReport([]))
+    blocks = render(SimpleReportContext({"us-decontamination": []}, frozenset({"US"})))
     assert len(blocks) == 1 and "No transducer decontamination log" in blocks[0].text
 
 

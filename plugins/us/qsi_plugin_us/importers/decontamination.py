@@ -23,32 +23,80 @@ NAME = "us-decontamination"
 
 COLUMNS = {
     "probe": (
-        "probe id", "probe", "transducer", "transducer id", "probe/transducer id", "probe serial",
-        "probe serial number", "transducer serial", "transducer serial number", "serial number",
-        "probe number", "probe no", "transducer no",
+        "probe id",
+        "probe",
+        "transducer",
+        "transducer id",
+        "probe/transducer id",
+        "probe serial",
+        "probe serial number",
+        "transducer serial",
+        "transducer serial number",
+        "serial number",
+        "probe number",
+        "probe no",
+        "transducer no",
     ),
     "date": ("date", "date of use", "decontamination date", "date cleaned", "cycle date", "exam date"),
     "time": ("time", "time of use", "cycle time", "decontamination time", "start time"),
     "category": (
-        "examination category", "exam category", "category", "examination type", "exam type",
-        "procedure type", "type of use", "type of examination", "probe use", "use", "spaulding category",
+        "examination category",
+        "exam category",
+        "category",
+        "examination type",
+        "exam type",
+        "procedure type",
+        "type of use",
+        "type of examination",
+        "probe use",
+        "use",
+        "spaulding category",
         "criticality",
     ),
     "method": (
-        "method", "decontamination method", "disinfection method", "process", "decontamination",
-        "disinfection", "device", "product",
+        "method",
+        "decontamination method",
+        "disinfection method",
+        "process",
+        "decontamination",
+        "disinfection",
+        "device",
+        "product",
     ),
     "cycle": (
-        "cycle", "cycle id", "cycle number", "cycle no", "cycle record", "cycle ref", "record id",
-        "record number", "trophon cycle", "log number",
+        "cycle",
+        "cycle id",
+        "cycle number",
+        "cycle no",
+        "cycle record",
+        "cycle ref",
+        "record id",
+        "record number",
+        "trophon cycle",
+        "log number",
     ),
     "operator": (
-        "operator", "operator name", "user", "cleaned by", "decontaminated by", "staff", "staff name",
-        "sonographer", "initials", "signature", "signed",
+        "operator",
+        "operator name",
+        "user",
+        "cleaned by",
+        "decontaminated by",
+        "staff",
+        "staff name",
+        "sonographer",
+        "initials",
+        "signature",
+        "signed",
     ),
     "result": (
-        "result", "outcome", "pass/fail", "pass or fail", "status", "indicator result",
-        "chemical indicator", "ci result",
+        "result",
+        "outcome",
+        "pass/fail",
+        "pass or fail",
+        "status",
+        "indicator result",
+        "chemical indicator",
+        "ci result",
     ),
 }
 REQUIRED = ("probe", "date", "category", "method", "result")
@@ -61,21 +109,66 @@ NON_CRITICAL = "non-critical"
 # -> "transvaginal"); order matters: "noncritical" and "semicritical" both contain "critical".
 _NON_CRITICAL_PARTS = ("noncrit", "lowrisk", "intactskin")
 _SEMI_PARTS = (
-    "semicrit", "intracav", "endocav", "transvag", "endovag", "transrect", "endorect", "transoes",
-    "transes", "oesophag", "esophag", "mucous", "nonintact", "brokenskin", "internal", "intimate",
+    "semicrit",
+    "intracav",
+    "endocav",
+    "transvag",
+    "endovag",
+    "transrect",
+    "endorect",
+    "transoes",
+    "transes",
+    "oesophag",
+    "esophag",
+    "mucous",
+    "nonintact",
+    "brokenskin",
+    "internal",
+    "intimate",
 )
 _SEMI_TOKENS = frozenset({"tv", "tvs", "tvus", "tr", "trus", "toe", "tee", "ic", "ec", "ev"})
 _CRITICAL_PARTS = ("critical", "intraop", "sterile", "surgical", "biopsy", "needle")
 _SURFACE_PARTS = (
-    "surface", "external", "skin", "abdom", "obstet", "msk", "musculo", "vascular", "breast",
-    "thyroid", "general", "echo", "cardiac", "transthoracic", "neck", "testic", "scrot", "renal",
-    "pelvi", "paed",
+    "surface",
+    "external",
+    "skin",
+    "abdom",
+    "obstet",
+    "msk",
+    "musculo",
+    "vascular",
+    "breast",
+    "thyroid",
+    "general",
+    "echo",
+    "cardiac",
+    "transthoracic",
+    "neck",
+    "testic",
+    "scrot",
+    "renal",
+    "pelvi",
+    "paed",
 )
 _SURFACE_TOKENS = frozenset({"ta", "tte", "us"})
 
 _HLD_PARTS = (
-    "highlevel", "hld", "trophon", "astech", "antigermix", "hydrogenperoxide", "h2o2", "chlorinedioxide",
-    "tristel", "hypochlor", "peracetic", "orthophthal", "glutaral", "uvc", "uvlight", "ultraviolet",
+    "highlevel",
+    "hld",
+    "trophon",
+    "astech",
+    "antigermix",
+    "hydrogenperoxide",
+    "h2o2",
+    "chlorinedioxide",
+    "tristel",
+    "hypochlor",
+    "peracetic",
+    "orthophthal",
+    "glutaral",
+    "uvc",
+    "uvlight",
+    "ultraviolet",
 )
 _HLD_TOKENS = frozenset({"uv", "opa", "clo2", "hld"})
 _PASS = frozenset({"pass", "passed", "p", "ok", "yes", "y", "complete", "completed", "satisfactory", "✓", "✔"})
@@ -113,7 +206,7 @@ def is_high_level(method: str) -> bool:
 
 @lru_cache(maxsize=1024)  # a log repeats a handful of values
 def normalise_result(text: str) -> str | None:
-    """"pass", "fail" or "not recorded"; None for a value that is none of these."""
+    """ "pass", "fail" or "not recorded"; None for a value that is none of these."""
     value = text.strip().lower()
     if value in _PASS:
         return "pass"
