@@ -105,8 +105,7 @@ def test_opening_an_older_database_backs_it_up_then_migrates(make_workspace, tmp
     with Workspace.open(ws.path) as reopened, reopened.engine.connect() as connection:
         assert migrate.current_revision(connection) == "0002"
         assert connection.execute(text("SELECT name, note FROM service_profile")).one() == ("Riverside Imaging", None)
-    (backup,) = (ws.path / "backups").iterdir()
-    assert "before-0002" in backup.name
+    (backup,) = (ws.path / "backups").glob("*-before-0002.sqlite3")
     with sqlite3.connect(backup) as old:
         assert old.execute("SELECT version_num FROM alembic_version").fetchone() == ("0001",)
         assert old.execute("SELECT name FROM service_profile").fetchone() == ("Riverside Imaging",)
@@ -327,3 +326,13 @@ def test_is_network_path_matches_whole_mount_points(tmp_path: Path, monkeypatch)
     assert not workspace.is_network_path(Path("/mnt/nas2/qsi"))
     assert not workspace.is_network_path(Path("/home/me/qsi"))
     assert workspace.is_network_path(Path("//server/share/qsi"))
+
+
+def test_the_first_open_of_a_day_keeps_a_backup_copy(make_workspace) -> None:
+    ws = make_workspace()
+    ws.close()
+    for _ in range(3):
+        Workspace.open(ws.path).close()
+    (daily,) = (ws.path / "backups").glob("*-daily.sqlite3")
+    with sqlite3.connect(daily) as copy:
+        assert copy.execute("SELECT name FROM service_profile").fetchone() == ("Riverside Imaging",)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import secrets
 import shutil
@@ -33,10 +34,12 @@ from qsi_desktop.store.engine import WRITE_OPTION, AuditedSession, make_engine, 
 from qsi_desktop.store.evidence_files import EvidenceFileStore
 from qsi_desktop.store.models import ServiceProfile, Setting
 
+log = logging.getLogger(__name__)
+
 MARKER_NAME = "qsi-workspace.json"
 DATABASE_NAME = "workspace.sqlite3"
 MARKER_FORMAT = 1
-BACKUPS_KEPT = 10
+BACKUPS_KEPT = 10  # of each kind: daily copies, and copies taken before a migration
 _SQLITE_HEADER = b"SQLite format 3\x00"
 
 
@@ -146,7 +149,9 @@ class Workspace:
                 if current is not None:
                     backup_database(database, path / "backups", label=f"before-{head}")
                 migrate.upgrade(engine)
-            return cls(path, engine)
+            workspace = cls(path, engine)
+            _daily_backup(database, path / "backups")
+            return workspace
         except migrate.NewerDatabaseError as exc:
             engine.dispose()
             raise WorkspaceError(f"{database}: {exc}") from exc
@@ -237,9 +242,22 @@ def backup_database(database: Path, folder: Path, *, label: str) -> Path:
             copy.close()
     finally:
         source.close()
-    for old in sorted(folder.glob(f"{database.stem}-*.sqlite3"))[:-BACKUPS_KEPT]:
+    # Rotate per kind, so a run of daily copies never pushes out the copy taken before a migration.
+    kind = "daily" if label == "daily" else "before-*"
+    for old in sorted(folder.glob(f"{database.stem}-*-{kind}.sqlite3"))[:-BACKUPS_KEPT]:
         old.unlink()
     return target
+
+
+def _daily_backup(database: Path, folder: Path) -> None:
+    """The first open of a day keeps a copy, so "restore from backups" always has something recent."""
+    today = datetime.now(UTC).strftime("%Y%m%d")
+    if any(folder.glob(f"{database.stem}-{today}-*-daily.sqlite3")):
+        return
+    try:
+        backup_database(database, folder, label="daily")
+    except (OSError, sqlite3.Error) as exc:  # a read-only folder must not stop the user reading
+        log.warning("could not keep the daily backup of %s: %s", database, exc)
 
 
 def is_network_path(path: Path) -> bool:
