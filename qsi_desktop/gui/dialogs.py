@@ -1,4 +1,4 @@
-"""Small dialogs: new workspace, evidence details, a new action, choosing an import.
+"""Small dialogs: new workspace, the service profile, evidence details, a new action, choosing an import.
 
 Each dialog only collects and checks what the user typed; the caller does the work through the
 services (on a worker when it touches files). Checks that need no I/O (statement references,
@@ -37,6 +37,7 @@ from qsi_desktop.services import evidence
 from qsi_desktop.services.app import App
 from qsi_desktop.services.errors import ACTIONABLE_ERRORS
 from qsi_desktop.services.importing import ImportSummary
+from qsi_desktop.services.profile import ProfileChange
 from qsi_desktop.store.models import ACTION_STATUSES
 from qsi_desktop.store.workspace import NewProfile
 
@@ -165,6 +166,82 @@ class NewWorkspaceDialog(QDialog):
         super().accept()
 
 
+# -- service profile --------------------------------------------------------------------------------
+
+
+class ProfileDialog(QDialog):
+    """The service profile: name, organisation, sites, modalities provided and paediatric imaging.
+
+    What applies follows the profile: a modality not provided makes its section not applicable, and
+    a service that does not image children makes the paediatric statements not applicable. Only the
+    modalities whose plugin is loaded can be changed; one recorded without its plugin stays as it is.
+    """
+
+    def __init__(self, app: App, profile: dict, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Service profile")
+        self.setMinimumWidth(520)
+        layout = QVBoxLayout(self)
+        intro = QLabel(
+            "What applies to the service follows its profile: a modality it does not provide, and paediatric "
+            "statements for a service that does not image children, are marked not applicable."
+        )
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
+
+        form = QFormLayout()
+        self.service = QLineEdit(profile["name"])
+        _labelled(form, "&Service name:", self.service)
+        self.organisation = QLineEdit(profile["organisation"])
+        self.organisation.setPlaceholderText("e.g. Riverside Hospitals NHS Foundation Trust")
+        _labelled(form, "&Organisation:", self.organisation)
+        self.sites = QPlainTextEdit("\n".join(profile["sites"]))
+        self.sites.setTabChangesFocus(True)
+        self.sites.setPlaceholderText("One site a line, e.g. Riverside General Hospital")
+        self.sites.setFixedHeight(90)
+        _labelled(form, "S&ites:", self.sites, "Sites, one a line")
+        layout.addLayout(form)
+
+        group = QGroupBox("Modalities the service provides")
+        group_layout = QVBoxLayout(group)
+        loaded = app.modalities()
+        provided = set(profile["modalities"])
+        self.modalities: dict[str, QCheckBox] = {}
+        for code in MODALITY_CODES:
+            box = QCheckBox(MODALITY_NAMES.get(code, code))
+            box.setAccessibleName(f"Provides {MODALITY_NAMES.get(code, code)}")
+            box.setChecked(code in provided)
+            if code not in loaded:
+                box.setEnabled(False)
+                box.setToolTip(f"The {code} plugin is not installed: its section appears once it is")
+            self.modalities[code] = box
+            group_layout.addWidget(box)
+        layout.addWidget(group)
+        self.paediatric = QCheckBox("The service images &children and young people")
+        self.paediatric.setChecked(bool(profile["paediatric"]))
+        self.paediatric.setAccessibleName("The service images children and young people")
+        layout.addWidget(self.paediatric)
+        self.message = MessageLabel()
+        layout.addWidget(self.message)
+        layout.addWidget(_buttons(self, "Save"))
+
+    def change(self) -> ProfileChange:
+        return ProfileChange(
+            name=self.service.text().strip(),
+            organisation=self.organisation.text().strip(),
+            sites=tuple(line.strip() for line in self.sites.toPlainText().splitlines() if line.strip()),
+            modalities=tuple(code for code, box in self.modalities.items() if box.isChecked()),
+            paediatric=self.paediatric.isChecked(),
+        )
+
+    def accept(self) -> None:
+        if not self.service.text().strip():
+            self.message.show_message("Give the name of the imaging service.")
+            self.service.setFocus()
+            return
+        super().accept()
+
+
 # -- evidence ---------------------------------------------------------------------------------------
 
 
@@ -179,11 +256,17 @@ class EvidenceDialog(QDialog):
         *,
         file: Path | None = None,
         link: bool = False,
+        previous: dict | None = None,
     ) -> None:
+        """``previous`` (an :func:`~qsi_desktop.services.evidence.evidence_dict`): ``file`` is its new version."""
         super().__init__(parent)
         self._app = app
         self._file = file
-        self.setWindowTitle("Add evidence link" if link else "Add evidence file")
+        self._previous = previous
+        if previous is not None:
+            self.setWindowTitle(f"New version of {previous['title']}")
+        else:
+            self.setWindowTitle("Add evidence link" if link else "Add evidence file")
         self.setMinimumWidth(520)
         layout = QVBoxLayout(self)
         form = QFormLayout()
@@ -196,7 +279,15 @@ class EvidenceDialog(QDialog):
             self.url = QLineEdit()
             self.url.setPlaceholderText("https://… or \\\\server\\share\\document.docx")
             _labelled(form, "&Link:", self.url)
-        self.title = QLineEdit(file.stem if file is not None else "")
+        if previous is not None:
+            replaces = QLabel()
+            replaces.setTextFormat(Qt.TextFormat.PlainText)
+            replaces.setText(f"{previous['title']} (version {previous['version'] or 'not given'})")
+            replaces.setAccessibleName("Replaces")
+            form.addRow("Replaces:", replaces)
+            self.title = QLineEdit(previous["title"])
+        else:
+            self.title = QLineEdit(file.stem if file is not None else "")
         _labelled(form, "&Title:", self.title)
         self.version = QLineEdit()
         self.version.setPlaceholderText("e.g. 2.1")
@@ -212,11 +303,22 @@ class EvidenceDialog(QDialog):
         _labelled(form, "&Review due:", self.review_due)
         self.targets = QLineEdit(ref)
         self.targets.setToolTip("Comma-separated references; XR-501:4.b links one suggestion of XR-501")
-        _labelled(form, "&Supports:", self.targets, "Quality statements this evidence supports")
+        if previous is None:
+            _labelled(form, "&Supports:", self.targets, "Quality statements this evidence supports")
+        else:  # the new version takes the old one's links
+            self.owner.setText(previous["owner"])
+            self.document_ref.setText(previous["document_ref"])
+            self.targets.hide()
+            supports = QLabel()
+            supports.setTextFormat(Qt.TextFormat.PlainText)
+            supports.setText(", ".join(previous["statements"]) + " (carried over from the old version)")
+            supports.setWordWrap(True)
+            supports.setAccessibleName("Supports")
+            form.addRow("Supports:", supports)
         layout.addLayout(form)
         self.message = MessageLabel()
         layout.addWidget(self.message)
-        layout.addWidget(_buttons(self, "Add"))
+        layout.addWidget(_buttons(self, "Add" if previous is None else "Save new version"))
 
     def details(self) -> evidence.EvidenceDetails:
         return evidence.EvidenceDetails(
@@ -226,7 +328,8 @@ class EvidenceDialog(QDialog):
             document_ref=self.document_ref.text(),
             approved_on=self.approved.value(),
             review_due_on=self.review_due.value(),
-            targets=[self.targets.text()],
+            targets=[self.targets.text()] if self._previous is None else [],
+            supersedes=self._previous["id"] if self._previous is not None else None,
         )
 
     def link_url(self) -> str:
@@ -236,6 +339,9 @@ class EvidenceDialog(QDialog):
         if self.url is not None and not self.link_url():
             self.message.show_message("Enter the link to the evidence.")
             self.url.setFocus()
+            return
+        if self._previous is not None:  # the links are the old version's
+            super().accept()
             return
         try:
             evidence.parse_targets(self._app, [self.targets.text()])

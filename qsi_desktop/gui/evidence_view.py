@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtCore import Qt, QUrl, Signal
+from PySide6.QtGui import QBrush, QColor, QDesktopServices, QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -60,6 +61,20 @@ def _table(columns: list[str], accessible_name: str) -> QTableWidget:
     return table
 
 
+def open_folder() -> Path:
+    """A new temporary folder for copies of evidence files being opened (one per open: no clashes)."""
+    base = Path(tempfile.gettempdir()) / "qsi-desktop-open"
+    base.mkdir(parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(dir=base))
+
+
+def link_url(link: str) -> QUrl:
+    """A stored link as a URL: ``\\\\server\\share\\doc.docx`` is a (Windows) file path."""
+    if link.startswith("\\\\"):
+        return QUrl.fromLocalFile(link)
+    return QUrl(link)
+
+
 class _Pane(QWidget):
     changed = Signal()
 
@@ -97,11 +112,24 @@ class EvidencePane(_Pane):
         self.add_link_button = QPushButton("Add &link…")
         self.add_link_button.setAccessibleName("Add an evidence link")
         self.add_link_button.clicked.connect(self.add_link)
+        self.open_button = QPushButton("&Open")
+        self.open_button.setAccessibleName("Open the selected evidence")
+        self.open_button.setToolTip("Open a copy of the file (the stored evidence is never changed), or the link")
+        self.open_button.clicked.connect(self.open_selected)
+        self.new_version_button = QPushButton("New &version…")
+        self.new_version_button.setAccessibleName("Add a new version of the selected evidence file")
+        self.new_version_button.setToolTip("Replace the selected document with its new version (keeps its links)")
+        self.new_version_button.clicked.connect(self.new_version)
         row.addWidget(self.add_file_button)
         row.addWidget(self.add_link_button)
         row.addStretch(1)
+        row.addWidget(self.open_button)
+        row.addWidget(self.new_version_button)
         layout.addLayout(row)
+        self.table.itemSelectionChanged.connect(self._selection_changed)
+        self.table.doubleClicked.connect(lambda _index: self.open_selected())
         self.items: list[dict[str, Any]] = []
+        self._selection_changed()
 
     def show_items(self, ref: str, items: list[dict[str, Any]]) -> None:
         self.ref = ref
@@ -128,6 +156,58 @@ class EvidencePane(_Pane):
             self.table.setItem(row, 5, _cell(", ".join(item["statements"])))
         self.empty.setVisible(not items)
         self.table.setVisible(bool(items))
+        self._selection_changed()
+
+    def _selected(self) -> dict[str, Any] | None:
+        rows = self.table.selectionModel().selectedRows()
+        return self.items[rows[0].row()] if rows and rows[0].row() < len(self.items) else None
+
+    def _selection_changed(self) -> None:
+        item = self._selected()
+        self.open_button.setEnabled(item is not None)
+        self.new_version_button.setEnabled(item is not None and item["kind"] == "file")
+
+    def open_selected(self) -> workers.Worker | None:
+        """Open the selected link, or a copy of the selected file (copied on a worker: it is checked first)."""
+        item = self._selected()
+        if self.ctx is None or item is None:
+            return None
+        if item["kind"] != "file":
+            self._open_url(link_url(item["link"]), item["link"])
+            return None
+        ws, item_id = self.ctx.workspace, item["id"]
+
+        def work(progress: workers.Progress, cancel: workers.CancelRequested) -> Path:
+            progress(0, 0, item["file_name"])
+            return evidence.export_copy(ws, item_id, open_folder())
+
+        return workers.run_with_progress(
+            self.window(),
+            "Open evidence",
+            f"Checking and copying {item['file_name']}…",
+            work,
+            on_finished=lambda path: self._open_url(QUrl.fromLocalFile(str(path)), path.name),
+            on_failed=lambda exc: self._fail("Open evidence", exc),
+            cancellable=False,
+        )
+
+    def _open_url(self, url: QUrl, what: str) -> None:
+        if not QDesktopServices.openUrl(url):
+            QMessageBox.warning(self, "Open evidence", f"No application on this computer could open {what}.")
+
+    def new_version(self) -> workers.Worker | None:
+        """Choose the new version of the selected file item; it replaces the old one (and takes its links)."""
+        item = self._selected()
+        if self.ctx is None or item is None or item["kind"] != "file":
+            return None
+        name, _ = QFileDialog.getOpenFileName(self, f"Choose the new version of {item['title']}")
+        if not name:
+            return None
+        source = Path(name)
+        dialog = EvidenceDialog(self.ctx.app, self.ref, self, file=source, previous=item)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return None
+        return self.store_file(source, dialog.details())
 
     def add_file(self) -> None:
         if self.ctx is None or not self.ref:
@@ -146,6 +226,7 @@ class EvidencePane(_Pane):
         if self.ctx is None:
             return None
         ws, app, actor = self.ctx.workspace, self.ctx.app, self.ctx.actor
+        title = "Add evidence" if details.supersedes is None else "New version"
 
         def work(progress: workers.Progress, cancel: workers.CancelRequested) -> int:
             progress(0, 0, source.name)
@@ -153,11 +234,11 @@ class EvidencePane(_Pane):
 
         return workers.run_with_progress(
             self.window(),
-            "Add evidence",
+            title,
             f"Storing {source.name}…",
             work,
             on_finished=lambda _id: self.changed.emit(),
-            on_failed=lambda exc: self._fail("Add evidence", exc),
+            on_failed=lambda exc: self._fail(title, exc),
             cancellable=False,
         )
 

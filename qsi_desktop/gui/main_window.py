@@ -36,7 +36,7 @@ from qsi_desktop import __version__
 from qsi_desktop.catalogue.loader import core_framework_path, load_framework_file
 from qsi_desktop.gui import workers
 from qsi_desktop.gui.context import GuiContext, current_actor
-from qsi_desktop.gui.dialogs import ImportDialog, ImportSummaryDialog, NewWorkspaceDialog
+from qsi_desktop.gui.dialogs import ImportDialog, ImportSummaryDialog, NewWorkspaceDialog, ProfileDialog
 from qsi_desktop.gui.panels import LoadedPanels, load_panels
 from qsi_desktop.gui.readiness_bar import ReadinessSummary
 from qsi_desktop.gui.statement_model import (
@@ -56,6 +56,8 @@ from qsi_desktop.gui.style import APP_STYLESHEET, status_icon
 from qsi_desktop.plugins.types import MODALITY_CODES
 from qsi_desktop.services import importing
 from qsi_desktop.services.app import App
+from qsi_desktop.services.errors import ACTIONABLE_ERRORS
+from qsi_desktop.services.profile import profile_dict, update_profile
 from qsi_desktop.services.readiness import Readiness, readiness
 from qsi_desktop.services.values import STATUS_LABELS
 from qsi_desktop.services.verify import VerifyReport, verify
@@ -216,6 +218,8 @@ class MainWindow(QMainWindow):
             edit_menu, "&Save assessment", self.view.form.save, QKeySequence.StandardKey.Save, "save"
         )
         self._action(edit_menu, "&Revert assessment", self.view.form.revert, None, "revert")
+        edit_menu.addSeparator()
+        self._action(edit_menu, "Service &profile…", self.edit_profile, None, "service-profile")
 
         view_menu = bar.addMenu("&View")
         self._action(view_menu, "&Expand all sections", self.tree.expandAll, None, "expand")
@@ -289,6 +293,29 @@ class MainWindow(QMainWindow):
         self.summary.show_readiness(self.state)
         self.view.form.set_owner_suggestions(s.owner for s in self.state.statements)
         self._update_filter_info()
+
+    def edit_profile(self) -> bool:
+        """Edit the service profile; what applies follows it, so the tree and readiness are refreshed."""
+        if not self._settle_unsaved_changes():  # the statement shown is read again afterwards
+            return False
+        try:
+            current = profile_dict(self.workspace)
+        except ACTIONABLE_ERRORS as exc:
+            QMessageBox.warning(self, "Service profile", str(exc))
+            return False
+        dialog = ProfileDialog(self.app, current, self)
+        while dialog.exec() == QDialog.DialogCode.Accepted:
+            try:
+                update_profile(self.workspace, dialog.change(), actor=self.ctx.actor)
+            except ACTIONABLE_ERRORS as exc:
+                dialog.message.show_message(str(exc))
+                continue
+            self.refresh()
+            self.view.reload()  # the statement shown may have become (not) applicable
+            self.setWindowTitle(f"QSI Desktop — {self.state.service}")
+            self.statusBar().showMessage("Service profile saved: what applies follows it.", 8000)
+            return True
+        return False
 
     def _statement_changed(self, ref: str) -> None:
         self.refresh()

@@ -7,6 +7,8 @@ points at a complete file. Every reference is checked before anything is stored.
 from __future__ import annotations
 
 import re
+import shutil
+import stat
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -22,6 +24,7 @@ from qsi_desktop.store.models import EvidenceItem, EvidenceLink
 from qsi_desktop.store.workspace import Workspace
 
 _URL = re.compile(r"^(https?|file)://\S+$|^\\\\\S+", re.IGNORECASE)
+_UNSAFE_NAME = re.compile(r'[<>:"/\\|?*\x00-\x1f]')  # not allowed in a Windows file name
 
 
 @dataclass(frozen=True)
@@ -180,3 +183,37 @@ def evidence_dict(item: EvidenceItem, today: date | None = None) -> dict:
         "added_by": item.added_by,
         "superseded_by": item.superseded_by_id,
     }
+
+
+def export_copy(ws: Workspace, item_id: int, folder: Path) -> Path:
+    """Copy a file item's stored file into ``folder`` under its original name; return the copy.
+
+    The evidence store is only read: whatever opens the copy (Word, a PDF reader) cannot change the
+    stored evidence. The copy is made read-only, so an edit is saved elsewhere and added as a new
+    version rather than lost in a temporary folder. Raises :class:`UserError` when the item is not a
+    file, or its stored file is missing or damaged (nothing is copied then).
+    """
+    with ws.reading() as session:
+        item = session.get(EvidenceItem, item_id)
+        if item is None:
+            raise UserError(f"no evidence with id {item_id}; 'qsi evidence list' shows them")
+        sha, file_name = item.file_sha256, item.file_name
+    if not sha:
+        raise UserError(f"evidence #{item_id} is a link, not a stored file")
+    problem = ws.files.verify(sha)
+    if problem is not None:
+        raise UserError(
+            f"{file_name}: {problem}; 'qsi verify' checks every file, restore it from a backup or add it again"
+        )
+    name = _UNSAFE_NAME.sub("_", Path(file_name or "").name).strip(" .") or f"evidence-{item_id}"
+    target = folder / name
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        if target.exists():  # an earlier read-only copy
+            target.chmod(stat.S_IRUSR | stat.S_IWUSR)
+            target.unlink()
+        shutil.copyfile(ws.files.path_for(sha), target)
+        target.chmod(stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
+    except OSError as exc:
+        raise UserError(f"{target}: could not copy the evidence file: {exc.strerror or exc}") from exc
+    return target
