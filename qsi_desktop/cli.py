@@ -346,6 +346,13 @@ def cmd_evidence_list(args: argparse.Namespace, app: App) -> int:
     return 0
 
 
+def cmd_evidence_copy(args: argparse.Namespace, app: App) -> int:
+    with _open(args.path) as ws:
+        target = evidence.export_copy(ws, args.id, Path(args.folder))
+    print(target)
+    return 0
+
+
 def cmd_action_add(args: argparse.Namespace, app: App) -> int:
     with _open(args.path) as ws:
         action = actions.add_action(
@@ -628,6 +635,10 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--doc-ref", help="document control reference")
         p.add_argument("--approved", metavar="YYYY-MM-DD")
         p.add_argument("--review-due", metavar="YYYY-MM-DD")
+    p = command("copy", cmd_evidence_copy, "copy a stored evidence file out, checked against its hash", evidence_cmd)
+    p.add_argument("path")
+    p.add_argument("id", type=int)
+    p.add_argument("folder", help="where to put the copy (made read-only, under its original name)")
     p = command("list", cmd_evidence_list, "list evidence", evidence_cmd)
     p.add_argument("path")
     p.add_argument("--qs", help="only evidence for this statement")

@@ -475,3 +475,15 @@ def test_a_new_version_of_a_document_supersedes_the_old_one(cli, tmp_path: Path)
     assert "already replaced by #2" in _error_line(cli("evidence", "add", path, v2, "--supersedes", "1"))
     assert "no evidence with id 9" in _error_line(cli("evidence", "add", path, v2, "--supersedes", "9"))
     assert "name at least one quality statement" in _error_line(cli("evidence", "add", path, v2))
+
+
+def test_evidence_copy_gives_back_the_stored_file(cli, tmp_path: Path) -> None:
+    path = _init(cli, tmp_path)
+    doc = tmp_path / "Radiation protection policy.docx"
+    doc.write_bytes(b"PK policy text")
+    cli("evidence", "add", path, doc, "--qs", "XR-502")
+    result = cli("evidence", "copy", path, "1", tmp_path / "out")
+    assert result.code == 0, result.err
+    copy = Path(result.out.strip())
+    assert copy == tmp_path / "out" / doc.name and copy.read_bytes() == doc.read_bytes()
+    assert "no evidence with id 5" in _error_line(cli("evidence", "copy", path, "5", tmp_path / "out"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from qsi_desktop.services.assessments import get_profile
+from qsi_desktop.services.values import check_free_text
 from qsi_desktop.store.workspace import Workspace
 
 
@@ -34,6 +35,12 @@ def profile_dict(ws: Workspace) -> dict:
 
 
 def update_profile(ws: Workspace, change: ProfileChange, *, actor: str) -> None:
+    for what, text in (
+        ("service name", change.name),
+        ("organisation", change.organisation),
+        ("sites", "\n".join(change.sites or ())),
+    ):
+        check_free_text(what, text)
     with ws.transaction(actor) as session:
         profile = get_profile(session)
         if change.name is not None and change.name.strip():
