@@ -18,14 +18,13 @@ from typing import Any
 from sqlalchemy.exc import SQLAlchemyError
 
 from qsi_desktop import __version__
-from qsi_desktop.catalogue.loader import CatalogueError
-from qsi_desktop.plugins.types import MODALITY_CODES
+from qsi_desktop.errors import QsiError
 from qsi_desktop.services import actions, evidence, importing, readiness
 from qsi_desktop.services.app import App
 from qsi_desktop.services.assessments import AssessmentChange, assess
 from qsi_desktop.services.errors import UserError
 from qsi_desktop.services.values import parse_action_status, parse_date, parse_status, status_label
-from qsi_desktop.store.workspace import NewProfile, Workspace, WorkspaceError, is_network_path
+from qsi_desktop.store.workspace import NewProfile, Workspace, is_network_path
 
 Handler = Callable[[argparse.Namespace, App], int]
 
@@ -40,8 +39,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         app = App.load()
         for failure in app.plugins.failures:
             _warn(f"plugin {failure.name} was not loaded: {failure.error}")
+        for warning in app.plugins.warnings:
+            _warn(f"plugin {warning.name}: {warning.error}")
         return args.handler(args, app)
-    except (UserError, WorkspaceError, CatalogueError) as exc:
+    except QsiError as exc:
         print(f"qsi: error: {exc}", file=sys.stderr)
         return 2
     except SQLAlchemyError as exc:  # parameters are hidden by the engine: no user data in the message
@@ -75,8 +76,9 @@ def _actor(args: argparse.Namespace) -> str:
         return "unknown"
 
 
-def _open(path: str) -> Workspace:
-    ws = Workspace.open(Path(path))
+def _open(path: str, app: App) -> Workspace:
+    """Open the workspace at ``path`` and serve its framework (refused if the app does not have it)."""
+    ws = app.open_workspace(Path(path))
     if is_network_path(ws.path):
         _warn(f"{ws.path} is on a network drive: SQLite is not safe there; keep workspaces on the local disk")
     return ws
@@ -87,14 +89,33 @@ def _print_json(data: Any) -> None:
     sys.stdout.write("\n")
 
 
-def _modalities(text: str | None) -> tuple[str, ...]:
+def _modalities(text: str | None, app: App) -> tuple[str, ...]:
+    """Modality codes the loaded plugins provide (``CT,MR``); anything else is refused."""
     if not text:
         return ()
     codes = tuple(dict.fromkeys(code.strip().upper() for code in text.split(",") if code.strip()))
-    unknown = [code for code in codes if code not in MODALITY_CODES]
+    known = app.modalities()
+    unknown = [code for code in codes if code not in known]
     if unknown:
-        raise UserError(f"unknown modality {', '.join(unknown)}; use some of {','.join(MODALITY_CODES)}")
+        choices = ",".join(known) or "none: no modality plugin is loaded"
+        raise UserError(f"unknown modality {', '.join(unknown)}; use some of {choices} ('qsi plugins' lists plugins)")
     return codes
+
+
+def _scopes(values: Sequence[str] | None, app: App) -> dict[str, bool]:
+    """``--scope paediatric=no`` (repeatable) as ``{"paediatric": False}``; unknown scopes refused."""
+    answers = {"yes": True, "y": True, "true": True, "no": False, "n": False, "false": False}
+    known = app.scopes()
+    flags: dict[str, bool] = {}
+    for value in values or ():
+        name, _, answer = value.partition("=")
+        name = name.strip().lower()
+        if name not in known:
+            raise UserError(f"unknown scope {name!r}; scopes: {', '.join(known) or 'none'}")
+        if answer.strip().lower() not in answers:
+            raise UserError(f"--scope {value!r}: say {name}=yes or {name}=no")
+        flags[name] = answers[answer.strip().lower()]
+    return flags
 
 
 def _sites(text: str) -> tuple[str, ...]:
@@ -179,16 +200,17 @@ def cmd_plugins(args: argparse.Namespace, app: App) -> int:
 
 
 def cmd_init(args: argparse.Namespace, app: App) -> int:
+    scopes = {scope.id: scope.default for scope in app.scopes().values()}
+    scopes.update(_scopes(args.scope, app))
+    if args.no_paediatrics:
+        scopes["paediatric"] = False
     profile = NewProfile(
         name=args.service,
         organisation=args.organisation or "",
         sites=_sites(args.sites or ""),
-        modalities=_modalities(args.modalities),
-        paediatric=not args.no_paediatrics,
+        modalities=_modalities(args.modalities, app),
+        scopes=scopes,
     )
-    for code in profile.modalities:
-        if code not in app.modalities():
-            _warn(f"the {code} plugin is not loaded: its section appears once it is installed")
     ws = Workspace.create(Path(args.path), profile, framework_id=app.framework_id, actor=_actor(args))
     ws.close()
     print(f"created workspace {ws.path} for {profile.name}")
@@ -206,14 +228,17 @@ def cmd_demo(args: argparse.Namespace, app: App) -> int:
 def cmd_profile(args: argparse.Namespace, app: App) -> int:
     from qsi_desktop.services.profile import ProfileChange, profile_dict, update_profile
 
+    scopes = _scopes(args.scope, app)
+    if args.paediatrics is not None:
+        scopes["paediatric"] = args.paediatrics
     change = ProfileChange(
         name=args.service,
         organisation=args.organisation,
         sites=_sites(args.sites) if args.sites is not None else None,
-        modalities=_modalities(args.modalities) if args.modalities is not None else None,
-        paediatric=args.paediatrics,
+        modalities=_modalities(args.modalities, app) if args.modalities is not None else None,
+        scopes=scopes or None,
     )
-    with _open(args.path) as ws:
+    with _open(args.path, app) as ws:
         if any(value is not None for value in vars(change).values()):
             update_profile(ws, change, actor=_actor(args))
         data = profile_dict(ws)
@@ -222,13 +247,20 @@ def cmd_profile(args: argparse.Namespace, app: App) -> int:
         return 0
     print(f"{data['name']} ({data['organisation'] or 'no organisation set'})")
     print(f"  sites: {', '.join(data['sites']) or '-'}")
-    print(f"  modalities: {', '.join(data['modalities']) or 'none (XR sections only)'}")
-    print(f"  paediatric imaging: {'yes' if data['paediatric'] else 'no'}")
+    names = app.modalities()
+    shown = [
+        f"{code} ({names[code].name})" if code in names else f"{code} (plugin not loaded)"
+        for code in data["modalities"]
+    ]
+    print(f"  modalities: {', '.join(shown) or 'none (XR sections only)'}")
+    for scope_id, provided in data["scopes"].items():
+        scope = app.scopes().get(scope_id)
+        print(f"  {scope.label if scope else scope_id}: {'yes' if provided else 'no'}")
     return 0
 
 
 def cmd_status(args: argparse.Namespace, app: App) -> int:
-    with _open(args.path) as ws:
+    with _open(args.path, app) as ws:
         state = readiness.readiness(ws, app)
     if args.json:
         _print_json(state.to_dict())
@@ -279,7 +311,7 @@ def cmd_assess(args: argparse.Namespace, app: App) -> int:
         signed_off_by=args.sign_off,
         clear=frozenset(cleared),
     )
-    with _open(args.path) as ws:
+    with _open(args.path, app) as ws:
         saved = assess(ws, app, args.ref, change, actor=_actor(args))
     print(
         f"{saved.statement_ref}: {status_label(saved.status)}"
@@ -303,7 +335,7 @@ def _details(args: argparse.Namespace) -> evidence.EvidenceDetails:
 
 
 def cmd_evidence_add(args: argparse.Namespace, app: App) -> int:
-    with _open(args.path) as ws:
+    with _open(args.path, app) as ws:
         item = evidence.add_file(ws, app, Path(args.file), _details(args), actor=_actor(args))
     if args.supersedes:
         print(f"evidence #{args.supersedes} is superseded by #{item.id}")
@@ -315,7 +347,7 @@ def cmd_evidence_add(args: argparse.Namespace, app: App) -> int:
 
 
 def cmd_evidence_link(args: argparse.Namespace, app: App) -> int:
-    with _open(args.path) as ws:
+    with _open(args.path, app) as ws:
         item = evidence.add_link(ws, app, args.url, _details(args), actor=_actor(args))
     print(f"evidence #{item.id} '{item.title}' linked to {', '.join(link.statement_ref for link in item.links)}")
     return 0
@@ -323,7 +355,7 @@ def cmd_evidence_link(args: argparse.Namespace, app: App) -> int:
 
 def cmd_evidence_list(args: argparse.Namespace, app: App) -> int:
     ref = app.statement(args.qs).ref if args.qs else None
-    with _open(args.path) as ws:
+    with _open(args.path, app) as ws:
         items = [evidence.evidence_dict(i) for i in evidence.list_evidence(ws, ref, include_superseded=args.all)]
     if args.json:
         _print_json(items)
@@ -347,14 +379,14 @@ def cmd_evidence_list(args: argparse.Namespace, app: App) -> int:
 
 
 def cmd_evidence_copy(args: argparse.Namespace, app: App) -> int:
-    with _open(args.path) as ws:
+    with _open(args.path, app) as ws:
         target = evidence.export_copy(ws, args.id, Path(args.folder))
     print(target)
     return 0
 
 
 def cmd_action_add(args: argparse.Namespace, app: App) -> int:
-    with _open(args.path) as ws:
+    with _open(args.path, app) as ws:
         action = actions.add_action(
             ws,
             app,
@@ -370,7 +402,7 @@ def cmd_action_add(args: argparse.Namespace, app: App) -> int:
 
 
 def cmd_action_update(args: argparse.Namespace, app: App) -> int:
-    with _open(args.path) as ws:
+    with _open(args.path, app) as ws:
         action = actions.update_action(
             ws,
             args.id,
@@ -385,7 +417,7 @@ def cmd_action_update(args: argparse.Namespace, app: App) -> int:
 
 def cmd_action_list(args: argparse.Namespace, app: App) -> int:
     ref = app.statement(args.qs).ref if args.qs else None
-    with _open(args.path) as ws:
+    with _open(args.path, app) as ws:
         items = [actions.action_dict(a) for a in actions.list_actions(ws, ref)]
     if args.json:
         _print_json(items)
@@ -407,15 +439,11 @@ def cmd_action_list(args: argparse.Namespace, app: App) -> int:
 
 def cmd_checklist_list(args: argparse.Namespace, app: App) -> int:
     from qsi_desktop.services import checklists
+    from qsi_desktop.services.applies import applicable_templates
 
-    provided = None
-    with _open(args.path) as ws:
+    with _open(args.path, app) as ws:
         answers = checklists.responses(ws)
-        if not args.all:
-            from qsi_desktop.services.profile import profile_dict
-
-            provided = set(profile_dict(ws)["modalities"])
-    templates = [t for t in app.plugins.checklists() if provided is None or t.modality in provided | {None}]
+        templates = app.plugins.checklists() if args.all else applicable_templates(ws, app)
     data = [checklists.checklist_dict(t, answers) for t in templates]
     if args.json:
         _print_json(data)
@@ -429,7 +457,7 @@ def cmd_checklist_show(args: argparse.Namespace, app: App) -> int:
     from qsi_desktop.services import checklists
 
     template = checklists.find_template(app, args.template)
-    with _open(args.path) as ws:
+    with _open(args.path, app) as ws:
         data = checklists.checklist_dict(template, checklists.responses(ws, template.id))
     if args.json:
         _print_json(data)
@@ -447,7 +475,7 @@ def cmd_checklist_answer(args: argparse.Namespace, app: App) -> int:
     from qsi_desktop.services import checklists
 
     answer = checklists.parse_answer(args.answer)
-    with _open(args.path) as ws:
+    with _open(args.path, app) as ws:
         checklists.answer_item(
             ws, app, args.template, args.item, answer, note=args.note, evidence_id=args.evidence, actor=_actor(args)
         )
@@ -458,7 +486,7 @@ def cmd_checklist_answer(args: argparse.Namespace, app: App) -> int:
 def cmd_verify(args: argparse.Namespace, app: App) -> int:
     from qsi_desktop.services.verify import verify
 
-    with _open(args.path) as ws:
+    with _open(args.path, app) as ws:
         report = verify(ws)
     for problem in report.problems:
         print(f"PROBLEM: {problem}")
@@ -476,7 +504,7 @@ def cmd_import(args: argparse.Namespace, app: App) -> int:
         if not args.json and sys.stderr.isatty():
             print(f"\r{done}/{total} {message}"[:100].ljust(100), end="", file=sys.stderr, flush=True)
 
-    with _open(args.path) as ws:
+    with _open(args.path, app) as ws:
         summary = importing.run_import(
             ws,
             app,
@@ -504,7 +532,7 @@ def cmd_import(args: argparse.Namespace, app: App) -> int:
 
 def cmd_records(args: argparse.Namespace, app: App) -> int:
     importer = importing.find_importer(app, args.importer)
-    with _open(args.path) as ws:
+    with _open(args.path, app) as ws:
         records = importing.list_records(ws, importer.name)
     if args.json:
         _print_json(records)
@@ -526,7 +554,7 @@ def cmd_audit(args: argparse.Namespace, app: App) -> int:
 
     from qsi_desktop.store.models import AuditEntry
 
-    with _open(args.path) as ws, ws.reading() as session:
+    with _open(args.path, app) as ws, ws.reading() as session:
         entries = list(session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(args.limit)))
     data = [
         {
@@ -578,8 +606,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--service", required=True, help="name of the imaging service")
     p.add_argument("--organisation", help="e.g. the NHS trust or health board")
     p.add_argument("--sites", help="comma-separated site names")
-    p.add_argument("--modalities", help=f"modalities provided, from {','.join(MODALITY_CODES)}")
+    p.add_argument("--modalities", help="modalities provided, e.g. CT,MR ('qsi plugins' lists those loaded)")
     p.add_argument("--no-paediatrics", action="store_true", help="the service does not image children")
+    p.add_argument(
+        "--scope", action="append", metavar="NAME=yes|no", help="what the service does, e.g. paediatric=no (repeatable)"
+    )
 
     p = command("demo", cmd_demo, "create a realistic demo workspace")
     p.add_argument("path")
@@ -589,9 +620,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--service", help="new service name")
     p.add_argument("--organisation")
     p.add_argument("--sites", help="comma-separated site names")
-    p.add_argument("--modalities", help=f"modalities provided, from {','.join(MODALITY_CODES)} ('' for none)")
+    p.add_argument("--modalities", help="modalities provided, e.g. CT,MR ('' for none)")
     p.add_argument(
         "--paediatrics", action=argparse.BooleanOptionalAction, default=None, help="whether the service images children"
+    )
+    p.add_argument(
+        "--scope", action="append", metavar="NAME=yes|no", help="what the service does, e.g. paediatric=no (repeatable)"
     )
     p.add_argument("--json", action="store_true")
 
@@ -669,7 +703,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p = command("list", cmd_checklist_list, "checklists for the service's modalities, with progress", checklist_cmd)
     p.add_argument("path")
-    p.add_argument("--all", action="store_true", help="also checklists of modalities the service does not provide")
+    p.add_argument(
+        "--all", action="store_true", help="also checklists that do not apply (modality not provided, scope not in it)"
+    )
     p.add_argument("--json", action="store_true")
     p = command("show", cmd_checklist_show, "a checklist's items and answers", checklist_cmd)
     p.add_argument("path")

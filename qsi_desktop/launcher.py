@@ -175,7 +175,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from qsi_desktop.gui.main_window import MainWindow, network_warning
     from qsi_desktop.services.app import App
     from qsi_desktop.services.errors import UserError
-    from qsi_desktop.store.workspace import Workspace, WorkspaceError, is_network_path
+    from qsi_desktop.store.workspace import WorkspaceError, is_network_path
 
     try:
         app = App.load()
@@ -203,7 +203,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
 
     try:
-        workspace = Workspace.open(choice.path)
+        workspace = app.open_workspace(choice.path)
     except (WorkspaceError, UserError) as exc:
         hint = f" (from {WORKSPACE_ENV})" if choice.source == "environment" else ""
         return fail("cannot open the workspace", f"{exc}{hint}")

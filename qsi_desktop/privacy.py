@@ -17,7 +17,7 @@ def keyed_hash(secret: bytes, *values: str) -> str:
     return hmac.new(secret, message, hashlib.sha256).hexdigest()
 
 
-_TEN_DIGITS = re.compile(r"(?<!\d)(\d{3})[ -]?(\d{3})[ -]?(\d{4})(?!\d)")
+_TEN_DIGITS = re.compile(r"(?<!\d)(\d{3})[ .-]?(\d{3})[ .-]?(\d{4})(?!\d)")
 
 
 def is_valid_nhs_number(digits: str) -> bool:
@@ -32,10 +32,20 @@ def is_valid_nhs_number(digits: str) -> bool:
 
 
 def find_nhs_numbers(text: str) -> list[str]:
-    """NHS-number-like strings in free text (10 digits, optionally 3-3-4 spaced, passing the check)."""
+    """NHS-number-like strings in free text (10 digits, optionally 3-3-4 with spaces, dots or dashes,
+    passing the check)."""
     found = []
     for match in _TEN_DIGITS.finditer(text):
         digits = "".join(match.groups())
         if is_valid_nhs_number(digits):
             found.append(match.group(0))
     return found
+
+
+def redact_nhs_numbers(text: str) -> str:
+    """``text`` with every NHS-number-like string replaced by ``[NHS number removed]``."""
+
+    def replace(match: re.Match[str]) -> str:
+        return "[NHS number removed]" if is_valid_nhs_number("".join(match.groups())) else match.group(0)
+
+    return _TEN_DIGITS.sub(replace, text)

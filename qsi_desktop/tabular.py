@@ -6,8 +6,9 @@ patient names nobody asked for. :func:`read_table` turns such a file into rows k
 caller's canonical column names; patient-identifying columns are dropped by name before any row
 leaves this module, and every other column the caller did not ask for is never handed out.
 
-:func:`run_table_import` is the loop every CSV importer shares: progress, cooperative cancel,
-file-level and row-level rejections, blank rows skipped, keyed-hash record keys.
+:func:`read_table_records` is the reader every CSV importer shares (its ``read``): one file streamed
+as records and issues, cooperative cancel, file-level and row-level rejections, blank rows skipped,
+keyed-hash record keys. :func:`run_table_import` gathers several files into one batch.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import json
 import logging
 import re
 import zipfile
@@ -37,19 +39,53 @@ DELIMITERS = (",", "\t", ";", "|")
 
 # Header keys (see header_key) of columns that identify a patient: always dropped on read, whatever
 # the caller asked for (DOMAIN.md 4: patient data never enters the evidence).
-_PATIENT_KEYS = frozenset({
-    "hospitalnumber", "hospitalno", "hospno", "hospitalid", "unitnumber", "mrn", "medicalrecordnumber",
-    "casenotenumber", "nhs", "nhsno", "nhsnumber", "chi", "chinumber", "hcn", "hcnumber", "dob",
-    "dateofbirth", "birthdate", "accession", "accessionno", "accessionnumber", "accno", "address",
-    "postcode", "postalcode", "zipcode",
-})
+_PATIENT_KEYS = frozenset(
+    {
+        "hospitalnumber",
+        "hospitalno",
+        "hospno",
+        "hospitalid",
+        "unitnumber",
+        "mrn",
+        "medicalrecordnumber",
+        "casenotenumber",
+        "nhs",
+        "nhsno",
+        "nhsnumber",
+        "chi",
+        "chinumber",
+        "hcn",
+        "hcnumber",
+        "dob",
+        "dateofbirth",
+        "birthdate",
+        "accession",
+        "accessionno",
+        "accessionnumber",
+        "accno",
+        "address",
+        "postcode",
+        "postalcode",
+        "zipcode",
+    }
+)
 _PATIENT_PARTS = ("patient", "nhsnumber", "nhsno", "dateofbirth", "accession", "address", "postcode")
 # A person's name: dropped too, unless the caller names it as one of its columns (a register of
 # appointments lists its holders by name; a decontamination log's "Name" may be anyone's).
-_PERSON_KEYS = frozenset({
-    "name", "fullname", "forename", "forenames", "firstname", "givenname", "surname", "lastname",
-    "familyname", "initials",
-})
+_PERSON_KEYS = frozenset(
+    {
+        "name",
+        "fullname",
+        "forename",
+        "forenames",
+        "firstname",
+        "givenname",
+        "surname",
+        "lastname",
+        "familyname",
+        "initials",
+    }
+)
 
 
 class TableError(ValueError):
@@ -171,7 +207,7 @@ def read_table(
     if _looks_binary(text):
         raise TableError(f"{name}: this is not a CSV text file (it contains binary data)")
     if directive := _SEP_DIRECTIVE.match(text):  # Excel's "sep=;" line, which Excel itself hides
-        delimiter, text = directive.group(1), text[directive.end():]
+        delimiter, text = directive.group(1), text[directive.end() :]
     else:
         delimiter = _sniff_delimiter(text, path.suffix.lower())
     aliases = _alias_index(columns)
@@ -350,9 +386,18 @@ _MONTHS = {
     name: number
     for number, names in enumerate(
         (
-            ("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",),
-            ("jun", "june"), ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"),
-            ("oct", "october"), ("nov", "november"), ("dec", "december"),
+            ("jan", "january"),
+            ("feb", "february"),
+            ("mar", "march"),
+            ("apr", "april"),
+            ("may",),
+            ("jun", "june"),
+            ("jul", "july"),
+            ("aug", "august"),
+            ("sep", "sept", "september"),
+            ("oct", "october"),
+            ("nov", "november"),
+            ("dec", "december"),
         ),
         start=1,
     )
@@ -418,6 +463,10 @@ class TableImport:
     for event logs (two identical uses of a probe on one day are two uses: the key gets the
     occurrence number, so re-importing the same file still gives the same keys); ``"reject"`` for
     registers, where the same item twice is a mistake.
+
+    Register rows (``"reject"``) are grouped by their identity and keyed by identity and content:
+    a corrected re-export of the register replaces the entry it corrects (the old one is kept as
+    history), while the same export imported twice is found as duplicates.
     """
 
     name: str
@@ -434,74 +483,83 @@ def run_table_import(
     *,
     max_bytes: int = MAX_BYTES,
 ) -> ImportBatch:
-    """Read every file into one batch; never raises for a bad file or row."""
+    """Read every file into one batch (API 1 importers and tests); never raises for a bad file or row."""
     batch = ImportBatch()
     total = len(paths)
     for done, path in enumerate(paths):
         if context.is_cancelled():
             batch.cancelled = True
             break
-        try:
-            _import_file(spec, Path(path), context, batch, done, total, max_bytes)
-        except Exception as exc:  # a bug met by odd data must not sink the batch
-            # Only the exception's type: its message could quote a cell, and cells may hold patient data.
-            log.error("%s: %s while importing %s", spec.name, type(exc).__name__, Path(path).name)
-            batch.rejected.append(ImportIssue(
-                Path(path).name, f"could not be read ({type(exc).__name__}); the rest of the file was skipped",
-            ))
-        if batch.cancelled:
+        batch.files += 1
+        for item in read_table_records(spec, Path(path), context, max_bytes=max_bytes):
+            if isinstance(item, ImportedRecord):
+                batch.records.append(item)
+            else:
+                (batch.skipped if item.kind == "skipped" else batch.rejected).append(item)
+        if context.is_cancelled():
+            batch.cancelled = True
             break
         context.progress(done + 1, total, f"read {Path(path).name}")
     return batch
 
 
-def _import_file(
-    spec: TableImport,
-    path: Path,
-    context: ImportContext,
-    batch: ImportBatch,
-    done: int,
-    total: int,
-    max_bytes: int,
-) -> None:
+def read_table_records(
+    spec: TableImport, path: Path, context: ImportContext, *, max_bytes: int = MAX_BYTES
+) -> Iterator[ImportedRecord | ImportIssue]:
+    """Stream one file's records and issues (an importer's ``read``); never raises for bad input.
+
+    Stops early, after the row being read, when ``context.is_cancelled()``.
+    """
     name = path.name
-    batch.files += 1
+    try:
+        yield from _read_file(spec, path, context, max_bytes)
+    except Exception as exc:  # a bug met by odd data must not sink the batch
+        # Only the exception's type: its message could quote a cell, and cells may hold patient data.
+        log.error("%s: %s while importing %s", spec.name, type(exc).__name__, name)
+        yield ImportIssue(name, f"could not be read ({type(exc).__name__}); the rest of the file was skipped")
+
+
+def _read_file(
+    spec: TableImport, path: Path, context: ImportContext, max_bytes: int
+) -> Iterator[ImportedRecord | ImportIssue]:
+    name = path.name
     try:
         table = read_table(path, columns=spec.columns, required=spec.required, max_bytes=max_bytes)
     except TableError as exc:
-        batch.rejected.append(ImportIssue(name, str(exc)))
+        yield ImportIssue(name, str(exc))
         return
     if table.dropped:
-        batch.skipped.append(ImportIssue(
-            name, f"patient-identifying columns not read: {', '.join(table.dropped)}", table.header_row,
-        ))
+        yield ImportIssue(
+            name, f"patient-identifying columns not read: {', '.join(table.dropped)}", table.header_row, "skipped"
+        )
     seen: dict[str, int] = {}  # keyed identity -> first row (reject) or occurrences (count)
     count = 0
     try:
         for row in table.rows():
             count += 1
             if count % PROGRESS_EVERY == 0:
-                context.progress(done, total, f"{name}: {count:,} rows read")
+                context.progress(count, 0, f"{name}: {count:,} rows read")
                 if context.is_cancelled():
-                    batch.cancelled = True
                     return
             if row.blank:
-                batch.skipped.append(ImportIssue(name, "blank row", row.number))
+                yield ImportIssue(name, "blank row", row.number, "skipped")
                 continue
             if row.cut and row.short:
-                batch.rejected.append(ImportIssue(
-                    name, f"the file ends in the middle of this row ({row.cells} of {row.width} cells): "
-                    "it seems to have been cut short; the rows before it were read", row.number,
-                ))
+                yield ImportIssue(
+                    name,
+                    f"the file ends in the middle of this row ({row.cells} of {row.width} cells): "
+                    "it seems to have been cut short; the rows before it were read",
+                    row.number,
+                )
                 continue
-            _import_row(spec, row, name, context, batch, seen)
+            yield _import_row(spec, row, name, context, seen)
     except TableError as exc:
-        batch.rejected.append(ImportIssue(name, str(exc), exc.row))
+        yield ImportIssue(name, str(exc), exc.row)
 
 
 def _import_row(
-    spec: TableImport, row: Row, name: str, context: ImportContext, batch: ImportBatch, seen: dict[str, int]
-) -> None:
+    spec: TableImport, row: Row, name: str, context: ImportContext, seen: dict[str, int]
+) -> ImportedRecord | ImportIssue:
     try:
         parsed = spec.parse(row)
     except RowRejected as exc:
@@ -510,15 +568,23 @@ def _import_row(
             reason += f" (the row has {row.cells} of the header's {row.width} cells)"
         if row.cut:
             reason += " (the file ends in this row without a line end: it may have been cut short)"
-        batch.rejected.append(ImportIssue(name, reason, row.number))
-        return
+        return ImportIssue(name, reason, row.number)
     key = context.keyed_hash(spec.name, *parsed.identity)
     if key in seen:
         if spec.repeats == "reject":
-            batch.rejected.append(ImportIssue(name, f"the same entry as row {seen[key]}", row.number))
-            return
+            return ImportIssue(name, f"the same entry as row {seen[key]}", row.number)
         seen[key] += 1
         key = context.keyed_hash(spec.name, *parsed.identity, str(seen[key]))
     else:
         seen[key] = row.number if spec.repeats == "reject" else 0
-    batch.records.append(ImportedRecord(key, parsed.data, name, row.number, parsed.occurred_on))
+    if spec.repeats == "reject":
+        content = json.dumps(parsed.data, sort_keys=True, default=str)
+        return ImportedRecord(
+            context.keyed_hash(spec.name, *parsed.identity, content),
+            parsed.data,
+            name,
+            row.number,
+            parsed.occurred_on,
+            group=key,
+        )
+    return ImportedRecord(key, parsed.data, name, row.number, parsed.occurred_on)

@@ -47,7 +47,7 @@ def make_workspace(tmp_path: Path, full_app: App) -> Callable[..., Workspace]:
     ) -> Workspace:
         ws = Workspace.create(
             tmp_path / name,
-            NewProfile("Riverside Imaging", "Riverside NHS FT", ("General",), modalities, paediatric),
+            NewProfile("Riverside Imaging", "Riverside NHS FT", ("General",), modalities, {"paediatric": paediatric}),
             framework_id=full_app.framework_id,
             actor="test-user",
         )

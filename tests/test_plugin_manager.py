@@ -36,22 +36,33 @@ def _module(name: str, **attrs: object) -> ModuleType:
     return module
 
 
-def _section() -> Section:
+FRAMEWORK = "qsi-2026-draft"
+
+
+def _section(framework_id: str = FRAMEWORK, scope: tuple[str, ...] = (), ref: str = "ZZ-1") -> Section:
     statement = Statement(
-        ref="ZZ-101",
-        section_ref="ZZ-1",
+        ref=f"{ref[:-2]}-{ref[-1]}01",
+        section_ref=ref,
         name="Sample",
         statement="Something good happens.",
         outcome="It can be shown.",
         suggestions=(Item("A suggestion"),),
         notes=(),
+        scope=scope,
+        framework_id=framework_id,
     )
-    return Section(ref="ZZ-1", title="Sample section", statements=(statement,))
+    return Section(
+        ref=ref,
+        title="Sample section",
+        statements=(statement,),
+        modality=ref[:2] if not ref.startswith("XR") else None,
+        framework_id=framework_id,
+    )
 
 
 def _sample_plugin() -> ModuleType:
     @hookimpl
-    def qsi_register_standards_sections() -> list[Section]:
+    def qsi_register_standards_sections() -> list[Section]:  # written for API 1: no framework_id
         return [_section()]
 
     @hookimpl
@@ -66,7 +77,14 @@ def _sample_plugin() -> ModuleType:
 
     @hookimpl
     def qsi_register_importers() -> list[Importer]:
-        return [Importer("zz-log", "Sample log", lambda paths, ctx: ImportBatch(files=len(paths)), ("*.zz",))]
+        return [
+            Importer(
+                name="zz-log",
+                title="Sample log",
+                run=lambda paths, ctx: ImportBatch(files=len(paths)),
+                patterns=("*.zz",),
+            )
+        ]
 
     @hookimpl
     def qsi_register_report_sections() -> list[ReportSection]:
@@ -74,7 +92,7 @@ def _sample_plugin() -> ModuleType:
 
     @hookimpl
     def qsi_register_panels() -> list[Panel]:
-        return [Panel("zz.panel", "Sample panel", lambda parent, ctx: None, "ZZ")]
+        return [Panel("zz.panel", "Sample panel", lambda parent, ctx: None, "ZZ")]  # lazy Qt: the factory imports it
 
     return _module(
         "sample_plugin",
@@ -129,10 +147,87 @@ def test_register_report_sections() -> None:
 
 
 def test_register_panels() -> None:
-    with pytest.raises(RuntimeError, match="GUI plugin manager"):
-        PluginManager([_sample_plugin()]).panels()
-    (panel,) = PluginManager([_sample_plugin()], gui=True).panels()
-    assert panel.id == "zz.panel"
+    pm = PluginManager([_sample_plugin()])
+    (panel,) = pm.panels()  # registering builds nothing: only the GUI calls the factory, guarded
+    assert panel.id == "zz.panel" and pm.plugin_of(panel) == "sample"
+
+
+def test_register_scopes() -> None:
+    from qsi_desktop.plugins.types import Scope
+
+    @hookimpl
+    def qsi_register_scopes() -> list[Scope]:
+        return [Scope("out-of-hours", "out-of-hours imaging", "The service images out of hours")]
+
+    @hookimpl
+    def qsi_register_standards_sections(framework_id: str) -> list[Section]:
+        return [_section(framework_id, scope=("out-of-hours",), ref="YY-9")]
+
+    plugin = _module(
+        "ooh",
+        PLUGIN_NAME="ooh",
+        qsi_register_scopes=qsi_register_scopes,
+        qsi_register_standards_sections=qsi_register_standards_sections,
+    )
+    pm = PluginManager([plugin])
+    assert [s.id for s in pm.scopes()] == ["paediatric", "out-of-hours"]
+    assert pm.catalogue().get("YY-901").scope == ("out-of-hours",)
+    assert not pm.failures
+
+
+def test_a_section_using_a_scope_nobody_registers_fails_its_plugin() -> None:
+    @hookimpl
+    def qsi_register_standards_sections() -> list[Section]:
+        return [_section(scope=("night-shifts",))]
+
+    pm = PluginManager(
+        [_module("odd", PLUGIN_NAME="odd", qsi_register_standards_sections=qsi_register_standards_sections)]
+    )
+    assert pm.catalogue().section("ZZ-1") is None
+    assert "uses scope night-shifts, which no plugin registers" in pm.failures[0].error
+
+
+def test_hooks_get_their_arguments_by_name_and_frameworks_load_side_by_side() -> None:
+    seen: list[str] = []
+
+    @hookimpl
+    def qsi_register_standards_sections(framework_id: str) -> list[Section]:
+        seen.append(framework_id)
+        return [_section(framework_id)] if framework_id == "qsi-2027" else []
+
+    later = _module("later", PLUGIN_NAME="later", qsi_register_standards_sections=qsi_register_standards_sections)
+    pm = PluginManager([later])
+    assert pm.catalogue("qsi-2027").get("ZZ-101").framework_id == "qsi-2027"
+    assert pm.catalogue(FRAMEWORK).get("ZZ-101") is None and pm.catalogue(FRAMEWORK).get("XR-101") is not None
+    assert pm.catalogue("qsi-2027").get("XR-101") is None  # the core has no data file for it
+    assert seen == ["qsi-2027", FRAMEWORK]
+    # The sample plugin's hook takes no argument (API 1) and still loads beside it.
+    assert PluginManager([_sample_plugin(), later]).catalogue().get("ZZ-101") is not None
+
+
+def test_a_section_of_another_framework_is_left_out_with_a_reason() -> None:
+    @hookimpl
+    def qsi_register_standards_sections() -> list[Section]:
+        return [_section("qsi-2019")]
+
+    pm = PluginManager(
+        [_module("old", PLUGIN_NAME="old", qsi_register_standards_sections=qsi_register_standards_sections)]
+    )
+    assert pm.catalogue().section("ZZ-1") is None and not pm.failures
+    assert pm.warnings[0].name == "old" and "belongs to framework 'qsi-2019'" in pm.warnings[0].error
+
+
+def test_a_modality_must_name_a_section_of_its_own() -> None:
+    @hookimpl
+    def qsi_register_modalities() -> list[Modality]:
+        return [Modality("QQ", "Nowhere", "QQ-9"), Modality("XR", "Not a modality section", "XR-1")]
+
+    pm = PluginManager([_module("lost", PLUGIN_NAME="lost", qsi_register_modalities=qsi_register_modalities)])
+    assert pm.modalities() == []
+    assert [w.error for w in pm.warnings] == [
+        "modality QQ names section QQ-9, which is not loaded for qsi-2026-draft: left out",
+        "modality XR names section XR-1, which is for every service: left out",
+    ]
 
 
 def test_registration_types_are_frozen() -> None:
@@ -147,6 +242,7 @@ def test_plugin_info_lists_what_each_plugin_registers() -> None:
     assert info["sample"].version == "9.9"
     assert info["sample"].registers["importers"] == ["zz-log"]
     assert info["core"].registers["standards_sections"][:2] == ["XR-1", "XR-2"]
+    assert info["core"].registers["scopes"] == ["paediatric"]
 
 
 def test_a_plugin_that_fails_to_import_is_reported_and_the_rest_load(tmp_path: Path, monkeypatch) -> None:
@@ -259,7 +355,7 @@ def test_a_plugin_claiming_a_section_already_registered_is_dropped() -> None:
 def test_importer_names_must_be_unique_across_plugins() -> None:
     @hookimpl
     def qsi_register_importers() -> list[Importer]:
-        return [Importer("zz-log", "Another", lambda paths, ctx: ImportBatch(), ("*.zz",))]
+        return [Importer(name="zz-log", title="Another", run=lambda paths, ctx: ImportBatch(), patterns=("*.zz",))]
 
     pm = PluginManager(
         [_sample_plugin(), _module("other", PLUGIN_NAME="other", qsi_register_importers=qsi_register_importers)]

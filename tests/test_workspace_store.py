@@ -89,10 +89,11 @@ def test_opening_an_older_database_backs_it_up_then_migrates(make_workspace, tmp
     # A second migration, as a later release would ship, in a copy of the migrations folder.
     scripts = tmp_path / "migrations"
     shutil.copytree(Path(migrate.__file__).parent / "migrations", scripts)
-    (scripts / "versions" / "0002_sites_note.py").write_text(
+    head = migrate.head_revision()
+    (scripts / "versions" / "9001_sites_note.py").write_text(
         '"""add a note to the service profile"""\n'
         "import sqlalchemy as sa\nfrom alembic import op\n\n"
-        "revision = '0002'\ndown_revision = '0001'\nbranch_labels = None\ndepends_on = None\n\n"
+        f"revision = '9001'\ndown_revision = '{head}'\nbranch_labels = None\ndepends_on = None\n\n"
         "def upgrade():\n"
         "    with op.batch_alter_table('service_profile') as batch:\n"
         "        batch.add_column(sa.Column('note', sa.Text(), nullable=True))\n\n"
@@ -103,11 +104,11 @@ def test_opening_an_older_database_backs_it_up_then_migrates(make_workspace, tmp
     monkeypatch.setattr(migrate, "alembic_config", lambda: config)
 
     with Workspace.open(ws.path) as reopened, reopened.engine.connect() as connection:
-        assert migrate.current_revision(connection) == "0002"
+        assert migrate.current_revision(connection) == "9001"
         assert connection.execute(text("SELECT name, note FROM service_profile")).one() == ("Riverside Imaging", None)
-    (backup,) = (ws.path / "backups").glob("*-before-0002.sqlite3")
+    (backup,) = (ws.path / "backups").glob("*-before-9001.sqlite3")
     with sqlite3.connect(backup) as old:
-        assert old.execute("SELECT version_num FROM alembic_version").fetchone() == ("0001",)
+        assert old.execute("SELECT version_num FROM alembic_version").fetchone() == (head,)
         assert old.execute("SELECT name FROM service_profile").fetchone() == ("Riverside Imaging",)
 
 
@@ -118,7 +119,7 @@ def test_migrations_have_one_head_and_match_the_models(tmp_path: Path) -> None:
     from qsi_desktop.store.engine import make_engine
     from qsi_desktop.store.models import Base
 
-    assert migrate.head_revision() == "0001"
+    assert migrate.head_revision() == "0002"
     engine = make_engine(f"sqlite:///{tmp_path / 'm.sqlite3'}")
     migrate.upgrade(engine)
     with engine.connect() as connection:
@@ -195,12 +196,13 @@ def test_a_crash_during_rename_leaves_no_partial_file(tmp_path: Path, monkeypatc
 
 
 def _extra_migration(tmp_path: Path, monkeypatch, body: str) -> None:
-    """Install a copy of the migrations with a 0002 revision whose upgrade() runs ``body``."""
+    """Install a copy of the migrations with a 9001 revision whose upgrade() runs ``body``."""
     scripts = tmp_path / "migrations-extra"
     shutil.copytree(Path(migrate.__file__).parent / "migrations", scripts)
-    (scripts / "versions" / "0002_extra.py").write_text(
+    head = migrate.head_revision()
+    (scripts / "versions" / "9001_extra.py").write_text(
         '"""a later release\'s migration"""\nimport sqlalchemy as sa\nfrom alembic import op\n\n'
-        "revision = '0002'\ndown_revision = '0001'\nbranch_labels = None\ndepends_on = None\n\n"
+        f"revision = '9001'\ndown_revision = '{head}'\nbranch_labels = None\ndepends_on = None\n\n"
         f"def upgrade():\n{body}\n\ndef downgrade():\n    pass\n"
     )
     config = migrate.alembic_config()
@@ -211,6 +213,7 @@ def _extra_migration(tmp_path: Path, monkeypatch, body: str) -> None:
 def test_a_failed_migration_leaves_the_database_as_it_was(make_workspace, tmp_path: Path, monkeypatch) -> None:
     ws = make_workspace()
     ws.close()
+    head = migrate.head_revision()
     _extra_migration(
         tmp_path,
         monkeypatch,
@@ -224,7 +227,7 @@ def test_a_failed_migration_leaves_the_database_as_it_was(make_workspace, tmp_pa
     with pytest.raises(RuntimeError, match="bug in a migration"):
         Workspace.open(ws.path)
     with sqlite3.connect(ws.path / "workspace.sqlite3") as connection:
-        assert connection.execute("SELECT version_num FROM alembic_version").fetchone() == ("0001",)
+        assert connection.execute("SELECT version_num FROM alembic_version").fetchone() == (head,)
         tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type='table'")}
         columns = {row[1] for row in connection.execute("PRAGMA table_info(action)")}
     assert "new_thing" not in tables and "priority" not in columns
@@ -336,3 +339,35 @@ def test_the_first_open_of_a_day_keeps_a_backup_copy(make_workspace) -> None:
     (daily,) = (ws.path / "backups").glob("*-daily.sqlite3")
     with sqlite3.connect(daily) as copy:
         assert copy.execute("SELECT name FROM service_profile").fetchone() == ("Riverside Imaging",)
+
+
+def test_a_version_1_database_keeps_its_records_through_migration_0002(tmp_path: Path) -> None:
+    """Records stored before plugin API 2 stay current, with shape version 1 and no group."""
+    from alembic import command
+
+    from qsi_desktop.store.engine import make_engine
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.sqlite3'}")
+    config = migrate.alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0001")
+        connection.execute(
+            text(
+                "INSERT INTO import_run (id, importer, started_at, actor, files, imported, "
+                "duplicates, skipped, rejected, cancelled) VALUES (1, 'x', '2026-01-01', 'a', 1, 1, "
+                "0, 0, 0, 0)"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO imported_record (importer, record_key, data, occurred_on, import_run_id) "
+                "VALUES ('x', 'k', '{\"a\": 1}', '2026-01', 1)"
+            )
+        )
+    migrate.upgrade(engine)
+    with engine.connect() as connection:
+        row = connection.execute(text("SELECT current, shape_version, group_key, rank, data FROM imported_record"))
+        assert row.one() == (1, 1, None, 0.0, '{"a": 1}')
+        assert connection.execute(text("SELECT replaced, undone_by FROM import_run")).one() == (0, "")
+    engine.dispose()

@@ -15,10 +15,11 @@ from pathlib import Path
 from typing import Any
 
 from qsi_desktop.catalogue.model import Framework, Item, Section, Statement
+from qsi_desktop.errors import QsiError
 
 SCHEMA_VERSION = 1
 DEFAULT_FRAMEWORK_ID = "qsi-2026-draft"
-KNOWN_SCOPES = frozenset({"paediatric"})
+_SCOPE = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")  # the plugin manager checks it is registered
 
 _REF = re.compile(r"^[A-Z]{2}-[0-9]{3}$")
 _SECTION_REF = re.compile(r"^[A-Z]{2}-[0-9]$")
@@ -26,13 +27,19 @@ _SECTION_REF = re.compile(r"^[A-Z]{2}-[0-9]$")
 _MARKUP = re.compile(r"</?[a-zA-Z][^>]*>|\]\(#\)|data-bbox|&nbsp;|&amp;|\*\*|^\s*\*|\*\s*$|\bDRAFT\b")
 
 
-class CatalogueError(ValueError):
+class CatalogueError(QsiError, ValueError):
     """A framework data file is missing, unreadable or does not match the schema."""
 
 
 def core_framework_path(framework_id: str = DEFAULT_FRAMEWORK_ID) -> Path:
     """The core's data file for a framework, located from the package (never the working directory)."""
     return Path(str(resources.files("qsi_desktop.catalogue") / "data" / f"{framework_id}.json"))
+
+
+def core_framework_ids() -> list[str]:
+    """The frameworks the core ships a data file for (each a workspace can be created for)."""
+    folder = Path(str(resources.files("qsi_desktop.catalogue") / "data"))
+    return sorted(path.stem for path in folder.glob("*.json"))
 
 
 def load_framework_file(path: Path | str) -> Framework:
@@ -106,8 +113,8 @@ def _statement(raw: Any, section_ref: str, framework_id: str) -> Statement:
     if not _REF.match(ref) or not ref.startswith(section_ref[:-1]) or ref[3] != section_ref[3]:
         raise CatalogueError(f"{where}: reference does not belong to section {section_ref}")
     scope = raw.get("scope", [])
-    if not isinstance(scope, list) or not set(scope) <= KNOWN_SCOPES:
-        raise CatalogueError(f"{where}: scope must be a list drawn from {sorted(KNOWN_SCOPES)}")
+    if not isinstance(scope, list) or not all(isinstance(s, str) and _SCOPE.match(s) for s in scope):
+        raise CatalogueError(f"{where}: scope must be a list of scope ids such as 'paediatric'")
     return Statement(
         ref=ref,
         section_ref=section_ref,

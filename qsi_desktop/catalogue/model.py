@@ -100,7 +100,7 @@ class Catalogue:
                     raise ValueError(f"quality statement {statement.ref} is registered twice")
             self.sections.append(section)
             self._by_ref.update((s.ref, s) for s in section.statements)
-        self.sections.sort(key=_section_order)
+        self.sections.sort(key=section_sort_key)
 
     def statements(self) -> Iterator[Statement]:
         for section in self.sections:
@@ -121,12 +121,15 @@ class Catalogue:
         return len(self._by_ref)
 
 
-_SECTION_PREFIX_ORDER = {"XR": 0, "CT": 1, "IR": 2, "MR": 3, "NM": 4, "US": 5}
+def section_sort_key(section: Section | str) -> tuple[int, str]:
+    """Sections for every service (XR) first, then modality sections by reference (CT, IR, MG, MR...).
 
-
-def _section_order(section: Section) -> tuple[int, str]:
-    prefix = section.ref.split("-", 1)[0]
-    return (_SECTION_PREFIX_ORDER.get(prefix, 99), section.ref)
+    Takes a section or its reference; a reference alone is taken as a modality section unless it
+    starts with ``XR``.
+    """
+    if isinstance(section, str):
+        return (0 if section.startswith("XR-") else 1, section)
+    return (0 if section.modality is None else 1, section.ref)
 
 
 def normalise_ref(ref: str) -> str:

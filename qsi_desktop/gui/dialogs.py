@@ -8,6 +8,7 @@ required fields) run on OK so the dialog stays open with the problem shown inlin
 from __future__ import annotations
 
 import html
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,7 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from qsi_desktop.gui.widgets import MessageLabel, OptionalDateEdit
-from qsi_desktop.plugins.types import MODALITY_CODES
+from qsi_desktop.plugins.types import Importer
 from qsi_desktop.services import evidence
 from qsi_desktop.services.app import App
 from qsi_desktop.services.errors import ACTIONABLE_ERRORS
@@ -41,13 +42,52 @@ from qsi_desktop.services.profile import ProfileChange
 from qsi_desktop.store.models import ACTION_STATUSES
 from qsi_desktop.store.workspace import NewProfile
 
-MODALITY_NAMES = {
-    "CT": "Computerised tomography (CT)",
-    "IR": "Interventional radiology (IR)",
-    "MR": "Magnetic resonance (MR)",
-    "NM": "Nuclear medicine (NM)",
-    "US": "Ultrasound (US)",
-}
+
+class ProvisionBoxes(QWidget):
+    """What the service provides: a box per modality the plugins register (in section order), then
+    a box per registered scope (paediatric imaging...). A modality recorded in the profile whose
+    plugin is not loaded is shown checked and disabled, so saving keeps it."""
+
+    def __init__(
+        self, app: App, provided: Iterable[str], scopes: Mapping[str, bool], parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        group = QGroupBox("Modalities the service provides")
+        group_layout = QVBoxLayout(group)
+        provided = set(provided)
+        self.modalities: dict[str, QCheckBox] = {}
+        loaded = app.modalities()
+        for code, modality in loaded.items():
+            self.modalities[code] = self._box(group_layout, f"{modality.name} ({code})", code in provided)
+            self.modalities[code].setAccessibleName(f"Provides {modality.name}")
+        for code in sorted(provided - set(loaded)):
+            box = self._box(group_layout, f"{code} (its plugin is not installed)", True)
+            box.setEnabled(False)
+            box.setToolTip(f"The {code} plugin is not installed: its section appears once it is")
+            self.modalities[code] = box
+        if not loaded:
+            group_layout.addWidget(QLabel("No modality plugin is installed: the XR sections apply."))
+        layout.addWidget(group)
+        self.scopes: dict[str, QCheckBox] = {}
+        for scope_id, scope in app.scopes().items():
+            box = self._box(layout, scope.question, scopes.get(scope_id, scope.default))
+            box.setAccessibleName(scope.question)
+            self.scopes[scope_id] = box
+
+    @staticmethod
+    def _box(layout: QVBoxLayout, text: str, checked: bool) -> QCheckBox:
+        box = QCheckBox(text)
+        box.setChecked(checked)
+        layout.addWidget(box)
+        return box
+
+    def chosen_modalities(self) -> tuple[str, ...]:
+        return tuple(code for code, box in self.modalities.items() if box.isChecked())
+
+    def chosen_scopes(self) -> dict[str, bool]:
+        return {scope_id: box.isChecked() for scope_id, box in self.scopes.items()}
 
 
 def _buttons(dialog: QDialog, ok_text: str) -> QDialogButtonBox:
@@ -113,22 +153,8 @@ class NewWorkspaceDialog(QDialog):
         _labelled(form, "&Organisation:", self.organisation)
         layout.addLayout(form)
 
-        group = QGroupBox("Modalities the service provides")
-        group_layout = QVBoxLayout(group)
-        loaded = self._app.modalities()
-        self.modalities: dict[str, QCheckBox] = {}
-        for code in MODALITY_CODES:
-            box = QCheckBox(MODALITY_NAMES.get(code, code))
-            box.setAccessibleName(f"Provides {MODALITY_NAMES.get(code, code)}")
-            if code not in loaded:
-                box.setToolTip(f"The {code} plugin is not installed: its section appears once it is")
-            self.modalities[code] = box
-            group_layout.addWidget(box)
-        layout.addWidget(group)
-        self.paediatric = QCheckBox("The service images &children (paediatric imaging)")
-        self.paediatric.setChecked(True)
-        self.paediatric.setAccessibleName("The service images children")
-        layout.addWidget(self.paediatric)
+        self.provision = ProvisionBoxes(app, (), {}, self)
+        layout.addWidget(self.provision)
         self.message = MessageLabel()
         layout.addWidget(self.message)
         layout.addWidget(_buttons(self, "Create"))
@@ -144,8 +170,8 @@ class NewWorkspaceDialog(QDialog):
             profile=NewProfile(
                 name=self.service.text().strip(),
                 organisation=self.organisation.text().strip(),
-                modalities=tuple(code for code, box in self.modalities.items() if box.isChecked()),
-                paediatric=self.paediatric.isChecked(),
+                modalities=self.provision.chosen_modalities(),
+                scopes=self.provision.chosen_scopes(),
             ),
         )
 
@@ -202,25 +228,8 @@ class ProfileDialog(QDialog):
         _labelled(form, "S&ites:", self.sites, "Sites, one a line")
         layout.addLayout(form)
 
-        group = QGroupBox("Modalities the service provides")
-        group_layout = QVBoxLayout(group)
-        loaded = app.modalities()
-        provided = set(profile["modalities"])
-        self.modalities: dict[str, QCheckBox] = {}
-        for code in MODALITY_CODES:
-            box = QCheckBox(MODALITY_NAMES.get(code, code))
-            box.setAccessibleName(f"Provides {MODALITY_NAMES.get(code, code)}")
-            box.setChecked(code in provided)
-            if code not in loaded:
-                box.setEnabled(False)
-                box.setToolTip(f"The {code} plugin is not installed: its section appears once it is")
-            self.modalities[code] = box
-            group_layout.addWidget(box)
-        layout.addWidget(group)
-        self.paediatric = QCheckBox("The service images &children and young people")
-        self.paediatric.setChecked(bool(profile["paediatric"]))
-        self.paediatric.setAccessibleName("The service images children and young people")
-        layout.addWidget(self.paediatric)
+        self.provision = ProvisionBoxes(app, profile["modalities"], profile["scopes"], self)
+        layout.addWidget(self.provision)
         self.message = MessageLabel()
         layout.addWidget(self.message)
         layout.addWidget(_buttons(self, "Save"))
@@ -230,8 +239,8 @@ class ProfileDialog(QDialog):
             name=self.service.text().strip(),
             organisation=self.organisation.text().strip(),
             sites=tuple(line.strip() for line in self.sites.toPlainText().splitlines() if line.strip()),
-            modalities=tuple(code for code, box in self.modalities.items() if box.isChecked()),
-            paediatric=self.paediatric.isChecked(),
+            modalities=self.provision.chosen_modalities(),
+            scopes=self.provision.chosen_scopes(),
         )
 
     def accept(self) -> None:
@@ -392,21 +401,22 @@ class ActionDialog(QDialog):
 
 
 class ImportDialog(QDialog):
-    """Choose an importer (from the loaded plugins) and the files or folders to read."""
+    """Choose an importer and the files or folders to read; ``importers``: those that apply to the
+    service (its modalities), in the order to offer them."""
 
-    def __init__(self, app: App, parent: QWidget | None = None) -> None:
+    def __init__(self, importers: Sequence[Importer], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Import")
         self.setMinimumWidth(560)
         layout = QVBoxLayout(self)
         form = QFormLayout()
         self.importer = QComboBox()
-        for importer in sorted(app.plugins.importers(), key=lambda i: i.title):
+        for importer in importers:
             self.importer.addItem(importer.title, importer.name)
             self.importer.setItemData(
                 self.importer.count() - 1, importer.description or importer.title, Qt.ItemDataRole.ToolTipRole
             )
-        self._importers = {i.name: i for i in app.plugins.importers()}
+        self._importers = {i.name: i for i in importers}
         _labelled(form, "&Importer:", self.importer, "Importer")
         layout.addLayout(form)
         self.about = QLabel()

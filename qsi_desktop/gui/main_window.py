@@ -37,7 +37,7 @@ from qsi_desktop.catalogue.loader import core_framework_path, load_framework_fil
 from qsi_desktop.gui import workers
 from qsi_desktop.gui.context import GuiContext, current_actor
 from qsi_desktop.gui.dialogs import ImportDialog, ImportSummaryDialog, NewWorkspaceDialog, ProfileDialog
-from qsi_desktop.gui.panels import LoadedPanels, load_panels
+from qsi_desktop.gui.panels import fill_tabs
 from qsi_desktop.gui.readiness_bar import ReadinessSummary
 from qsi_desktop.gui.statement_model import (
     COL_EVIDENCE,
@@ -53,9 +53,9 @@ from qsi_desktop.gui.statement_model import (
 )
 from qsi_desktop.gui.statement_view import StatementView
 from qsi_desktop.gui.style import APP_STYLESHEET, status_icon
-from qsi_desktop.plugins.types import MODALITY_CODES
 from qsi_desktop.services import importing
 from qsi_desktop.services.app import App
+from qsi_desktop.services.applies import applicable_importers
 from qsi_desktop.services.errors import ACTIONABLE_ERRORS
 from qsi_desktop.services.profile import profile_dict, update_profile
 from qsi_desktop.services.readiness import Readiness, readiness
@@ -85,14 +85,12 @@ class MainWindow(QMainWindow):
         *,
         actor: str | None = None,
         status_message: str = "",
-        panels: LoadedPanels | None = None,
     ) -> None:
         super().__init__()
         self.app = app
         self.ctx = GuiContext(app, workspace, actor or current_actor(), on_changed=self.refresh)
         self.state: Readiness | None = None
         self.last_dialog: QWidget | None = None  # the latest result dialog (verify, import), for tests
-        self._panels = panels
         self.setObjectName("main-window")
         self.setStyleSheet(APP_STYLESHEET)
         self.resize(1280, 820)
@@ -263,24 +261,9 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(message)
 
     def _build_panels(self) -> None:
+        """The Modalities area follows the profile: rebuilt on open and when the profile changes."""
         index = self.main_tabs.indexOf(self.modalities)
-        while self.modalities.count():
-            widget = self.modalities.widget(0)
-            self.modalities.removeTab(0)
-            widget.deleteLater()
-        if self._panels is None:
-            self._panels = load_panels(self.app)
-        order = {code: position for position, code in enumerate(MODALITY_CODES)}
-        for panel in sorted(self._panels.panels, key=lambda p: order.get(p.modality or "", len(order))):
-            try:
-                widget = panel.factory(self.modalities, self.ctx)
-            except Exception as exc:
-                log.exception("panel %s failed", panel.id)
-                widget = QLabel(f"The {panel.title} panel could not be shown: {type(exc).__name__}: {exc}")
-                widget.setWordWrap(True)
-            if not widget.accessibleName():
-                widget.setAccessibleName(panel.title)
-            self.modalities.addTab(widget, panel.title)
+        fill_tabs(self.modalities, self.ctx)
         if self.modalities.count() and index < 0:
             self.main_tabs.addTab(self.modalities, "&Modalities")
         elif not self.modalities.count() and index >= 0:
@@ -311,6 +294,7 @@ class MainWindow(QMainWindow):
                 dialog.message.show_message(str(exc))
                 continue
             self.refresh()
+            self._build_panels()  # checklists follow the modalities and scopes provided
             self.view.reload()  # the statement shown may have become (not) applicable
             self.setWindowTitle(f"QSI Desktop — {self.state.service}")
             self.statusBar().showMessage("Service profile saved: what applies follows it.", 8000)
@@ -422,7 +406,7 @@ class MainWindow(QMainWindow):
         """Open (and if needed migrate, after a backup) on a worker, then show it."""
 
         def work(progress: workers.Progress, cancel: workers.CancelRequested) -> Workspace:
-            return Workspace.open(path)
+            return self.app.open_workspace(path)
 
         return workers.run_with_progress(
             self,
@@ -501,10 +485,16 @@ class MainWindow(QMainWindow):
         box.open()
 
     def import_dialog(self) -> None:
-        if not self.app.plugins.importers():
-            QMessageBox.information(self, "Import", "No importers are installed: they come with the modality plugins.")
+        importers = applicable_importers(self.workspace, self.app)
+        if not importers:
+            QMessageBox.information(
+                self,
+                "Import",
+                "No importer applies to this service: importers come with the modality plugins, and show "
+                "here for the modalities the service profile provides.",
+            )
             return
-        dialog = ImportDialog(self.app, self)
+        dialog = ImportDialog(importers, self)
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
         self.run_import(dialog.importer_name(), dialog.paths(), dry_run=dialog.dry_run.isChecked())

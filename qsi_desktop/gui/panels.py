@@ -1,53 +1,78 @@
-"""Modality panels from plugins' GUI modules.
+"""The Modalities area: a checklist tab per modality the service provides, then plugins' own panels.
 
-A plugin names its Qt module in ``GUI_MODULE`` (kept apart so the command line never imports Qt).
-The GUI loads those modules into a GUI plugin manager and asks for their panels; a plugin without
-one is skipped quietly, and one whose panel fails is reported in the tab instead of the panel.
+The core builds each modality's checklist panel from the templates its plugin registers, keeping
+only those that apply to the service profile; a plugin needs no Qt code for that. A plugin's
+custom panel (``qsi_register_panels``) is built through the plugin guard: one that fails shows the
+one-line reason in its tab instead of taking the window down.
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
-import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from qsi_desktop.plugins.manager import PluginManager
-from qsi_desktop.plugins.types import Panel
-from qsi_desktop.services.app import App
+from PySide6.QtWidgets import QLabel, QTabWidget, QWidget
+
+from qsi_desktop.gui.checklist_panel import checklist_tree
+from qsi_desktop.gui.context import GuiContext
+from qsi_desktop.plugins import guard
+from qsi_desktop.plugins.types import ChecklistTemplate
+from qsi_desktop.services.applies import applicable_templates, provided_modalities
 
 log = logging.getLogger(__name__)
 
 
-@dataclass
-class LoadedPanels:
-    panels: list[Panel] = field(default_factory=list)
-    failures: list[str] = field(default_factory=list)
+@dataclass(frozen=True)
+class TabSpec:
+    title: str
+    modality: str | None
+    templates: tuple[ChecklistTemplate, ...] = ()
 
 
-def gui_modules(app: App) -> list[str]:
-    """``GUI_MODULE`` of every loaded plugin that has one, in loading order."""
-    names: list[str] = []
-    for info in app.plugins.plugins():
-        module = sys.modules.get(info.module)
-        if module is None:
-            try:
-                module = importlib.import_module(info.module)
-            except Exception:  # the plugin manager has already reported it
-                continue
-        name = getattr(module, "GUI_MODULE", None)
-        if isinstance(name, str) and name and name not in names:
-            names.append(name)
-    return names
+def checklist_tabs(ctx: GuiContext) -> list[TabSpec]:
+    """A tab per provided modality (section order) with the templates that apply to the service."""
+    templates = applicable_templates(ctx.workspace, ctx.app)
+    tabs = []
+    for modality in provided_modalities(ctx.workspace, ctx.app):
+        own = tuple(t for t in templates if t.modality == modality.code)
+        if own:
+            tabs.append(TabSpec(f"{modality.code} checklists", modality.code, own))
+    common = tuple(t for t in templates if t.modality is None)
+    if common:
+        tabs.append(TabSpec("Checklists for every service", None, common))
+    return tabs
 
 
-def load_panels(app: App) -> LoadedPanels:
-    modules = gui_modules(app)
-    if not modules:
-        return LoadedPanels()
-    manager = PluginManager(modules, gui=True)
-    panels = manager.panels()
-    failures = [f"{failure.name}: {failure.error}" for failure in manager.failures]
-    for failure in failures:
-        log.warning("plugin panel not loaded: %s", failure)
-    return LoadedPanels(panels=list(panels), failures=failures)
+def fill_tabs(tabs: QTabWidget, ctx: GuiContext) -> None:
+    """Replace the tabs' pages with what applies to the open workspace now."""
+    while tabs.count():
+        widget = tabs.widget(0)
+        tabs.removeTab(0)
+        widget.deleteLater()
+    names = {code: m.name for code, m in ctx.app.modalities().items()}
+    for spec in checklist_tabs(ctx):
+        label = names.get(spec.modality or "", "every service")
+        widget = checklist_tree(
+            tabs,
+            spec.templates,
+            name=f"{(spec.modality or 'common').lower()}-checklists",
+            accessible_name=f"{label} checklists and registers",
+            context=ctx,
+        )
+        tabs.addTab(widget, spec.title)
+    provided = {m.code for m in provided_modalities(ctx.workspace, ctx.app)}
+    for panel in ctx.app.plugins.panels():
+        if panel.modality is not None and panel.modality not in provided:
+            continue
+        plugin = ctx.app.plugins.plugin_of(panel)
+        try:
+            widget = guard.call(plugin, f"panel {panel.id}", panel.factory, tabs, ctx)
+        except guard.PluginError as exc:
+            widget = QLabel(f"The {panel.title} panel could not be shown: {exc}")
+            widget.setWordWrap(True)
+        if not isinstance(widget, QWidget):
+            log.error("panel %s (plugin %s) returned %s, not a widget", panel.id, plugin, type(widget).__name__)
+            widget = QLabel(f"The {panel.title} panel could not be shown: it did not return a widget.")
+        if not widget.accessibleName():
+            widget.setAccessibleName(panel.title)
+        tabs.addTab(widget, panel.title)

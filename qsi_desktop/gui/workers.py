@@ -33,9 +33,7 @@ from typing import Any
 from PySide6.QtCore import QEventLoop, QObject, QRunnable, Qt, QThreadPool, Signal
 from PySide6.QtWidgets import QMessageBox, QProgressDialog, QWidget
 
-from qsi_desktop.catalogue.loader import CatalogueError
-from qsi_desktop.services.errors import UserError
-from qsi_desktop.store.workspace import WorkspaceError
+from qsi_desktop.errors import QsiError
 
 log = logging.getLogger(__name__)
 
@@ -109,7 +107,7 @@ class Worker(QRunnable):
         except Cancelled:
             self.signals.cancelled.emit()
         except Exception as exc:
-            if not isinstance(exc, (UserError, WorkspaceError, CatalogueError)):
+            if not isinstance(exc, QsiError):
                 log.exception("background work %s failed", self.name)
             self.signals.failed.emit(exc)
         else:
@@ -135,7 +133,7 @@ def cancel_all(wait_ms: int = 10_000) -> bool:
 
 def error_message(exc: BaseException) -> str:
     """What to tell the user about a failure: our own errors as they are, anything else with its type."""
-    if isinstance(exc, (UserError, WorkspaceError, CatalogueError)):
+    if isinstance(exc, QsiError):
         return str(exc)
     return f"Unexpected error ({type(exc).__name__}): {exc}. Details are in the log."
 

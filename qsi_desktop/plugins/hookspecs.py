@@ -1,9 +1,11 @@
 """Hook specifications of the Qt-free core. Every hook is prefixed ``qsi_``.
 
-Registration hooks take no arguments and return a list of frozen dataclasses from
-:mod:`qsi_desktop.plugins.types` (or of :class:`qsi_desktop.catalogue.Section`). The plugin
-manager calls each plugin's implementation on its own, so one broken plugin cannot hide the rest.
-The GUI hook lives apart, in :mod:`qsi_desktop.plugins.gui_hookspecs`.
+Registration hooks return a list of frozen dataclasses from :mod:`qsi_desktop.plugins.types` (or
+of :class:`qsi_desktop.catalogue.Section`). Arguments are passed by name, as pluggy does: an
+implementation declares only the arguments it uses, so adding an argument to a hook later keeps
+every plugin working. The plugin manager calls each plugin's implementation on its own, so one
+broken plugin cannot hide the rest. The GUI hook lives apart, in
+:mod:`qsi_desktop.plugins.gui_hookspecs`. ``docs/PLUGINS.md`` documents every hook with an example.
 """
 
 from __future__ import annotations
@@ -14,18 +16,35 @@ from qsi_desktop.plugins.markers import hookspec
 
 if TYPE_CHECKING:
     from qsi_desktop.catalogue.model import Section
-    from qsi_desktop.plugins.types import ChecklistTemplate, Importer, Modality, ReportSection
+    from qsi_desktop.plugins.types import ChecklistTemplate, Importer, Modality, ReportSection, Scope
 
 
 @hookspec
-def qsi_register_standards_sections() -> list[Section]:
-    """Return the catalogue sections this plugin adds.
+def qsi_register_standards_sections(framework_id: str) -> list[Section]:
+    """Return the catalogue sections this plugin adds to framework ``framework_id``.
 
     The core registers the XR sections through this same hook; a modality plugin returns its own
     section (e.g. ``CT-9``), loaded from a framework data file it ships with
-    :func:`qsi_desktop.catalogue.load_framework_file`. A section reference must be unique.
+    :func:`qsi_desktop.catalogue.load_framework_file`, or ``[]`` when it has nothing for that
+    framework (e.g. a later version of the standard it does not cover yet). A section whose
+    ``framework_id`` is not ``framework_id`` is left out with a reason. Within one framework a
+    section or statement reference must be unique; two frameworks may share references.
+
+    :param framework_id: the framework being loaded, e.g. ``"qsi-2026-draft"`` (the one the open
+        workspace records).
 
     .. versionadded:: 1
+    .. versionchanged:: 2 takes ``framework_id``.
+    """
+
+
+@hookspec
+def qsi_register_scopes() -> list[Scope]:
+    """Return the scopes this plugin adds: things a service may not do (e.g. paediatric imaging)
+    that make the statements depending on them not applicable. The core registers
+    ``paediatric``; a statement naming a scope nobody registers makes its section fail to load.
+
+    .. versionadded:: 2
     """
 
 

@@ -4,7 +4,12 @@ Loading order: the core plugin, then either the explicit plugin list (tests) or 
 entry points of group ``qsi_desktop.plugins`` followed by the literal built-in list (frozen
 builds). ``QSI_DISABLE_PLUGIN_DISCOVERY=1`` turns discovery off. A plugin that fails to import,
 asks for a newer plugin API, or raises in a registration hook is reported with its name and error,
-unregistered, and the application goes on without it.
+unregistered, and the application goes on without it. Something a plugin registers that does not
+fit (a section of another framework, a modality without its section) is left out and listed in
+``warnings``; the plugin keeps the rest.
+
+Hooks are called with their arguments by name: an implementation receives only the arguments it
+declares, so a hook can grow an argument without breaking older plugins.
 """
 
 from __future__ import annotations
@@ -20,11 +25,17 @@ from typing import Any
 
 import pluggy
 
-from qsi_desktop.catalogue.model import Catalogue, Section
+from qsi_desktop.catalogue.loader import DEFAULT_FRAMEWORK_ID
+from qsi_desktop.catalogue.model import Catalogue, Section, section_sort_key
 from qsi_desktop.plugins import gui_hookspecs, hookspecs
 from qsi_desktop.plugins.builtin import BUILTIN_PLUGINS, CORE_PLUGINS
-from qsi_desktop.plugins.markers import ENTRY_POINT_GROUP, PLUGIN_API_VERSION, PROJECT_NAME
-from qsi_desktop.plugins.types import ChecklistTemplate, Importer, Modality, Panel, ReportSection
+from qsi_desktop.plugins.markers import (
+    ENTRY_POINT_GROUP,
+    MINIMUM_PLUGIN_API_VERSION,
+    PLUGIN_API_VERSION,
+    PROJECT_NAME,
+)
+from qsi_desktop.plugins.types import ChecklistTemplate, Importer, Modality, Panel, ReportSection, Scope
 
 log = logging.getLogger(__name__)
 
@@ -48,16 +59,17 @@ class PluginInfo:
 class PluginManager:
     """Loads plugins once and serves their registrations as typed, validated lists."""
 
-    def __init__(self, plugins: Sequence[str | ModuleType] | None = None, *, gui: bool = False) -> None:
+    def __init__(self, plugins: Sequence[str | ModuleType] | None = None) -> None:
         self._pm = pluggy.PluginManager(PROJECT_NAME)
-        # The GUI specifications are known to every manager (so check_pending accepts panel hooks),
-        # but only a GUI manager hands panels out: the command line never builds widgets.
+        # The GUI specification is known to every manager (so check_pending accepts panel hooks);
+        # only the GUI calls the panel factories, which import Qt inside themselves.
         self._pm.add_hookspecs(hookspecs)
         self._pm.add_hookspecs(gui_hookspecs)
-        self._gui = gui
         self.failures: list[PluginFailure] = []
+        self.warnings: list[PluginFailure] = []
         self._info: dict[str, PluginInfo] = {}
-        self._cache: dict[str, list[Any]] = {}
+        self._cache: dict[tuple[str, tuple[tuple[str, Any], ...]], list[Any]] = {}
+        self._owners: dict[int, str] = {}  # id() of a registered item -> its plugin's name
         for name in CORE_PLUGINS:
             self._load_module(name, name="core")
         if plugins is not None:
@@ -115,12 +127,21 @@ class PluginManager:
                 ),
             )
             return
+        if wanted < MINIMUM_PLUGIN_API_VERSION:
+            self._fail(
+                name,
+                RuntimeError(
+                    f"was written for plugin API {wanted}; this QSI Desktop needs {MINIMUM_PLUGIN_API_VERSION} "
+                    "or later. Update the plugin."
+                ),
+            )
+            return
         if self._pm.get_plugin(name) is not None:
             self._fail(name, RuntimeError(f"a plugin named {name!r} is already loaded"))
             return
         try:
             self._pm.register(module, name=name)
-        except Exception as exc:  # pluggy validates hook implementations here
+        except Exception as exc:  # pluggy validates hook implementations (names, arguments) here
             self._fail(name, exc)
             return
         self._info[name] = PluginInfo(name=name, version=version, module=module.__name__)
@@ -136,6 +157,12 @@ class PluginManager:
             self._pm.unregister(name=name)
             self._info.pop(name, None)
             self._cache.clear()
+            self._owners.clear()
+
+    def _warn(self, name: str, message: str) -> None:
+        if PluginFailure(name, message) not in self.warnings:
+            log.warning("plugin %s: %s", name, message)
+            self.warnings.append(PluginFailure(name, message))
 
     def check_pending(self) -> None:
         """Raise if a plugin implements a ``qsi_*`` hook that no specification knows (a misspelling)."""
@@ -143,20 +170,25 @@ class PluginManager:
 
     # -- calling hooks ---------------------------------------------------------------------------
 
-    def _collect(self, hook_name: str, kind: type | tuple[type, ...]) -> list[Any]:
-        """Call one hook plugin by plugin, checking types and that no two plugins claim the same key."""
-        if hook_name in self._cache:
-            return self._cache[hook_name]
+    def _collect(self, hook_name: str, kind: type | tuple[type, ...], **kwargs: Any) -> list[Any]:
+        """Call one hook plugin by plugin, checking types and that no two plugins claim the same key.
+
+        Each implementation gets the arguments it declares, by name.
+        """
+        cache_key = (hook_name, tuple(sorted(kwargs.items())))
+        if cache_key in self._cache:
+            return self._cache[cache_key]
         results: list[Any] = []
         owners: dict[str, str] = {}  # key (section ref, statement ref, importer name...) -> plugin
         hook = getattr(self._pm.hook, hook_name)
         for impl in hook.get_hookimpls():  # registration order (pluggy calls them in reverse)
             name = impl.plugin_name
             try:
-                returned = list(impl.function() or [])
+                returned = list(impl.function(**{arg: kwargs[arg] for arg in impl.argnames}) or [])
                 bad = [item for item in returned if not isinstance(item, kind)]
                 if bad:
                     raise TypeError(f"{hook_name} returned {type(bad[0]).__name__}, expected {_names(kind)}")
+                returned = self._fitting(name, returned, **kwargs)
                 keys = [key for item in returned for key in _keys(item)]
                 clash = next((key for key in keys if key in owners or keys.count(key) > 1), None)
                 if clash is not None:
@@ -164,17 +196,45 @@ class PluginManager:
                     raise ValueError(f"{clash} is registered twice (also by plugin {other})")
             except Exception as exc:
                 self._fail(name, exc)
-                return self._collect(hook_name, kind)  # again, without the failed plugin
+                return self._collect(hook_name, kind, **kwargs)  # again, without the failed plugin
             owners.update(dict.fromkeys(keys, name))
             results.extend(returned)
+            self._owners.update((id(item), name) for item in returned)
             info = self._info.get(name)
             if info is not None:
                 label = hook_name.removeprefix("qsi_register_")
-                info.registers[label] = [_describe(item) for item in returned]
-        self._cache[hook_name] = results
+                described = [*info.registers.get(label, []), *(_describe(item) for item in returned)]
+                info.registers[label] = list(dict.fromkeys(described))  # every framework asked for, once
+        self._cache[cache_key] = results
         return results
 
-    def load_all(self) -> None:
+    def _fitting(self, plugin: str, items: list[Any], **kwargs: Any) -> list[Any]:
+        """Leave out (with a warning) sections of another framework; fail on unknown scopes."""
+        framework_id = kwargs.get("framework_id")
+        kept = []
+        for item in items:
+            if isinstance(item, Section):
+                if framework_id is not None and item.framework_id != framework_id:
+                    self._warn(
+                        plugin,
+                        f"section {item.ref} belongs to framework {item.framework_id or '(none)'!r}, "
+                        f"not {framework_id!r}: left out",
+                    )
+                    continue
+                unknown = sorted(_section_scopes(item) - {scope.id for scope in self.scopes()})
+                if unknown:
+                    raise ValueError(
+                        f"section {item.ref} uses scope {', '.join(unknown)}, which no plugin registers "
+                        "(register it with qsi_register_scopes)"
+                    )
+            kept.append(item)
+        return kept
+
+    def plugin_of(self, item: Any) -> str:
+        """The name of the plugin that registered ``item`` (an importer, report section, panel...)."""
+        return self._owners.get(id(item), "unknown")
+
+    def load_all(self, framework_id: str = DEFAULT_FRAMEWORK_ID) -> None:
         """Call every registration hook once, so failures show up now and ``plugins()`` is complete.
 
         A plugin implementing a ``qsi_*`` hook that no specification knows (a misspelling) is
@@ -186,17 +246,43 @@ class PluginManager:
                 break
             except pluggy.PluginValidationError as exc:
                 self._fail(self._pm.get_name(exc.plugin) or str(exc.plugin), exc)
-        self.standards_sections()
-        self.modalities()
+        self.scopes()
+        self.standards_sections(framework_id)
+        self.modalities(framework_id)
         self.checklists()
         self.importers()
         self.report_sections()
+        self.panels()
 
-    def standards_sections(self) -> list[Section]:
-        return self._collect("qsi_register_standards_sections", Section)
+    def scopes(self) -> list[Scope]:
+        return self._collect("qsi_register_scopes", Scope)
 
-    def modalities(self) -> list[Modality]:
-        return self._collect("qsi_register_modalities", Modality)
+    def standards_sections(self, framework_id: str = DEFAULT_FRAMEWORK_ID) -> list[Section]:
+        return self._collect("qsi_register_standards_sections", Section, framework_id=framework_id)
+
+    def modalities(self, framework_id: str = DEFAULT_FRAMEWORK_ID) -> list[Modality]:
+        """Registered modalities whose section is in the framework and names them; others are
+        left out with a warning (one source of truth: the section's ``modality``)."""
+        sections = {section.ref: section for section in self.standards_sections(framework_id)}
+        kept = []
+        for modality in self._collect("qsi_register_modalities", Modality):
+            section = sections.get(modality.section_ref)
+            if section is None:
+                self._warn(
+                    self.plugin_of(modality),
+                    f"modality {modality.code} names section {modality.section_ref}, which is not loaded "
+                    f"for {framework_id}: left out",
+                )
+            elif section.modality != modality.code:
+                self._warn(
+                    self.plugin_of(modality),
+                    f"modality {modality.code} names section {section.ref}, which is for "
+                    f"{section.modality or 'every service'}: left out",
+                )
+            else:
+                kept.append(modality)
+        order = {ref: position for position, ref in enumerate(sorted(sections, key=section_sort_key))}
+        return sorted(kept, key=lambda m: order[m.section_ref])
 
     def checklists(self) -> list[ChecklistTemplate]:
         return self._collect("qsi_register_checklists", ChecklistTemplate)
@@ -211,12 +297,11 @@ class PluginManager:
         return sorted(self._collect("qsi_register_report_sections", ReportSection), key=lambda s: s.order)
 
     def panels(self) -> list[Panel]:
-        if not self._gui:  # pluggy keeps unverified implementations, so ask the flag, not the hook
-            raise RuntimeError("panels are available only to a GUI plugin manager (gui=True)")
+        """Custom panels; only the GUI calls their factories (through the guard)."""
         return self._collect("qsi_register_panels", Panel)
 
-    def catalogue(self) -> Catalogue:
-        return Catalogue(list(self.standards_sections()))
+    def catalogue(self, framework_id: str = DEFAULT_FRAMEWORK_ID) -> Catalogue:
+        return Catalogue(list(self.standards_sections(framework_id)))
 
     def plugins(self) -> list[PluginInfo]:
         self.load_all()
@@ -239,12 +324,18 @@ def _names(kind: type | tuple[type, ...]) -> str:
     return " or ".join(k.__name__ for k in kinds)
 
 
+def _section_scopes(section: Section) -> set[str]:
+    return {scope for statement in section.statements for scope in statement.scope}
+
+
 def _keys(item: Any) -> list[str]:
     """What must be unique across plugins: a section and its statements, or the item's id or name."""
     if isinstance(item, Section):
         return [item.ref, *(statement.ref for statement in item.statements)]
     if isinstance(item, Modality):
         return [f"modality {item.code}"]
+    if isinstance(item, Scope):
+        return [f"scope {item.id}"]
     if isinstance(item, Importer):
         return [f"importer {item.name}"]
     return [f"{type(item).__name__} {item.id}"] if getattr(item, "id", None) else []

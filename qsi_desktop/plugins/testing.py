@@ -1,11 +1,29 @@
-"""Helpers for plugin authors' tests: import and report contexts that need no workspace."""
+"""Helpers for plugin authors' tests: import and report contexts that need no workspace, and
+:func:`check_plugin`, the conformance test every plugin (the built-ins included) runs."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
+from types import ModuleType
 from typing import Any
 
+from qsi_desktop.catalogue.loader import DEFAULT_FRAMEWORK_ID
+from qsi_desktop.plugins.manager import PluginManager
+from qsi_desktop.plugins.types import (
+    Heading,
+    ImportedRecord,
+    Importer,
+    ImportIssue,
+    Paragraph,
+    Table,
+    occurred_in_range,
+)
 from qsi_desktop.privacy import keyed_hash
 
 
@@ -36,11 +54,86 @@ class SimpleReportContext:
     as_of: date = field(default_factory=date.today)
     answers: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
 
-    def records(self, importer: str) -> list[dict[str, Any]]:
-        return list(self.records_by_importer.get(importer, []))
+    def records(self, importer: str, *, since: date | None = None, until: date | None = None) -> list[dict[str, Any]]:
+        """Records given up front, filtered on ``occurred_on`` like the workspace's context."""
+        return [
+            r
+            for r in self.records_by_importer.get(importer, [])
+            if occurred_in_range(r.get("occurred_on"), since, until)
+        ]
 
     def modalities(self) -> frozenset[str]:
         return self.provided
 
     def checklist_answers(self, template_id: str) -> dict[str, dict[str, Any]]:
         return dict(self.answers.get(template_id, {}))
+
+
+# -- the conformance check ----------------------------------------------------------------------------
+
+
+def check_plugin(module: str | ModuleType, *, framework_id: str = DEFAULT_FRAMEWORK_ID) -> PluginManager:
+    """Assert that a plugin meets the platform's contract; returns the manager for more checks.
+
+    It loads without failure or warning beside the core; its hooks are spelt right; every statement
+    reference it uses resolves; its ids are unique and prefixed with its name (``"dx.checklist"``,
+    importer ``"dx-phantom-log"``); each modality names its own section; importing it does not
+    load Qt; every report section renders on an empty workspace, with its modality provided and
+    without; every importer turns an empty and a garbled file into issues, not an exception.
+    """
+    module_name = module if isinstance(module, str) else module.__name__
+    manager = PluginManager([module])
+    manager.load_all(framework_id)
+    assert not manager.failures, f"plugin failed to load: {manager.failures}"
+    assert not manager.warnings, f"plugin registered something that does not fit: {manager.warnings}"
+    manager.check_pending()
+    (info,) = [i for i in manager.plugins() if i.name != "core"]
+    catalogue = manager.catalogue(framework_id)
+
+    def resolves(refs: Iterable[str], where: str) -> None:
+        for ref in refs:
+            assert catalogue.get(ref) is not None, f"{where}: unknown quality statement {ref}"
+
+    prefix = info.name
+    for template in manager.checklists():
+        assert template.id.startswith(f"{prefix}."), f"checklist {template.id} is not prefixed '{prefix}.'"
+        assert template.items and len({i.key for i in template.items}) == len(template.items), template.id
+        resolves(template.statement_refs, f"checklist {template.id}")
+        for item in template.items:
+            resolves(item.statement_refs, f"checklist {template.id} item {item.key}")
+    for importer in manager.importers():
+        assert importer.name.startswith(f"{prefix}-"), f"importer {importer.name} is not prefixed '{prefix}-'"
+        assert (importer.read is None) != (importer.run is None), f"importer {importer.name}: give read or run"
+        resolves(importer.statement_refs, f"importer {importer.name}")
+        _check_bad_files(importer)
+    for section in manager.report_sections():
+        assert section.id.startswith(f"{prefix}."), f"report section {section.id} is not prefixed '{prefix}.'"
+        resolves(section.statement_refs, f"report section {section.id}")
+        for provided in (frozenset(m.code for m in manager.modalities(framework_id)), frozenset()):
+            blocks = section.render(SimpleReportContext(provided=provided))
+            assert isinstance(blocks, list), f"report section {section.id} returned {type(blocks).__name__}"
+            for block in blocks:
+                assert isinstance(block, Paragraph | Heading | Table), f"{section.id}: {type(block).__name__}"
+    for panel in manager.panels():
+        assert panel.id.startswith(f"{prefix}."), f"panel {panel.id} is not prefixed '{prefix}.'"
+    code = f"import sys, {module_name}; assert 'PySide6' not in sys.modules, 'importing the plugin loads Qt'"
+    subprocess.run([sys.executable, "-c", code], check=True)
+    return manager
+
+
+def _check_bad_files(importer: Importer) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        for name, content in (("empty", b""), ("garbled", b"\x00\xff\xfe" * 64 + b"\n,,;\t\n")):
+            suffix = importer.patterns[0].lstrip("*") if importer.patterns else ".txt"
+            path = Path(folder) / f"{name}{suffix if suffix.startswith('.') else '.txt'}"
+            path.write_bytes(content)
+            context = SimpleImportContext()
+            if importer.read is not None:
+                items = list(importer.read(path, context))
+            else:
+                assert importer.run is not None
+                batch = importer.run([path], context)
+                items = [*batch.records, *batch.skipped, *batch.rejected]
+            records = [i for i in items if isinstance(i, ImportedRecord)]
+            assert not records, f"importer {importer.name} made records of a {name} file"
+            assert all(isinstance(i, ImportIssue) for i in items), f"importer {importer.name}: yielded odd values"

@@ -7,22 +7,39 @@ Plugins never touch the database or Qt through these types: an importer turns fi
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any, Protocol
-
-MODALITY_CODES = ("CT", "IR", "MR", "NM", "US")
+from typing import Any, Literal, Protocol
 
 
 @dataclass(frozen=True)
 class Modality:
-    """An imaging modality a service may provide; its catalogue section applies only if it does."""
+    """An imaging modality a service may provide; its catalogue section applies only if it does.
 
-    code: str  # "CT", "IR", "MR", "NM", "US"
+    ``section_ref`` must name a section registered with ``modality == code``; a modality whose
+    section is missing or belongs to another modality is dropped with a reason.
+    """
+
+    code: str  # two capital letters, the prefix of its section: "CT", "MG", "DX"
     name: str  # "Computerised tomography"
     section_ref: str  # "CT-9"
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Something a service may or may not do that decides whether some statements apply.
+
+    A statement lists the scopes it depends on (``"scope": ["paediatric"]`` in the framework file);
+    a service profile that answers no to the scope makes it not applicable, with ``label`` in the
+    reason. ``question`` is what the profile dialog asks.
+    """
+
+    id: str  # lowercase words joined by hyphens: "paediatric"
+    label: str  # "paediatric imaging": "the service does not provide paediatric imaging"
+    question: str  # "The service images children and young people"
+    default: bool = True  # what a new service profile answers
 
 
 @dataclass(frozen=True)
@@ -41,6 +58,8 @@ class ChecklistTemplate:
     title: str
     modality: str | None
     items: tuple[ChecklistItem, ...]
+    # A template applies when its modality is provided and at least one of these statements
+    # applies (so a paediatric checklist leaves with the paediatric statements).
     statement_refs: tuple[str, ...] = ()
     description: str = ""
 
@@ -58,15 +77,26 @@ class ImportedRecord:
     file: str
     row: int | None = None
     occurred_on: str | None = None  # ISO date (or YYYY-MM) of the event the record describes
+    # Replace semantics: records of one importer with the same ``group`` describe the same thing
+    # (one study's cumulative dose report, one register entry re-exported). Only one of a group is
+    # current: the highest ``rank``, the later import on a tie; the others are kept as history and
+    # not counted. None: the record stands alone. Build ``group`` with ``keyed_hash`` too.
+    group: str | None = None
+    rank: float = 0.0  # e.g. the number of irradiation events in a cumulative report
 
 
 @dataclass(frozen=True)
 class ImportIssue:
-    """A file or a row that was skipped (not relevant) or rejected (bad), with the reason."""
+    """A file or a row that was skipped (not relevant) or rejected (bad), with the reason.
+
+    A streaming importer yields these beside its records; ``kind`` says which list they go to.
+    The reason must not quote patient data (the core also blanks anything like an NHS number).
+    """
 
     file: str
     reason: str
     row: int | None = None
+    kind: Literal["rejected", "skipped"] = "rejected"
 
     def to_dict(self) -> dict[str, Any]:
         return {"file": self.file, "row": self.row, "reason": self.reason}
@@ -96,20 +126,37 @@ class ImportContext(Protocol):
 
 
 ImportRun = Callable[[Sequence[Path], ImportContext], ImportBatch]
+ImportRead = Callable[[Path, ImportContext], Iterable[ImportedRecord | ImportIssue]]
+RecordUpgrade = Callable[[dict[str, Any], int], dict[str, Any]]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Importer:
-    """A data importer. ``run(paths, context)`` reads files (folders are expanded by the core)."""
+    """A data importer: give ``read`` (streaming, preferred) or ``run`` (whole batch, API 1).
+
+    ``read(path, context)`` is called once per file (folders are expanded by the core) and yields
+    :class:`ImportedRecord` and :class:`ImportIssue` values as it goes; the core stores them in
+    chunks, one transaction per file, so memory stays flat whatever the size. ``run(paths,
+    context)`` returns one :class:`ImportBatch` for all files. Either must drop patient data as it
+    reads and never raise for bad input (yield or list an issue instead); if it raises anyway, the
+    core rejects that file naming the plugin, and stores nothing of it.
+
+    ``version`` is the shape of the records' ``data``: stored with each record. When a plugin
+    changes the shape it raises ``version`` and gives ``upgrade(data, stored_version)``, which the
+    core applies to older records when they are read.
+    """
 
     name: str  # the command-line name, e.g. "us-decontamination"
     title: str
-    run: ImportRun
     patterns: tuple[str, ...]  # accepted file names, e.g. ("*.csv",)
+    read: ImportRead | None = None
+    run: ImportRun | None = None
     modality: str | None = None
     description: str = ""
     statement_refs: tuple[str, ...] = ()
     columns: tuple[str, ...] = ()  # record fields shown by ``qsi records``, in order
+    version: int = 1
+    upgrade: RecordUpgrade | None = None
 
 
 @dataclass(frozen=True)
@@ -139,13 +186,28 @@ class ReportContext(Protocol):
 
     as_of: date  # the date the report is made for: "expired", "due" and "overdue" are measured from it
 
-    def records(self, importer: str) -> list[dict[str, Any]]: ...
+    def records(self, importer: str, *, since: date | None = None, until: date | None = None) -> list[dict[str, Any]]:
+        """The importer's current records (history left out), oldest first, upgraded to its
+        current shape; ``since``/``until`` (inclusive) keep those whose ``occurred_on`` falls
+        between (a month-only date counts when its month overlaps)."""
+        ...
 
     def modalities(self) -> frozenset[str]: ...
 
     def checklist_answers(self, template_id: str) -> dict[str, dict[str, Any]]:
         """Answers to a checklist template by item key: ``{"answer": "yes", "note": "..."}``."""
         ...
+
+
+def occurred_in_range(occurred_on: str | None, since: date | None, until: date | None) -> bool:
+    """Whether an ISO date (or ``YYYY-MM``) falls in ``since``..``until``; a month counts when it overlaps."""
+    if since is None and until is None:
+        return True
+    if not occurred_on:
+        return False
+    if since is not None and occurred_on < since.isoformat()[: len(occurred_on)]:
+        return False
+    return until is None or occurred_on[:10] <= until.isoformat()
 
 
 @dataclass(frozen=True)
@@ -162,7 +224,10 @@ class ReportSection:
 
 @dataclass(frozen=True)
 class Panel:
-    """A GUI panel. ``factory(parent, context)`` returns a QWidget; only the GUI calls it."""
+    """A custom GUI panel. ``factory(parent, context)`` returns a QWidget; only the GUI calls it.
+
+    Checklist panels need no code: the core builds one per modality from the registered templates.
+    """
 
     id: str
     title: str

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from qsi_desktop.catalogue.model import Section, Statement
+from qsi_desktop.plugins.types import Scope
 from qsi_desktop.store.models import Assessment, ServiceProfile
-
-SCOPE_LABELS = {"paediatric": "paediatric imaging"}
 
 
 @dataclass(frozen=True)
@@ -17,21 +17,30 @@ class Applicability:
     source: str = "profile"  # "profile" or "override"
 
 
-def from_profile(statement: Statement, section: Section, profile: ServiceProfile) -> Applicability:
+def from_profile(
+    statement: Statement, section: Section, profile: ServiceProfile, scopes: Mapping[str, Scope] | None = None
+) -> Applicability:
+    """Whether the profile makes ``statement`` apply; ``scopes`` (registered, by id) give the labels."""
     if section.modality and section.modality not in (profile.modalities or []):
         return Applicability(False, f"{section.modality} is not provided by this service (service profile)")
+    flags = profile.scope_flags or {}
     for flag in statement.scope:
-        if (profile.scope_flags or {}).get(flag, True) is False:
-            label = SCOPE_LABELS.get(flag, flag)
+        scope = (scopes or {}).get(flag)
+        if flags.get(flag, scope.default if scope else True) is False:
+            label = scope.label if scope else flag
             return Applicability(False, f"the service does not provide {label} (service profile)")
     return Applicability(True)
 
 
 def effective(
-    statement: Statement, section: Section, profile: ServiceProfile, assessment: Assessment | None
+    statement: Statement,
+    section: Section,
+    profile: ServiceProfile,
+    assessment: Assessment | None,
+    scopes: Mapping[str, Scope] | None = None,
 ) -> Applicability:
     if assessment is not None and assessment.applicability_override == "applicable":
         return Applicability(True, assessment.justification, "override")
     if assessment is not None and assessment.applicability_override == "not_applicable":
         return Applicability(False, assessment.justification, "override")
-    return from_profile(statement, section, profile)
+    return from_profile(statement, section, profile, scopes)

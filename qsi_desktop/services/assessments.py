@@ -73,7 +73,9 @@ def assess(ws: Workspace, app: App, ref: str, change: AssessmentChange, *, actor
                 signed_off_by="",
             )
             session.add(assessment)
-        _apply_status(assessment, change, applicability.from_profile(statement, section, profile), statement.ref)
+        _apply_status(
+            assessment, change, applicability.from_profile(statement, section, profile, app.scopes()), statement.ref
+        )
         if change.owner is not None:
             assessment.owner = change.owner.strip()
         if change.narrative is not None:

@@ -23,7 +23,7 @@ PROFILE = NewProfile(
     organisation="Riverside Hospitals NHS Foundation Trust (demo)",
     sites=("Riverside General Hospital", "Northgate Community Diagnostic Centre"),
     modalities=("CT", "IR", "MR", "US"),  # no nuclear medicine: NM-9 becomes not applicable
-    paediatric=True,
+    scopes={"paediatric": True},
 )
 
 # ref, status, owner, narrative, months since last review (None: not reviewed yet)

@@ -1,33 +1,46 @@
 """Runs a plugin importer against files and folders, and stores what it read.
 
-The importer reads (and drops patient data); this module expands folders, de-duplicates records
-by their keyed hash against the batch and the workspace, and stores the new ones with an import
-run in one transaction. A dry run does everything but the write. Counts in the summary:
-``imported`` new records (or that would be, in a dry run), ``duplicates`` already stored or
-repeated in the batch, ``skipped`` and ``rejected`` with file, row and reason.
+The importer reads (and drops patient data); this module expands folders, calls the importer file
+by file through the plugin guard, and stores each file's records in chunks inside one transaction
+per file, so memory stays flat for 10,000 files or a million rows. Records are de-duplicated by
+their keyed hash against the workspace (a record already stored, or met earlier in the run, is a
+duplicate), and records sharing a ``group`` replace each other: the highest rank is current, the
+rest are kept as history.
+
+A run is all or nothing for the user: when it is cancelled, or the importer's code fails, what it
+had stored is taken out again and the run is recorded as cancelled. A finished run can be undone
+whole later. Skipped and rejected files and rows are kept with the run, files by their place in
+the run (never their names) and reasons with anything like an NHS number blanked.
+
+Counts in the summary: ``imported`` new records (or that would be, in a dry run), ``duplicates``
+already stored or repeated, ``replaced`` earlier records that new ones superseded, ``skipped`` and
+``rejected`` with file, row and reason.
 """
 
 from __future__ import annotations
 
 import fnmatch
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
-from qsi_desktop.plugins.types import ImportBatch, ImportedRecord, Importer, ImportIssue
-from qsi_desktop.privacy import keyed_hash
+from qsi_desktop.plugins import guard
+from qsi_desktop.plugins.types import ImportedRecord, Importer, ImportIssue, occurred_in_range
+from qsi_desktop.privacy import keyed_hash, redact_nhs_numbers
 from qsi_desktop.services.app import App
 from qsi_desktop.services.errors import UserError
-from qsi_desktop.store.models import ImportedRecordRow, ImportRun
+from qsi_desktop.store.models import ImportedRecordRow, ImportRun, ImportRunIssue
+from qsi_desktop.store.types import utcnow
 from qsi_desktop.store.workspace import Workspace
 
 ProgressCallback = Callable[[int, int, str], None]
-_KEY_CHUNK = 500  # keys per IN (...) query: well under SQLite's and PostgreSQL's parameter limits
+CHUNK = 500  # records per insert, and keys per IN (...): well under SQLite's and PostgreSQL's limits
 
 
 @dataclass
@@ -36,6 +49,7 @@ class ImportSummary:
     files: int = 0
     imported: int = 0
     duplicates: int = 0
+    replaced: int = 0
     skipped: list[ImportIssue] = field(default_factory=list)
     rejected: list[ImportIssue] = field(default_factory=list)
     dry_run: bool = False
@@ -45,11 +59,13 @@ class ImportSummary:
     def to_dict(self) -> dict[str, Any]:
         return {
             "importer": self.importer,
+            "run": self.run_id,
             "dry_run": self.dry_run,
             "cancelled": self.cancelled,
             "files": self.files,
             "imported": self.imported,
             "duplicates": self.duplicates,
+            "replaced": self.replaced,
             "skipped": [issue.to_dict() for issue in self.skipped],
             "rejected": [issue.to_dict() for issue in self.rejected],
         }
@@ -98,6 +114,13 @@ def _accepts(importer: Importer, path: Path) -> bool:
     return any(fnmatch.fnmatch(name, pattern.lower()) for pattern in importer.patterns)
 
 
+# -- running an import ------------------------------------------------------------------------------
+
+
+class _Cancelled(Exception):
+    """The user cancelled: the file being stored is rolled back, then the run is taken out."""
+
+
 def run_import(
     ws: Workspace,
     app: App,
@@ -112,82 +135,408 @@ def run_import(
     importer = find_importer(app, importer_name)
     files = expand_paths(importer, paths)
     context = WorkspaceImportContext(ws.secret, on_progress, cancel)
-    batch = importer.run(files, context)
-    summary = ImportSummary(
-        importer=importer.name,
-        files=batch.files,
-        dry_run=dry_run,
-        cancelled=batch.cancelled,
-        skipped=list(batch.skipped),
-        rejected=list(batch.rejected),
-    )
-    unique = _unique_records(batch, summary)
-    if dry_run or batch.cancelled:  # a cancelled import stores nothing: never half an import
-        with ws.reading() as session:
-            summary.imported = len(_drop_stored(session, importer.name, unique, summary))
+    summary = ImportSummary(importer=importer.name, dry_run=dry_run)
+    reader = _FileReader(importer, app.plugins.plugin_of(importer), context, summary)
+    if dry_run:
+        _dry_run(ws, reader, files, summary)
         return summary
-    # The check for stored keys runs inside the write transaction, so a second import of the same
-    # log running at the same time waits for this one and then finds its records as duplicates.
+
     with ws.transaction(actor) as session:
-        fresh = _drop_stored(session, importer.name, unique, summary)
-        summary.imported = len(fresh)
-        run = ImportRun(
-            importer=importer.name,
-            actor=actor,
-            files=summary.files,
-            imported=summary.imported,
-            duplicates=summary.duplicates,
-            skipped=len(summary.skipped),
-            rejected=len(summary.rejected),
-            cancelled=False,
-        )
+        run = ImportRun(importer=importer.name, actor=actor)
         session.add(run)
         session.flush()
-        if fresh:
-            session.execute(
-                insert(ImportedRecordRow),
-                [
-                    {
-                        "importer": importer.name,
-                        "record_key": r.key,
-                        "data": r.data,
-                        "occurred_on": r.occurred_on,
-                        "import_run_id": run.id,
-                    }
-                    for r in fresh
-                ],
-            )
         summary.run_id = run.id
+    store = _RecordStore(importer, summary)
+    try:
+        for number, path in enumerate(files, start=1):
+            context.progress(number - 1, len(files), f"reading {path.name}")
+            if context.is_cancelled():
+                raise _Cancelled
+            with ws.transaction(actor) as session:
+                store.begin_file(number)
+                for chunk in _chunks(reader.records(path, number)):
+                    store.add(session, chunk)
+                if reader.cancelled:
+                    raise _Cancelled
+        context.progress(len(files), len(files), "stored")
+    except (_Cancelled, guard.PluginError) as stop:
+        summary.cancelled = True
+        summary.imported = summary.replaced = 0
+        _finish_run(ws, summary, actor, take_out=True)
+        if isinstance(stop, guard.PluginError):
+            raise guard.PluginError(stop.plugin, stop.what, stop.cause, where=reader.current) from stop
+        return summary
+    _finish_run(ws, summary, actor)
     return summary
 
 
-def _unique_records(batch: ImportBatch, summary: ImportSummary) -> list[ImportedRecord]:
-    """Valid records, each key once; repeats within the batch count as duplicates."""
+class _FileReader:
+    """Calls the importer on one file at a time, guarded, and sorts what it yields."""
+
+    def __init__(self, importer: Importer, plugin: str, context: WorkspaceImportContext, summary: ImportSummary):
+        self.importer = importer
+        self.plugin = plugin
+        self.context = context
+        self.summary = summary
+        self.cancelled = False
+        self.current = ""
+
+    def records(self, path: Path, number: int) -> Iterator[ImportedRecord]:
+        self.current = path.name
+        self.summary.files += 1
+        what = f"importer {self.importer.name}"
+        for item in guard.iterate(self.plugin, what, lambda: self._items(path)):
+            if isinstance(item, ImportIssue):
+                (self.summary.skipped if item.kind == "skipped" else self.summary.rejected).append(
+                    _numbered(item, number)
+                )
+            elif isinstance(item, ImportedRecord):
+                problem = _invalid(item)
+                if problem:
+                    self.summary.rejected.append(_numbered(ImportIssue(item.file, problem, item.row), number))
+                else:
+                    yield item
+            else:
+                raise guard.PluginError(
+                    self.plugin, what, TypeError(f"yielded {type(item).__name__}, not ImportedRecord or ImportIssue")
+                )
+        if self.context.is_cancelled():
+            self.cancelled = True
+
+    def _items(self, path: Path) -> Iterable[ImportedRecord | ImportIssue]:
+        if self.importer.read is not None:
+            return self.importer.read(path, self.context)
+        if self.importer.run is None:
+            raise TypeError("the importer has neither read nor run")
+        batch = self.importer.run([path], self.context)  # API 1: a whole batch, here of one file
+        self.cancelled = batch.cancelled
+        skipped = [ImportIssue(i.file, i.reason, i.row, "skipped") for i in batch.skipped]
+        return [*batch.records, *skipped, *batch.rejected]
+
+
+@dataclass
+class _RecordStore:
+    """Stores records chunk by chunk: new keys only, then settles which of each group is current."""
+
+    importer: Importer
+    summary: ImportSummary
+    file_number: int = 0
+
+    def begin_file(self, number: int) -> None:
+        self.file_number = number
+
+    def add(self, session: Session, records: list[ImportedRecord]) -> None:
+        fresh = self._new(session, records)
+        if not fresh:
+            return
+        session.execute(
+            insert(ImportedRecordRow),
+            [
+                {
+                    "importer": self.importer.name,
+                    "record_key": r.key,
+                    "data": r.data,
+                    "occurred_on": r.occurred_on,
+                    "import_run_id": self.summary.run_id,
+                    "shape_version": self.importer.version,
+                    "group_key": r.group,
+                    "rank": float(r.rank),
+                    "current": r.group is None,
+                }
+                for r in fresh
+            ],
+        )
+        self.summary.imported += len(fresh)
+        groups = {r.group for r in fresh if r.group is not None}
+        self.summary.replaced += settle_groups(session, self.importer.name, groups, self.summary.run_id)
+
+    def _new(self, session: Session, records: list[ImportedRecord]) -> list[ImportedRecord]:
+        """Records whose key is neither stored (earlier files and chunks included) nor repeated here."""
+        stored = _stored_keys(session, self.importer.name, [r.key for r in records])
+        fresh: dict[str, ImportedRecord] = {}
+        for record in records:
+            if record.key in stored or record.key in fresh:
+                self.summary.duplicates += 1
+            else:
+                fresh[record.key] = record
+        return list(fresh.values())
+
+
+def settle_groups(session: Session, importer: str, groups: set[str], run_id: int | None = None) -> int:
+    """Make the highest-ranked record of each group current (the later on a tie), the rest history.
+
+    Returns how many records that were current before, and not stored by run ``run_id``, lost it.
+    """
+    replaced = 0
+    ordered = sorted(groups)
+    for start in range(0, len(ordered), CHUNK):
+        rows = session.execute(
+            select(
+                ImportedRecordRow.id,
+                ImportedRecordRow.group_key,
+                ImportedRecordRow.rank,
+                ImportedRecordRow.current,
+                ImportedRecordRow.import_run_id,
+            ).where(
+                ImportedRecordRow.importer == importer, ImportedRecordRow.group_key.in_(ordered[start : start + CHUNK])
+            )
+        ).all()
+        winners: dict[str, tuple[float, int]] = {}
+        for rid, group, rank, _current, _run in rows:
+            winners[group] = max(winners.get(group, (rank, rid)), (rank, rid))
+        now_current = {rid for _rank, rid in winners.values()}
+        lose = [rid for rid, _g, _r, current, _run in rows if current and rid not in now_current]
+        win = [rid for rid, _g, _r, current, _run in rows if not current and rid in now_current]
+        replaced += sum(1 for rid, _g, _r, current, run in rows if current and rid not in now_current and run != run_id)
+        for ids, value in ((lose, False), (win, True)):
+            if ids:
+                session.execute(update(ImportedRecordRow).where(ImportedRecordRow.id.in_(ids)).values(current=value))
+    return replaced
+
+
+def _finish_run(ws: Workspace, summary: ImportSummary, actor: str, *, take_out: bool = False) -> None:
+    """Record the run's counts and issues; ``take_out``: delete what it stored (cancel, plugin bug)."""
+    with ws.transaction(actor) as session:
+        run = session.get(ImportRun, summary.run_id)
+        assert run is not None
+        if take_out:
+            _take_out(session, run)
+        run.files = summary.files
+        run.imported = summary.imported
+        run.duplicates = summary.duplicates
+        run.replaced = summary.replaced
+        run.skipped = len(summary.skipped)
+        run.rejected = len(summary.rejected)
+        run.cancelled = summary.cancelled
+        run.finished_at = utcnow()
+        run.issues = [
+            ImportRunIssue(
+                kind=kind, file_number=issue.file_number, row=issue.row, reason=redact_nhs_numbers(issue.reason)
+            )
+            for kind, issues in (("skipped", summary.skipped), ("rejected", summary.rejected))
+            for issue in issues
+        ]
+
+
+def _take_out(session: Session, run: ImportRun) -> None:
+    """Delete the run's records and make current again whatever they had replaced."""
+    groups = set(
+        session.scalars(
+            select(ImportedRecordRow.group_key)
+            .where(ImportedRecordRow.import_run_id == run.id, ImportedRecordRow.group_key.is_not(None))
+            .distinct()
+        )
+    )
+    session.execute(delete(ImportedRecordRow).where(ImportedRecordRow.import_run_id == run.id))
+    settle_groups(session, run.importer, groups)
+
+
+def _dry_run(ws: Workspace, reader: _FileReader, files: list[Path], summary: ImportSummary) -> None:
     seen: set[str] = set()
-    unique: list[ImportedRecord] = []
-    for record in batch.records:
-        problem = _invalid(record)
-        if problem:
-            summary.rejected.append(ImportIssue(record.file, problem, record.row))
-        elif record.key in seen:
-            summary.duplicates += 1
-        else:
-            seen.add(record.key)
-            unique.append(record)
-    return unique
+    with ws.reading() as session:
+        for number, path in enumerate(files, start=1):
+            reader.context.progress(number - 1, len(files), f"reading {path.name}")
+            if reader.context.is_cancelled():
+                summary.cancelled = True
+                return
+            for chunk in _chunks(reader.records(path, number)):
+                stored = _stored_keys(session, summary.importer, [r.key for r in chunk])
+                for record in chunk:
+                    if record.key in stored or record.key in seen:
+                        summary.duplicates += 1
+                    else:
+                        seen.add(record.key)
+                        summary.imported += 1
+            if reader.cancelled:
+                summary.cancelled = True
+                return
 
 
-def _drop_stored(
-    session: Session, importer: str, records: list[ImportedRecord], summary: ImportSummary
-) -> list[ImportedRecord]:
-    stored = _stored_keys(session, importer, [r.key for r in records])
-    summary.duplicates += sum(1 for r in records if r.key in stored)
-    return [r for r in records if r.key not in stored]
+# -- runs: list and undo ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RunIssue:
+    kind: str
+    file_number: int | None
+    row: int | None
+    reason: str
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """One import run as the command line and the GUI show it."""
+
+    id: int
+    importer: str
+    started_at: datetime
+    actor: str
+    files: int
+    imported: int
+    duplicates: int
+    replaced: int
+    skipped: int
+    rejected: int
+    state: str  # "finished", "cancelled", "interrupted" (never finished) or "undone"
+    undone_by: str = ""
+    issues: tuple[RunIssue, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        data = {k: v for k, v in vars(self).items() if k != "issues"}
+        data["started_at"] = self.started_at.isoformat(timespec="seconds")
+        data["issues"] = [vars(issue) for issue in self.issues]
+        return data
+
+
+def _run_record(run: ImportRun, *, with_issues: bool = False) -> RunRecord:
+    state = (
+        "undone"
+        if run.undone_at
+        else "cancelled"
+        if run.cancelled
+        else "finished"
+        if run.finished_at
+        else "interrupted"
+    )
+    return RunRecord(
+        id=run.id,
+        importer=run.importer,
+        started_at=run.started_at,
+        actor=run.actor,
+        files=run.files,
+        imported=run.imported,
+        duplicates=run.duplicates,
+        replaced=run.replaced,
+        skipped=run.skipped,
+        rejected=run.rejected,
+        state=state,
+        undone_by=run.undone_by,
+        issues=tuple(RunIssue(i.kind, i.file_number, i.row, i.reason) for i in run.issues) if with_issues else (),
+    )
+
+
+def list_runs(ws: Workspace, importer: str | None = None) -> list[RunRecord]:
+    query = select(ImportRun).order_by(ImportRun.id)
+    if importer is not None:
+        query = query.where(ImportRun.importer == importer)
+    with ws.reading() as session:
+        return [_run_record(run) for run in session.scalars(query)]
+
+
+def get_run(ws: Workspace, run_id: int) -> RunRecord:
+    with ws.reading() as session:
+        run = session.get(ImportRun, run_id)
+        if run is None:
+            raise UserError(f"no import run {run_id}; 'qsi import runs' lists them")
+        return _run_record(run, with_issues=True)
+
+
+def undo_run(ws: Workspace, run_id: int, *, actor: str) -> RunRecord:
+    """Take a run's records out whole; records they had replaced become current again."""
+    with ws.transaction(actor) as session:
+        run = session.get(ImportRun, run_id)
+        if run is None:
+            raise UserError(f"no import run {run_id}; 'qsi import runs' lists them")
+        if run.undone_at is not None:
+            raise UserError(f"import run {run_id} was already undone by {run.undone_by or 'someone'}")
+        _take_out(session, run)
+        run.undone_at = utcnow()
+        run.undone_by = actor
+        session.flush()
+        return _run_record(run)
+
+
+# -- reading records ----------------------------------------------------------------------------------
+
+
+def list_records(
+    ws: Workspace,
+    importer: str,
+    *,
+    since: date | None = None,
+    until: date | None = None,
+    history: bool = False,
+    upgrade: Callable[[dict[str, Any], int], dict[str, Any]] | None = None,
+    version: int = 1,
+) -> list[dict[str, Any]]:
+    """Stored records, oldest first: current ones (``history`` adds the superseded, marked).
+
+    ``since``/``until`` keep records whose ``occurred_on`` falls in the range (inclusive; a
+    month-only date counts when its month overlaps). ``upgrade(data, stored_version)`` brings
+    records stored with a shape older than ``version`` up to date as they are read.
+    """
+    query = (
+        select(
+            ImportedRecordRow.id,
+            ImportedRecordRow.occurred_on,
+            ImportedRecordRow.data,
+            ImportedRecordRow.shape_version,
+            ImportedRecordRow.current,
+        )
+        .where(ImportedRecordRow.importer == importer)
+        .order_by(ImportedRecordRow.occurred_on, ImportedRecordRow.id)
+    )
+    if not history:
+        query = query.where(ImportedRecordRow.current.is_(True))
+    if since is not None:
+        query = query.where(ImportedRecordRow.occurred_on >= since.isoformat()[:7])
+    if until is not None:
+        query = query.where(ImportedRecordRow.occurred_on <= until.isoformat())
+    records = []
+    with ws.reading() as session:
+        for rid, occurred, data, shape, current in session.execute(query):
+            if not occurred_in_range(occurred, since, until):
+                continue  # the query keeps whole months; a full date may fall just outside
+            if upgrade is not None and shape < version:
+                data = upgrade(data, shape)
+            record = {"id": rid, "occurred_on": occurred, **data}
+            if history:
+                record["current"] = current
+            records.append(record)
+    return records
+
+
+def records_for(ws: Workspace, app: App, importer_name: str, **kwargs: Any) -> list[dict[str, Any]]:
+    """:func:`list_records` for a registered importer, with its shape upgrade guarded."""
+    importer = find_importer(app, importer_name)
+    upgrade = None
+    if importer.upgrade is not None:
+        plugin, function = app.plugins.plugin_of(importer), importer.upgrade
+
+        def upgrade(data: dict[str, Any], stored: int) -> dict[str, Any]:
+            return guard.call(plugin, f"importer {importer.name} record upgrade", function, dict(data), stored)
+
+    return list_records(ws, importer.name, upgrade=upgrade, version=importer.version, **kwargs)
+
+
+# -- helpers ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _NumberedIssue(ImportIssue):
+    file_number: int | None = None
+
+
+def _numbered(issue: ImportIssue, number: int) -> _NumberedIssue:
+    return _NumberedIssue(issue.file, issue.reason, issue.row, issue.kind, file_number=number)
+
+
+def _chunks(records: Iterable[ImportedRecord]) -> Iterator[list[ImportedRecord]]:
+    chunk: list[ImportedRecord] = []
+    for record in records:
+        chunk.append(record)
+        if len(chunk) >= CHUNK:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
 def _invalid(record: ImportedRecord) -> str:
     if not record.key or len(record.key) > 64:
         return "importer produced a record without a valid key"
+    if record.group is not None and (not record.group or len(record.group) > 64):
+        return "importer produced a record with an invalid group"
     try:
         json.dumps(record.data)
     except (TypeError, ValueError) as exc:
@@ -197,8 +546,8 @@ def _invalid(record: ImportedRecord) -> str:
 
 def _stored_keys(session: Session, importer: str, keys: list[str]) -> set[str]:
     found: set[str] = set()
-    for start in range(0, len(keys), _KEY_CHUNK):
-        chunk = keys[start : start + _KEY_CHUNK]
+    for start in range(0, len(keys), CHUNK):
+        chunk = keys[start : start + CHUNK]
         found.update(
             session.scalars(
                 select(ImportedRecordRow.record_key).where(
@@ -207,13 +556,3 @@ def _stored_keys(session: Session, importer: str, keys: list[str]) -> set[str]:
             )
         )
     return found
-
-
-def list_records(ws: Workspace, importer: str) -> list[dict[str, Any]]:
-    with ws.reading() as session:
-        rows = session.execute(
-            select(ImportedRecordRow.id, ImportedRecordRow.occurred_on, ImportedRecordRow.data)
-            .where(ImportedRecordRow.importer == importer)
-            .order_by(ImportedRecordRow.occurred_on, ImportedRecordRow.id)
-        )
-        return [{"id": rid, "occurred_on": occurred, **data} for rid, occurred, data in rows]

@@ -17,7 +17,7 @@ class ProfileChange:
     organisation: str | None = None
     sites: tuple[str, ...] | None = None
     modalities: tuple[str, ...] | None = None
-    paediatric: bool | None = None
+    scopes: dict[str, bool] | None = None  # scope id -> provided; scopes not named keep their answer
 
 
 def profile_dict(ws: Workspace) -> dict:
@@ -28,6 +28,7 @@ def profile_dict(ws: Workspace) -> dict:
             "organisation": profile.organisation,
             "sites": list(profile.sites or []),
             "modalities": list(profile.modalities or []),
+            "scopes": dict(profile.scope_flags or {}),
             "paediatric": (profile.scope_flags or {}).get("paediatric", True),
             "workspace_id": ws.workspace_id,
             "framework": ws.framework_id,
@@ -51,6 +52,6 @@ def update_profile(ws: Workspace, change: ProfileChange, *, actor: str) -> None:
             profile.sites = list(change.sites)
         if change.modalities is not None:
             profile.modalities = sorted(set(change.modalities))
-        if change.paediatric is not None:
+        if change.scopes:
             # A new dict: SQLAlchemy tracks JSON columns by assignment, not by in-place mutation.
-            profile.scope_flags = {**(profile.scope_flags or {}), "paediatric": change.paediatric}
+            profile.scope_flags = {**(profile.scope_flags or {}), **change.scopes}

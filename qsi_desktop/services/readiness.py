@@ -86,12 +86,13 @@ def readiness(ws: Workspace, app: App, today: date | None = None) -> Readiness:
         actions = list(session.scalars(select(Action).where(Action.framework_id == ws.framework_id)))
         evidence = list(session.scalars(select(EvidenceItem).where(EvidenceItem.superseded_by_id.is_(None))))
     open_per_ref = Counter(a.statement_ref for a in actions if a.status in OPEN_ACTION)
+    scopes = app.scopes()
 
     states: list[StatementState] = []
     for section in app.catalogue.sections:
         for statement in section.statements:
             assessment = assessments.get(statement.ref)
-            appl = applicability.effective(statement, section, profile, assessment)
+            appl = applicability.effective(statement, section, profile, assessment, scopes)
             status = assessment.status if assessment else "not_started"
             if not appl.applicable:
                 status = "not_applicable"

@@ -11,11 +11,11 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
-    JSON,
     BigInteger,
     Boolean,
     CheckConstraint,
     Date,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -26,7 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from qsi_desktop.store.types import UTCDateTime, utcnow
+from qsi_desktop.store.types import JSONDocument, UTCDateTime, utcnow
 
 # Named constraints so Alembic migrations can alter them on PostgreSQL and in SQLite batch mode.
 NAMING_CONVENTION = {
@@ -65,10 +65,10 @@ class ServiceProfile(Base):
     __mapper_args__ = {"version_id_col": version_id}  # a concurrent edit fails instead of being lost
     name: Mapped[str] = mapped_column(Text)
     organisation: Mapped[str] = mapped_column(Text, default="")
-    sites: Mapped[list[str]] = mapped_column(JSON, default=list)
-    modalities: Mapped[list[str]] = mapped_column(JSON, default=list)  # e.g. ["CT", "MR"]
+    sites: Mapped[list[str]] = mapped_column(JSONDocument, default=list)
+    modalities: Mapped[list[str]] = mapped_column(JSONDocument, default=list)  # e.g. ["CT", "MR"]
     # Scope flags named like catalogue scopes: {"paediatric": False} means no paediatric imaging.
-    scope_flags: Mapped[dict[str, bool]] = mapped_column(JSON, default=dict)
+    scope_flags: Mapped[dict[str, bool]] = mapped_column(JSONDocument, default=dict)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
@@ -200,7 +200,11 @@ class ChecklistResponse(Base):
 
 
 class ImportRun(Base):
-    """One run of a plugin importer, with its counts. Issues are kept without file names."""
+    """One run of a plugin importer, with its counts. Issues are kept without file names.
+
+    A cancelled run is recorded with what it had read, and stores no records; a run can be undone
+    whole (its records deleted, the ones they replaced current again), which is recorded here too.
+    """
 
     __tablename__ = "import_run"
 
@@ -214,23 +218,57 @@ class ImportRun(Base):
     skipped: Mapped[int] = mapped_column(Integer, default=0)
     rejected: Mapped[int] = mapped_column(Integer, default=0)
     cancelled: Mapped[bool] = mapped_column(Boolean, default=False)
+    replaced: Mapped[int] = mapped_column(Integer, default=0)  # earlier records this run's superseded
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    undone_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    undone_by: Mapped[str] = mapped_column(Text, default="")
+
+    issues: Mapped[list[ImportRunIssue]] = relationship(
+        cascade="all, delete-orphan", order_by="ImportRunIssue.id", passive_deletes=True
+    )
+
+
+class ImportRunIssue(Base):
+    """A file or row a run skipped or rejected, and why: the file by its place in the run, never its
+    name (names can hold patient names), the reason with anything like an NHS number blanked."""
+
+    __tablename__ = "import_issue"
+    __table_args__ = (CheckConstraint("kind IN ('rejected', 'skipped')", name="kind_known"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    import_run_id: Mapped[int] = mapped_column(ForeignKey("import_run.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    file_number: Mapped[int | None] = mapped_column(Integer, default=None)  # 1 = the run's first file
+    row: Mapped[int | None] = mapped_column(Integer, default=None)
+    reason: Mapped[str] = mapped_column(Text)
 
 
 class ImportedRecordRow(Base):
-    """A record stored by an importer: de-identified data, keyed by an HMAC for de-duplication."""
+    """A record stored by an importer: de-identified data, keyed by an HMAC for de-duplication.
+
+    Records of one ``group_key`` describe the same thing (a study's cumulative dose report); only
+    the highest ``rank`` (the later on a tie) is ``current``; the others are history, not counted.
+    ``shape_version`` is the importer's version of the ``data`` shape when it was stored.
+    """
 
     __tablename__ = "imported_record"
     __table_args__ = (
         UniqueConstraint("importer", "record_key", name="uq_imported_record_key"),
         Index("ix_imported_record_importer_date", "importer", "occurred_on"),
+        Index("ix_imported_record_group", "importer", "group_key"),
+        Index("ix_imported_record_run", "import_run_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     importer: Mapped[str] = mapped_column(String(100))
     record_key: Mapped[str] = mapped_column(String(64))
-    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    data: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
     occurred_on: Mapped[str | None] = mapped_column(String(10), default=None)
     import_run_id: Mapped[int] = mapped_column(ForeignKey("import_run.id"))
+    shape_version: Mapped[int] = mapped_column(Integer, default=1)
+    group_key: Mapped[str | None] = mapped_column(String(64), default=None)
+    rank: Mapped[float] = mapped_column(Float, default=0.0)
+    current: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
 class AuditEntry(Base):
@@ -246,5 +284,5 @@ class AuditEntry(Base):
     entity: Mapped[str] = mapped_column(String(50))
     entity_id: Mapped[str] = mapped_column(String(100))
     summary: Mapped[str] = mapped_column(Text, default="")
-    before: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
-    after: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSONDocument, default=None)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSONDocument, default=None)

@@ -20,8 +20,8 @@ import secrets
 import shutil
 import sqlite3
 import uuid
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -29,6 +29,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm.exc import StaleDataError
 
+from qsi_desktop.errors import QsiError
 from qsi_desktop.store import migrate
 from qsi_desktop.store.engine import WRITE_OPTION, AuditedSession, make_engine, make_sessionmaker
 from qsi_desktop.store.evidence_files import EvidenceFileStore
@@ -43,7 +44,7 @@ BACKUPS_KEPT = 10  # of each kind: daily copies, and copies taken before a migra
 _SQLITE_HEADER = b"SQLite format 3\x00"
 
 
-class WorkspaceError(Exception):
+class WorkspaceError(QsiError):
     """A workspace cannot be created or opened; the message says what and where."""
 
 
@@ -53,7 +54,9 @@ class NewProfile:
     organisation: str = ""
     sites: tuple[str, ...] = ()
     modalities: tuple[str, ...] = ()
-    paediatric: bool = True
+    # What the service does, by scope id ({"paediatric": False}: no paediatric imaging); a scope not
+    # given counts as provided.
+    scopes: Mapping[str, bool] = field(default_factory=dict)
 
 
 class Workspace:
@@ -104,7 +107,7 @@ class Workspace:
                         organisation=profile.organisation,
                         sites=list(profile.sites),
                         modalities=sorted(set(profile.modalities)),
-                        scope_flags={"paediatric": profile.paediatric},
+                        scope_flags=dict(profile.scopes),
                     )
                 )
             _write_marker(path)  # last: a folder without the marker is never mistaken for a workspace

@@ -34,7 +34,7 @@ def setup(qtbot, full_app, make_workspace):
     ws = make_workspace()
     changes: list[int] = []
     ctx = GuiContext(full_app, ws, actor="test-user", on_changed=lambda: changes.append(1))
-    panel = checklist_tree(None, CHECKLISTS, name="us-checklists", accessible_name="Ultrasound checklists", context=ctx)
+    panel = checklist_tree(None, CHECKLISTS, name="us-checklists", accessible_name="US checklists", context=ctx)
     qtbot.addWidget(panel)
     panel.resize(1200, 700)
     panel.show()
@@ -223,7 +223,7 @@ def test_the_chooser_filters_and_the_hint_names_a_modality_not_provided(qtbot, f
 
 
 def test_without_a_workspace_the_tree_is_read_only_as_before(qtbot) -> None:
-    tree = checklist_tree(None, CHECKLISTS, name="us-checklists", accessible_name="Ultrasound checklists")
+    tree = checklist_tree(None, CHECKLISTS, name="us-checklists", accessible_name="US checklists")
     qtbot.addWidget(tree)
     assert isinstance(tree, QTreeWidget) and tree.columnCount() == 2
     assert tree.topLevelItemCount() == len(CHECKLISTS)
@@ -268,7 +268,7 @@ def test_the_main_window_shows_answerable_checklists(window, demo_path: Path) ->
     index = window.main_tabs.indexOf(window.modalities)
     window.main_tabs.setCurrentIndex(index)
     titles = [window.modalities.tabText(i) for i in range(window.modalities.count())]
-    window.modalities.setCurrentIndex(titles.index("Ultrasound checklists"))
+    window.modalities.setCurrentIndex(titles.index("US checklists"))
     panel = window.modalities.currentWidget()
     assert isinstance(panel, ChecklistPanel) and panel.accessibleName() == "Ultrasound checklists and registers"
     assert panel.set_answer(REGISTER, "inspection", "partial")

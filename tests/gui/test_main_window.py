@@ -28,6 +28,7 @@ from qsi_desktop.gui.statement_view import statement_html
 from qsi_desktop.services.assessments import find_assessment
 from qsi_desktop.services.errors import UserError
 from qsi_desktop.services.evidence import EvidenceDetails
+from qsi_desktop.services.profile import ProfileChange, update_profile
 from qsi_desktop.store.workspace import Workspace
 
 pytestmark = pytest.mark.gui
@@ -247,8 +248,8 @@ def test_new_workspace_from_the_dialog(
         def exec(self) -> int:
             self.folder.setText(str(tmp_path / "northgate"))
             self.service.setText("Northgate Diagnostic Centre")
-            self.modalities["CT"].setChecked(True)
-            self.paediatric.setChecked(False)
+            self.provision.modalities["CT"].setChecked(True)
+            self.provision.scopes["paediatric"].setChecked(False)
             self.accept()
             return self.result()
 
@@ -287,11 +288,23 @@ def test_open_workspace_and_the_errors_it_shows(
     assert window.model.statement_count() == 80 and window.current_ref() == "XR-101"
 
 
-def test_modality_panels_from_plugin_gui_modules(window: MainWindow) -> None:
+def test_modality_checklist_tabs_follow_the_profile(window: MainWindow) -> None:
     index = window.main_tabs.indexOf(window.modalities)
     assert index > 0 and window.main_tabs.tabText(index) == "&Modalities"
     titles = [window.modalities.tabText(i) for i in range(window.modalities.count())]
-    assert "Ultrasound checklists" in titles
+    assert titles == ["CT checklists", "IR checklists", "MR checklists", "US checklists"]  # the demo has no NM
+
+    def ct_templates() -> list[str]:
+        index = titles.index("CT checklists")
+        panel = window.modalities.widget(index)
+        return list(panel.templates)
+
+    assert "ct.paediatric-protocols" in ct_templates()
+    update_profile(window.workspace, ProfileChange(modalities=("CT",), scopes={"paediatric": False}), actor="t")
+    window._build_panels()
+    titles = [window.modalities.tabText(i) for i in range(window.modalities.count())]
+    assert titles == ["CT checklists"]
+    assert ct_templates() == ["ct.drl-audit", "ct.trauma-gap-review", "ct.staff-competence"]
 
 
 def test_keyboard_and_accessibility(window: MainWindow) -> None:

@@ -60,9 +60,9 @@ def test_profile_dialog_shows_the_profile_and_saving_changes_what_applies(
 
     def fill(dialog: ProfileDialog, call: int) -> bool:
         assert dialog.service.text() == "Riverside Imaging Service"
-        assert not dialog.modalities["NM"].isChecked() and dialog.modalities["NM"].isEnabled()
-        assert dialog.modalities["CT"].isChecked()
-        dialog.modalities["NM"].setChecked(True)
+        assert not dialog.provision.modalities["NM"].isChecked() and dialog.provision.modalities["NM"].isEnabled()
+        assert dialog.provision.modalities["CT"].isChecked()
+        dialog.provision.modalities["NM"].setChecked(True)
         dialog.organisation.setText("Riverside Hospitals NHS Foundation Trust")
         dialog.sites.setPlainText("Riverside General Hospital\n\n  Northgate Community Diagnostic Centre \n")
         return True
@@ -86,10 +86,10 @@ def test_profile_dialog_shows_the_profile_and_saving_changes_what_applies(
 
     # And back: unticking NM (and paediatric imaging) makes them not applicable again.
     def untick(dialog: ProfileDialog, call: int) -> bool:
-        assert dialog.modalities["NM"].isChecked()
+        assert dialog.provision.modalities["NM"].isChecked()
         assert dialog.sites.toPlainText() == "Riverside General Hospital\nNorthgate Community Diagnostic Centre"
-        dialog.modalities["NM"].setChecked(False)
-        dialog.paediatric.setChecked(False)
+        dialog.provision.modalities["NM"].setChecked(False)
+        dialog.provision.scopes["paediatric"].setChecked(False)
         return True
 
     _fill_profile(monkeypatch, untick)
@@ -103,15 +103,15 @@ def test_profile_dialog_shows_the_profile_and_saving_changes_what_applies(
 
 
 def test_profile_dialog_enables_only_loaded_modalities(full_app, core_app, qtbot) -> None:
-    profile = {"name": "Riverside", "organisation": "", "sites": [], "modalities": ["CT"], "paediatric": True}
+    profile = {"name": "Riverside", "organisation": "", "sites": [], "modalities": ["CT"], "scopes": {}}
     dialog = ProfileDialog(core_app, profile)
     qtbot.addWidget(dialog)
-    assert not any(box.isEnabled() for box in dialog.modalities.values())
-    assert dialog.modalities["CT"].isChecked()  # recorded, kept as it is although its plugin is missing
+    assert not any(box.isEnabled() for box in dialog.provision.modalities.values())
+    assert dialog.provision.modalities["CT"].isChecked()  # recorded, kept as it is although its plugin is missing
     assert dialog.change().modalities == ("CT",)
     dialog = ProfileDialog(full_app, profile)
     qtbot.addWidget(dialog)
-    assert all(box.isEnabled() for box in dialog.modalities.values())
+    assert all(box.isEnabled() for box in dialog.provision.modalities.values())
 
 
 def test_profile_errors_show_in_the_dialog_and_nothing_is_saved(
@@ -125,7 +125,7 @@ def test_profile_errors_show_in_the_dialog_and_nothing_is_saved(
             dialog.accept()
             messages.append(dialog.message.text())
             dialog.service.setText("Renamed service")
-            dialog.modalities["NM"].setChecked(True)
+            dialog.provision.modalities["NM"].setChecked(True)
             return True
         messages.append(dialog.message.text())  # the workspace refused the save
         return False

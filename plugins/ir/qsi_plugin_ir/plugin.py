@@ -1,6 +1,6 @@
 """Interventional radiology (IR-9): the section, registers and checklists, and the registers report.
 
-Qt-free: the GUI registers :data:`GUI_MODULE` separately.
+Qt-free: the core builds the checklist panel from the registered templates.
 """
 
 from __future__ import annotations
@@ -15,15 +15,15 @@ from qsi_plugin_ir.checklists import CHECKLISTS
 from qsi_plugin_ir.report import REPORT_SECTIONS
 
 PLUGIN_NAME = "ir"
-QSI_PLUGIN_API_VERSION = 1
-GUI_MODULE = "qsi_plugin_ir.gui"
+QSI_PLUGIN_API_VERSION = 2
 MODALITY = Modality(code="IR", name="Interventional radiology", section_ref="IR-9")
 DATA_FILE = Path(__file__).parent / "data" / "qsi-2026-draft-ir.json"
 
 
 @hookimpl
-def qsi_register_standards_sections() -> list[Section]:
-    return list(load_framework_file(DATA_FILE).sections)
+def qsi_register_standards_sections(framework_id: str) -> list[Section]:
+    framework = load_framework_file(DATA_FILE)
+    return list(framework.sections) if framework.id == framework_id else []
 
 
 @hookimpl
@@ -45,4 +45,4 @@ def qsi_register_report_sections() -> list[ReportSection]:
     return list(REPORT_SECTIONS)
 
 
-__all__ = ["GUI_MODULE", "PLUGIN_NAME", "QSI_PLUGIN_API_VERSION", "__version__"]
+__all__ = ["PLUGIN_NAME", "QSI_PLUGIN_API_VERSION", "__version__"]

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 
-import pytest
 from qsi_plugin_ir import plugin
 from qsi_plugin_ir.checklists import CHECKLISTS
 from qsi_plugin_ir.report import render
 
 from qsi_desktop.plugins.manager import PluginManager
-from qsi_desktop.plugins.testing import SimpleReportContext
+from qsi_desktop.plugins.testing import SimpleReportContext, check_plugin
 from qsi_desktop.plugins.types import Paragraph, Table
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -36,18 +33,6 @@ def test_plugin_registers_modality_checklists_and_report() -> None:
         assert all(i.statement_refs for i in template.items)
 
 
-def test_section_and_checklist_refs() -> None:
-    manager = PluginManager(plugins=[MODULE])
-    section = next(s for s in manager.standards_sections() if s.ref == SECTION)
-    catalogue = manager.catalogue()  # the core's XR sections too: paediatric IR links to XR-704
-    for template in CHECKLISTS:
-        for ref in (*template.statement_refs, *(r for i in template.items for r in i.statement_refs)):
-            if ref.startswith("XR-") and catalogue.section("XR-1") is None:
-                continue  # the core catalogue did not load here; its own tests cover it
-            assert catalogue.get(ref) is not None, (template.id, ref)
-    assert {s.ref for s in section.statements} == {"IR-901", "IR-902", "IR-903", "IR-904", "IR-905"}
-
-
 def test_report_lists_the_registers() -> None:
     paragraph, table = render(SimpleReportContext(provided=frozenset({"IR", "CT"})))
     assert isinstance(paragraph, Paragraph) and "3 registers and checklists" in paragraph.text
@@ -61,20 +46,7 @@ def test_report_when_ir_is_not_provided() -> None:
     assert block.style == "note" and "not applicable" in block.text
 
 
-def test_plugin_and_gui_modules_do_not_import_qt() -> None:
-    code = "import sys, qsi_plugin_ir.plugin, qsi_plugin_ir.gui; assert 'PySide6' not in sys.modules"
-    subprocess.run([sys.executable, "-c", code], check=True)
-
-
-@pytest.mark.gui
-def test_panel_lists_the_checklist_items(qtbot) -> None:
-    manager = PluginManager(plugins=[MODULE, plugin.GUI_MODULE], gui=True)
-    (panel,) = manager.panels()
-    assert panel.modality == "IR"
-    tree = panel.factory(None, None)
-    qtbot.addWidget(tree)
-    assert tree.topLevelItemCount() == len(CHECKLISTS)
-    for index, template in enumerate(CHECKLISTS):
-        top = tree.topLevelItem(index)
-        assert top.text(0) == template.title
-        assert [top.child(i).text(0) for i in range(top.childCount())] == [i.text for i in template.items]
+def test_conformance() -> None:
+    """Loads cleanly, refs resolve, ids prefixed, no Qt, reports render empty, bad files give issues."""
+    manager = check_plugin("qsi_plugin_ir.plugin")
+    assert [m.code for m in manager.modalities()] == ["IR"]

@@ -1,6 +1,6 @@
 """Magnetic resonance imaging (MR-9): the section, safety registers, the equipment register importer and its report.
 
-Qt-free: the GUI registers :data:`GUI_MODULE` separately.
+Qt-free: the core builds the checklist panel from the registered templates.
 """
 
 from __future__ import annotations
@@ -16,15 +16,15 @@ from qsi_plugin_mr.importers import equipment
 from qsi_plugin_mr.report import REPORT_SECTIONS
 
 PLUGIN_NAME = "mr"
-QSI_PLUGIN_API_VERSION = 1
-GUI_MODULE = "qsi_plugin_mr.gui"
+QSI_PLUGIN_API_VERSION = 2
 MODALITY = Modality(code="MR", name="Magnetic resonance imaging", section_ref="MR-9")
 DATA_FILE = Path(__file__).parent / "data" / "qsi-2026-draft-mr.json"
 
 
 @hookimpl
-def qsi_register_standards_sections() -> list[Section]:
-    return list(load_framework_file(DATA_FILE).sections)
+def qsi_register_standards_sections(framework_id: str) -> list[Section]:
+    framework = load_framework_file(DATA_FILE)
+    return list(framework.sections) if framework.id == framework_id else []
 
 
 @hookimpl
@@ -47,4 +47,4 @@ def qsi_register_report_sections() -> list[ReportSection]:
     return list(REPORT_SECTIONS)
 
 
-__all__ = ["GUI_MODULE", "PLUGIN_NAME", "QSI_PLUGIN_API_VERSION", "__version__"]
+__all__ = ["PLUGIN_NAME", "QSI_PLUGIN_API_VERSION", "__version__"]

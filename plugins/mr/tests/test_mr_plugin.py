@@ -4,20 +4,16 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 import time
 import zipfile
 from pathlib import Path
 
-import pytest
 from qsi_plugin_mr import plugin
-from qsi_plugin_mr.checklists import CHECKLISTS
 from qsi_plugin_mr.importers.equipment import run
 from qsi_plugin_mr.report import render
 
 from qsi_desktop.plugins.manager import PluginManager
-from qsi_desktop.plugins.testing import SimpleImportContext, SimpleReportContext
+from qsi_desktop.plugins.testing import SimpleImportContext, SimpleReportContext, check_plugin
 from qsi_desktop.plugins.types import Paragraph, Table
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -207,15 +203,6 @@ def test_plugin_registers_modality_checklists_importer_and_report() -> None:
     assert all(t.items and t.modality == "MR" for t in templates)
 
 
-def test_section_and_checklist_refs() -> None:
-    section = next(s for s in PluginManager(plugins=["qsi_plugin_mr.plugin"]).standards_sections() if s.ref == "MR-9")
-    refs = {s.ref for s in section.statements}
-    assert refs == {"MR-901", "MR-902", "MR-903", "MR-904"}
-    for template in CHECKLISTS:
-        for ref in (*template.statement_refs, *(r for i in template.items for r in i.statement_refs)):
-            assert ref in refs, (template.id, ref)
-
-
 def test_report_counts_labels_and_lists_conditional_items_without_conditions(tmp_path: Path) -> None:
     batch = run([write(tmp_path / "register.csv", GOOD_REGISTER)], SimpleImportContext())
     blocks = render(SimpleReportContext({"mr-equipment-register": [r.data for r in batch.records]}, frozenset({"MR"})))
@@ -246,19 +233,7 @@ def test_report_without_a_register_says_so() -> None:
 # -- GUI ----------------------------------------------------------------------------------------------
 
 
-def test_plugin_and_gui_modules_do_not_import_qt() -> None:
-    code = "import sys, qsi_plugin_mr.plugin, qsi_plugin_mr.gui; assert 'PySide6' not in sys.modules"
-    subprocess.run([sys.executable, "-c", code], check=True)
-
-
-@pytest.mark.gui
-def test_panel_lists_the_checklist_items(qtbot) -> None:
-    manager = PluginManager(plugins=["qsi_plugin_mr.plugin", plugin.GUI_MODULE], gui=True)
-    (panel,) = manager.panels()
-    tree = panel.factory(None, None)
-    qtbot.addWidget(tree)
-    titles = [tree.topLevelItem(i).text(0) for i in range(tree.topLevelItemCount())]
-    assert titles == [t.title for t in CHECKLISTS]
-    zone_map = tree.topLevelItem(1)
-    assert zone_map.childCount() == len(CHECKLISTS[1].items)
-    assert zone_map.child(0).text(1) == "MR-903"
+def test_conformance() -> None:
+    """Loads cleanly, refs resolve, ids prefixed, no Qt, reports render empty, bad files give issues."""
+    manager = check_plugin("qsi_plugin_mr.plugin")
+    assert [m.code for m in manager.modalities()] == ["MR"]

@@ -1,7 +1,7 @@
 """Nuclear medicine and molecular imaging (NM-9): the section, registers, the register of licences,
 appointments and permits (importer) and its expiry report.
 
-Qt-free: the GUI registers :data:`GUI_MODULE` separately.
+Qt-free: the core builds the checklist panel from the registered templates.
 """
 
 from __future__ import annotations
@@ -17,15 +17,15 @@ from qsi_plugin_nm.importers import licences
 from qsi_plugin_nm.report import REPORT_SECTIONS
 
 PLUGIN_NAME = "nm"
-QSI_PLUGIN_API_VERSION = 1
-GUI_MODULE = "qsi_plugin_nm.gui"
+QSI_PLUGIN_API_VERSION = 2
 MODALITY = Modality(code="NM", name="Nuclear medicine and molecular imaging", section_ref="NM-9")
 DATA_FILE = Path(__file__).parent / "data" / "qsi-2026-draft-nm.json"
 
 
 @hookimpl
-def qsi_register_standards_sections() -> list[Section]:
-    return list(load_framework_file(DATA_FILE).sections)
+def qsi_register_standards_sections(framework_id: str) -> list[Section]:
+    framework = load_framework_file(DATA_FILE)
+    return list(framework.sections) if framework.id == framework_id else []
 
 
 @hookimpl
@@ -48,4 +48,4 @@ def qsi_register_report_sections() -> list[ReportSection]:
     return list(REPORT_SECTIONS)
 
 
-__all__ = ["GUI_MODULE", "PLUGIN_NAME", "QSI_PLUGIN_API_VERSION", "__version__"]
+__all__ = ["PLUGIN_NAME", "QSI_PLUGIN_API_VERSION", "__version__"]

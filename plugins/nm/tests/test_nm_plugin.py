@@ -4,21 +4,17 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 import time
 import zipfile
 from datetime import date, timedelta
 from pathlib import Path
 
-import pytest
 from qsi_plugin_nm import plugin
-from qsi_plugin_nm.checklists import CHECKLISTS
 from qsi_plugin_nm.importers.licences import run
 from qsi_plugin_nm.report import render
 
 from qsi_desktop.plugins.manager import PluginManager
-from qsi_desktop.plugins.testing import SimpleImportContext, SimpleReportContext
+from qsi_desktop.plugins.testing import SimpleImportContext, SimpleReportContext, check_plugin
 from qsi_desktop.plugins.types import Paragraph, Table
 
 
@@ -198,16 +194,6 @@ def test_plugin_registers_modality_checklists_importer_and_report() -> None:
     assert [i.key for i in sop.items] == [f"sop-{c}" for c in "abcdef"]
 
 
-def test_section_and_checklist_refs() -> None:
-    section = next(s for s in PluginManager(plugins=["qsi_plugin_nm.plugin"]).standards_sections() if s.ref == "NM-9")
-    refs = {s.ref for s in section.statements}
-    assert refs == {"NM-901", "NM-902", "NM-903", "NM-904", "NM-905"}
-    for template in CHECKLISTS:
-        assert template.items
-        for ref in (*template.statement_refs, *(r for i in template.items for r in i.statement_refs)):
-            assert ref in refs, (template.id, ref)
-
-
 def test_report_lists_expired_and_expiring_items(tmp_path: Path) -> None:
     batch = run([write(tmp_path / "licences.csv", REGISTER)], SimpleImportContext())
     blocks = render(_context([r.data for r in batch.records], as_of=date(2026, 3, 5)))
@@ -244,18 +230,7 @@ def test_report_without_a_register_says_so() -> None:
 # -- GUI ----------------------------------------------------------------------------------------------
 
 
-def test_plugin_and_gui_modules_do_not_import_qt() -> None:
-    code = "import sys, qsi_plugin_nm.plugin, qsi_plugin_nm.gui; assert 'PySide6' not in sys.modules"
-    subprocess.run([sys.executable, "-c", code], check=True)
-
-
-@pytest.mark.gui
-def test_panel_lists_the_checklist_items(qtbot) -> None:
-    manager = PluginManager(plugins=["qsi_plugin_nm.plugin", plugin.GUI_MODULE], gui=True)
-    (panel,) = manager.panels()
-    tree = panel.factory(None, None)
-    qtbot.addWidget(tree)
-    assert tree.topLevelItemCount() == len(CHECKLISTS)
-    sop = tree.topLevelItem(2)
-    assert sop.text(0) == "Radiopharmaceutical standard operating procedure"
-    assert [sop.child(i).text(0)[:2] for i in range(sop.childCount())] == [f"{c}." for c in "abcdef"]
+def test_conformance() -> None:
+    """Loads cleanly, refs resolve, ids prefixed, no Qt, reports render empty, bad files give issues."""
+    manager = check_plugin("qsi_plugin_nm.plugin")
+    assert [m.code for m in manager.modalities()] == ["NM"]

@@ -4,20 +4,17 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 import time
 import zipfile
 from pathlib import Path
 
 import pytest
 from qsi_plugin_us import plugin
-from qsi_plugin_us.checklists import CHECKLISTS
 from qsi_plugin_us.importers.decontamination import classify_category, is_high_level, run
 from qsi_plugin_us.report import render
 
 from qsi_desktop.plugins.manager import PluginManager
-from qsi_desktop.plugins.testing import SimpleImportContext, SimpleReportContext
+from qsi_desktop.plugins.testing import SimpleImportContext, SimpleReportContext, check_plugin
 from qsi_desktop.plugins.types import Paragraph, Table
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -246,17 +243,6 @@ def test_plugin_registers_modality_checklists_importer_and_report() -> None:
     assert [s.id for s in manager.report_sections()] == ["us.decontamination-compliance"]
     templates = [t for t in manager.checklists() if t.modality == "US"]
     assert len(templates) == 4 and all(t.items for t in templates)
-    assert plugin.GUI_MODULE == "qsi_plugin_us.gui"
-
-
-def test_section_and_checklist_refs() -> None:
-    sections = PluginManager(plugins=["qsi_plugin_us.plugin"]).standards_sections()
-    section = next(s for s in sections if s.ref == "US-9")
-    refs = {s.ref for s in section.statements}
-    assert {"US-901", "US-902", "US-903", "US-904"} <= refs
-    for template in CHECKLISTS:
-        for ref in (*template.statement_refs, *(r for i in template.items for r in i.statement_refs)):
-            assert ref in refs, (template.id, ref)
 
 
 def test_report_tables_by_probe_and_month(tmp_path: Path) -> None:
@@ -285,18 +271,7 @@ def test_report_without_a_log_says_so() -> None:
 # -- GUI ----------------------------------------------------------------------------------------------
 
 
-def test_plugin_and_gui_modules_do_not_import_qt() -> None:
-    code = "import sys, qsi_plugin_us.plugin, qsi_plugin_us.gui; assert 'PySide6' not in sys.modules"
-    subprocess.run([sys.executable, "-c", code], check=True)
-
-
-@pytest.mark.gui
-def test_panel_lists_the_checklist_items(qtbot) -> None:
-    manager = PluginManager(plugins=["qsi_plugin_us.plugin", plugin.GUI_MODULE], gui=True)
-    (panel,) = manager.panels()
-    tree = panel.factory(None, None)
-    qtbot.addWidget(tree)
-    assert tree.topLevelItemCount() == len(CHECKLISTS)
-    first = tree.topLevelItem(0)
-    assert first.text(0) == CHECKLISTS[0].title
-    assert [first.child(i).text(0) for i in range(first.childCount())] == [i.text for i in CHECKLISTS[0].items]
+def test_conformance() -> None:
+    """Loads cleanly, refs resolve, ids prefixed, no Qt, reports render empty, bad files give issues."""
+    manager = check_plugin("qsi_plugin_us.plugin")
+    assert [m.code for m in manager.modalities()] == ["US"]
