@@ -520,24 +520,79 @@ def cmd_import(args: argparse.Namespace, app: App) -> int:
         if sys.stderr.isatty():
             print(file=sys.stderr)
         verb = "would import" if summary.dry_run else "imported"
+        replaced = f", {summary.replaced} earlier record(s) replaced" if summary.replaced else ""
         print(
-            f"{summary.importer}: {summary.files} file(s), {verb} {summary.imported} record(s), "
+            f"{summary.importer}: {summary.files} file(s), {verb} {summary.imported} record(s){replaced}, "
             f"{summary.duplicates} duplicate(s), {len(summary.skipped)} skipped, {len(summary.rejected)} rejected"
         )
+        if summary.cancelled:
+            print("cancelled: nothing was stored")
+        elif summary.run_id is not None:
+            print(f"run {summary.run_id} ('qsi import-undo {args.path} {summary.run_id}' takes it out again)")
         for issue in summary.rejected:
             where = f"{issue.file}" + (f" row {issue.row}" if issue.row else "")
             print(f"  rejected {where}: {issue.reason}")
     return 1 if summary.rejected else 0
 
 
+def cmd_import_runs(args: argparse.Namespace, app: App) -> int:
+    with _open(args.path, app) as ws:
+        if args.run is not None:
+            runs = [importing.get_run(ws, args.run)]
+        else:
+            runs = importing.list_runs(ws, importing.find_importer(app, args.importer).name if args.importer else None)
+    if args.json:
+        _print_json([run.to_dict() for run in runs])
+        return 0
+    rows = [
+        [
+            str(r.id),
+            r.importer,
+            r.started_at.strftime("%Y-%m-%d %H:%M"),
+            r.actor,
+            str(r.files),
+            str(r.imported),
+            str(r.replaced),
+            str(r.duplicates),
+            str(r.skipped),
+            str(r.rejected),
+            r.state + (f" by {r.undone_by}" if r.undone_by else ""),
+        ]
+        for r in runs
+    ]
+    headers = ["Run", "Importer", "Started", "By", "Files", "New", "Replaced", "Dupl.", "Skipped", "Rejected", "State"]
+    print(_table(rows, headers) if rows else "no imports yet")
+    for run in runs:
+        for issue in run.issues:
+            where = f"file {issue.file_number}" + (f" row {issue.row}" if issue.row else "")
+            print(f"  {issue.kind} {where}: {issue.reason}")
+    return 0
+
+
+def cmd_import_undo(args: argparse.Namespace, app: App) -> int:
+    with _open(args.path, app) as ws:
+        run = importing.undo_run(ws, args.run, actor=_actor(args))
+    print(f"run {run.id} ({run.importer}) undone: its {run.imported} record(s) were taken out")
+    return 0
+
+
 def cmd_records(args: argparse.Namespace, app: App) -> int:
     importer = importing.find_importer(app, args.importer)
     with _open(args.path, app) as ws:
-        records = importing.list_records(ws, importer.name)
+        records = importing.records_for(
+            ws,
+            app,
+            importer.name,
+            since=_date(args.since, "--since"),
+            until=_date(args.until, "--until"),
+            history=args.history,
+        )
     if args.json:
         _print_json(records)
         return 0
-    columns = list(importer.columns) or sorted({k for r in records for k in r if k != "id"})
+    columns = list(importer.columns) or sorted({k for r in records for k in r if k not in ("id", "current")})
+    if args.history:
+        columns.append("current")
     rows = [[_cell(r.get(c)) for c in columns] for r in records]
     print(_table(rows, columns) if rows else f"no {importer.name} records yet")
     return 0
@@ -729,9 +784,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.add_argument("--dry-run", action="store_true", help="read and report, store nothing")
 
-    p = command("records", cmd_records, "list what an importer has stored")
+    p = command("import-runs", cmd_import_runs, "list import runs, or one run with its skipped and rejected rows")
+    p.add_argument("path")
+    p.add_argument("run", type=int, nargs="?", help="one run, with its issues")
+    p.add_argument("--importer", help="only this importer's runs")
+    p.add_argument("--json", action="store_true")
+
+    p = command("import-undo", cmd_import_undo, "take an import run out whole (what it replaced is current again)")
+    p.add_argument("path")
+    p.add_argument("run", type=int)
+
+    p = command("records", cmd_records, "list what an importer has stored (current records; --history for all)")
     p.add_argument("path")
     p.add_argument("importer")
+    p.add_argument("--since", metavar="YYYY-MM-DD", help="only records of this date or later")
+    p.add_argument("--until", metavar="YYYY-MM-DD", help="only records of this date or earlier")
+    p.add_argument("--history", action="store_true", help="also records replaced by later ones (marked)")
     p.add_argument("--json", action="store_true")
 
     p = command("audit", cmd_audit, "show the audit trail, newest last")

@@ -229,8 +229,9 @@ class _RecordStore:
         fresh = self._new(session, records)
         if not fresh:
             return
-        session.execute(
-            insert(ImportedRecordRow),
+        # Core executemany on the table (not the ORM's bulk path): a third of the time per row.
+        session.connection().execute(
+            insert(ImportedRecordRow.__table__),
             [
                 {
                     "importer": self.importer.name,
@@ -496,7 +497,15 @@ def list_records(
     return records
 
 
-def records_for(ws: Workspace, app: App, importer_name: str, **kwargs: Any) -> list[dict[str, Any]]:
+def records_for(
+    ws: Workspace,
+    app: App,
+    importer_name: str,
+    *,
+    since: date | None = None,
+    until: date | None = None,
+    history: bool = False,
+) -> list[dict[str, Any]]:
     """:func:`list_records` for a registered importer, with its shape upgrade guarded."""
     importer = find_importer(app, importer_name)
     upgrade = None
@@ -506,7 +515,9 @@ def records_for(ws: Workspace, app: App, importer_name: str, **kwargs: Any) -> l
         def upgrade(data: dict[str, Any], stored: int) -> dict[str, Any]:
             return guard.call(plugin, f"importer {importer.name} record upgrade", function, dict(data), stored)
 
-    return list_records(ws, importer.name, upgrade=upgrade, version=importer.version, **kwargs)
+    return list_records(
+        ws, importer.name, since=since, until=until, history=history, upgrade=upgrade, version=importer.version
+    )
 
 
 # -- helpers ------------------------------------------------------------------------------------------
