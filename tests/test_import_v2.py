@@ -272,3 +272,38 @@ def test_a_corrected_register_export_replaces_the_entries_it_corrects(ws: Worksp
     expiries = sorted(r["expires"] for r in importing.list_records(ws, "nm-licences"))
     assert expiries == ["2026-03-31", "2031-05-20"]  # counted once, the correction current
     assert len(importing.list_records(ws, "nm-licences", history=True)) == 3
+
+
+def test_report_sections_apply_by_modality_and_render_through_the_guard(ws: Workspace) -> None:
+    from qsi_desktop.plugins.types import Paragraph, ReportSection
+    from qsi_desktop.services.report_context import applicable_sections, render_section
+
+    def broken(context) -> list:
+        return [Paragraph("fine"), context.records("nope")]  # unknown importer: a UserError (ours)
+
+    def buggy(context) -> list:
+        raise ZeroDivisionError("division by zero")
+
+    module = ModuleType("rx_plugin")
+    module.PLUGIN_NAME = "rx"
+
+    @hookimpl
+    def qsi_register_report_sections() -> list[ReportSection]:
+        return [
+            ReportSection("rx.buggy", "Buggy", buggy),
+            ReportSection("rx.ct-only", "CT only", lambda c: [Paragraph("CT")], modality="CT"),
+            ReportSection("rx.strange", "Strange", lambda c: ["not a block"]),
+            ReportSection("rx.broken", "Broken", broken),
+        ]
+
+    module.qsi_register_report_sections = qsi_register_report_sections
+    app = App.load([module])
+    context = WorkspaceReportContext(ws, app)
+    sections = {s.id: s for s in applicable_sections(app, context)}
+    assert set(sections) == {"rx.buggy", "rx.strange", "rx.broken"}  # the service provides no CT
+    with pytest.raises(PluginError, match=r"^report section rx.buggy \(plugin rx\) failed: ZeroDivisionError"):
+        render_section(app, sections["rx.buggy"], context)
+    with pytest.raises(PluginError, match="must return a list of Paragraph, Heading or Table"):
+        render_section(app, sections["rx.strange"], context)
+    with pytest.raises(Exception, match="unknown importer 'nope'"):
+        render_section(app, sections["rx.broken"], context)

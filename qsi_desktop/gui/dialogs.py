@@ -499,12 +499,15 @@ def import_summary_html(summary: ImportSummary) -> str:
         head = "<p><b>The import was cancelled: nothing was stored.</b></p>"
     elif summary.dry_run:
         head = "<p><b>Dry run: nothing was stored.</b></p>"
+    elif summary.run_id is not None:
+        head = f"<p>Stored as import run {summary.run_id}: it can be taken out whole with qsi import-undo.</p>"
     else:
         head = ""
-    verb = "Would import" if summary.dry_run or summary.cancelled else "Imported"
+    verb = "Would import" if summary.dry_run else "Imported"
     rows = [
         ("Files read", summary.files),
         (verb, summary.imported),
+        ("Earlier records replaced (kept as history)", summary.replaced),
         ("Duplicates (already stored or repeated)", summary.duplicates),
         ("Skipped", len(summary.skipped)),
         ("Rejected", len(summary.rejected)),

@@ -1,4 +1,5 @@
-"""The :class:`~qsi_desktop.plugins.types.ReportContext` a workspace gives plugin report sections."""
+"""The :class:`~qsi_desktop.plugins.types.ReportContext` a workspace gives plugin report sections,
+which sections apply to the service, and rendering them through the plugin guard."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from qsi_desktop.plugins import guard
+from qsi_desktop.plugins.types import Heading, Paragraph, ReportBlock, ReportContext, ReportSection, Table
 from qsi_desktop.services import checklists, importing
 from qsi_desktop.services.app import App
 from qsi_desktop.services.profile import profile_dict
@@ -29,3 +32,19 @@ class WorkspaceReportContext:
     def checklist_answers(self, template_id: str) -> dict[str, dict[str, Any]]:
         answers = checklists.responses(self.ws, template_id)
         return {key: {"answer": r.answer, "note": r.note} for (_template, key), r in answers.items()}
+
+
+def applicable_sections(app: App, context: WorkspaceReportContext) -> list[ReportSection]:
+    """Plugin report sections for this service: a section with a modality only if it is provided."""
+    provided = context.modalities()
+    return [s for s in app.plugins.report_sections() if s.modality is None or s.modality in provided]
+
+
+def render_section(app: App, section: ReportSection, context: ReportContext) -> list[ReportBlock]:
+    """A plugin section's blocks, through the plugin guard; anything but report blocks is refused."""
+    plugin = app.plugins.plugin_of(section)
+    what = f"report section {section.id}"
+    blocks = guard.call(plugin, what, section.render, context)
+    if not isinstance(blocks, list) or not all(isinstance(b, Paragraph | Heading | Table) for b in blocks):
+        raise guard.PluginError(plugin, what, TypeError("render must return a list of Paragraph, Heading or Table"))
+    return blocks

@@ -551,3 +551,32 @@ def test_the_qt_binding_does_not_leak_references_to_none(window: MainWindow) -> 
     for _ in range(20):
         window.refresh()
     assert before - sys.getrefcount(None) < 100
+
+
+def test_a_failing_plugin_panel_shows_its_reason_in_its_tab(window: MainWindow, monkeypatch) -> None:
+    from types import ModuleType
+
+    from qsi_desktop import hookimpl
+    from qsi_desktop.gui import panels
+    from qsi_desktop.plugins.manager import PluginManager
+    from qsi_desktop.plugins.types import Panel
+
+    def factory(parent, context):
+        raise KeyError("column")
+
+    @hookimpl
+    def qsi_register_panels() -> list[Panel]:
+        return [Panel("px.broken", "Broken panel", factory)]
+
+    module = ModuleType("px")
+    module.PLUGIN_NAME = "px"
+    module.qsi_register_panels = qsi_register_panels
+    manager = PluginManager([module])
+    monkeypatch.setattr(window.app, "plugins", manager)
+    monkeypatch.setattr(panels, "provided_modalities", lambda ws, app: [])
+    monkeypatch.setattr(panels, "applicable_templates", lambda ws, app: [])
+    window._build_panels()
+    assert window.modalities.tabText(0) == "Broken panel"
+    assert window.modalities.widget(0).text() == (
+        "The Broken panel panel could not be shown: panel px.broken (plugin px) failed: KeyError 'column'"
+    )
