@@ -309,7 +309,7 @@ def cmd_evidence_add(args: argparse.Namespace, app: App) -> int:
         print(f"evidence #{args.supersedes} is superseded by #{item.id}")
     print(
         f"evidence #{item.id} '{item.title}' stored ({item.file_size} bytes, sha256 {item.file_sha256[:12]}…) "
-        f"for {', '.join(str(evidence.Target(link.statement_ref, link.suggestion_key)) for link in item.links)}"
+        f"for {', '.join(str(target) for target in item.targets)}"
     )
     return 0
 
@@ -317,7 +317,7 @@ def cmd_evidence_add(args: argparse.Namespace, app: App) -> int:
 def cmd_evidence_link(args: argparse.Namespace, app: App) -> int:
     with _open(args.path) as ws:
         item = evidence.add_link(ws, app, args.url, _details(args), actor=_actor(args))
-    print(f"evidence #{item.id} '{item.title}' linked to {', '.join(link.statement_ref for link in item.links)}")
+    print(f"evidence #{item.id} '{item.title}' linked to {', '.join(target.ref for target in item.targets)}")
     return 0
 
 

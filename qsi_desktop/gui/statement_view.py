@@ -41,6 +41,7 @@ from qsi_desktop.gui.widgets import MessageLabel, OptionalDateEdit
 from qsi_desktop.services import actions, applicability, evidence
 from qsi_desktop.services.assessments import AssessmentChange, assess, find_assessment, get_profile
 from qsi_desktop.services.errors import ACTIONABLE_ERRORS
+from qsi_desktop.services.records import EvidenceRecord
 from qsi_desktop.services.values import STATUS_LABELS, status_label
 from qsi_desktop.store.models import STATUSES
 
@@ -131,7 +132,7 @@ class AssessmentDetails:
     override: str | None = None  # "applicable", "not_applicable" or None
     profile_applicable: bool = True
     profile_reason: str = ""
-    evidence: list[dict[str, Any]] = field(default_factory=list)
+    evidence: tuple[EvidenceRecord, ...] = ()
     actions: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -164,7 +165,7 @@ def load_details(ctx: GuiContext, ref: str) -> AssessmentDetails:
         details.status = "not_applicable"
     elif details.status == "not_applicable":
         details.status = "not_started"
-    details.evidence = [evidence.evidence_dict(item) for item in evidence.list_evidence(ws, statement.ref)]
+    details.evidence = tuple(evidence.list_evidence(ws, statement.ref))
     details.actions = [actions.action_dict(action) for action in actions.list_actions(ws, statement.ref)]
     return details
 
