@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
-from typing import Any
 
 from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtGui import QBrush, QColor, QDesktopServices, QFont
@@ -29,7 +28,7 @@ from qsi_desktop.gui.dialogs import ActionDialog, EvidenceDialog
 from qsi_desktop.gui.style import TEXT_MUTED, TEXT_OVERDUE
 from qsi_desktop.services import actions, evidence
 from qsi_desktop.services.errors import ACTIONABLE_ERRORS
-from qsi_desktop.services.records import EvidenceRecord
+from qsi_desktop.services.records import ActionRecord, EvidenceRecord
 
 
 def _cell(text: str, *, tooltip: str = "", overdue: bool = False) -> QTableWidgetItem:
@@ -284,30 +283,30 @@ class ActionsPane(_Pane):
         row.addStretch(1)
         layout.addLayout(row)
         self.table.itemSelectionChanged.connect(self._selection_changed)
-        self.items: list[dict[str, Any]] = []
+        self.items: tuple[ActionRecord, ...] = ()
 
-    def show_items(self, ref: str, items: list[dict[str, Any]]) -> None:
+    def show_items(self, ref: str, items: tuple[ActionRecord, ...]) -> None:
         self.ref = ref
         self.items = items
         self.table.setRowCount(len(items))
         for row, item in enumerate(items):
-            overdue = bool(item["overdue"])
-            status = item["status"].replace("_", " ").capitalize() + (" (overdue)" if overdue else "")
-            self.table.setItem(row, 0, _cell(item["description"], tooltip=item["description"]))
-            self.table.setItem(row, 1, _cell(item["owner"]))
-            self.table.setItem(row, 2, _cell(item["due_on"] or "", overdue=overdue))
+            overdue = item.overdue()
+            status = item.status.replace("_", " ").capitalize() + (" (overdue)" if overdue else "")
+            self.table.setItem(row, 0, _cell(item.description, tooltip=item.description))
+            self.table.setItem(row, 1, _cell(item.owner))
+            self.table.setItem(row, 2, _cell(item.due_on.isoformat() if item.due_on else "", overdue=overdue))
             self.table.setItem(row, 3, _cell(status, overdue=overdue))
         self.empty.setVisible(not items)
         self.table.setVisible(bool(items))
         self._selection_changed()
 
-    def _selected(self) -> dict[str, Any] | None:
+    def _selected(self) -> ActionRecord | None:
         rows = self.table.selectionModel().selectedRows()
         return self.items[rows[0].row()] if rows else None
 
     def _selection_changed(self) -> None:
         item = self._selected()
-        self.done_button.setEnabled(bool(item and item["status"] in ("open", "in_progress")))
+        self.done_button.setEnabled(item is not None and item.is_open)
 
     def add_action(self) -> None:
         if self.ctx is None or not self.ref:
@@ -336,7 +335,7 @@ class ActionsPane(_Pane):
         if self.ctx is None or item is None:
             return
         try:
-            actions.update_action(self.ctx.workspace, item["id"], status="done", actor=self.ctx.actor)
+            actions.update_action(self.ctx.workspace, item.id, status="done", actor=self.ctx.actor)
         except ACTIONABLE_ERRORS as exc:
             self._fail("Mark done", exc)
             return

@@ -10,9 +10,8 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
 
 from PySide6.QtCore import QStringListModel, Qt, Signal
 from PySide6.QtWidgets import (
@@ -41,7 +40,7 @@ from qsi_desktop.gui.widgets import MessageLabel, OptionalDateEdit
 from qsi_desktop.services import actions, applicability, evidence
 from qsi_desktop.services.assessments import AssessmentChange, assess, find_assessment, get_profile
 from qsi_desktop.services.errors import ACTIONABLE_ERRORS
-from qsi_desktop.services.records import EvidenceRecord
+from qsi_desktop.services.records import ActionRecord, EvidenceRecord
 from qsi_desktop.services.values import STATUS_LABELS, status_label
 from qsi_desktop.store.models import STATUSES
 
@@ -133,7 +132,7 @@ class AssessmentDetails:
     profile_applicable: bool = True
     profile_reason: str = ""
     evidence: tuple[EvidenceRecord, ...] = ()
-    actions: list[dict[str, Any]] = field(default_factory=list)
+    actions: tuple[ActionRecord, ...] = ()
 
 
 def load_details(ctx: GuiContext, ref: str) -> AssessmentDetails:
@@ -166,7 +165,7 @@ def load_details(ctx: GuiContext, ref: str) -> AssessmentDetails:
     elif details.status == "not_applicable":
         details.status = "not_started"
     details.evidence = tuple(evidence.list_evidence(ws, statement.ref))
-    details.actions = [actions.action_dict(action) for action in actions.list_actions(ws, statement.ref)]
+    details.actions = tuple(actions.list_actions(ws, statement.ref))
     return details
 
 
@@ -540,7 +539,7 @@ class StatementView(QWidget):
         self.evidence.show_items(details.ref, details.evidence)
         self.actions.show_items(details.ref, details.actions)
         self.tabs.setTabText(1, f"&Evidence ({len(details.evidence)})")
-        open_actions = sum(1 for a in details.actions if a["status"] in ("open", "in_progress"))
+        open_actions = sum(1 for a in details.actions if a.is_open)
         self.tabs.setTabText(2, f"A&ctions ({open_actions} open)" if details.actions else "A&ctions")
         self._show_badge(details.status)
 
