@@ -43,8 +43,7 @@ from qsi_desktop.plugins.types import ChecklistItem, ChecklistTemplate
 from qsi_desktop.services import checklists, evidence
 from qsi_desktop.services.errors import ACTIONABLE_ERRORS
 from qsi_desktop.services.profile import profile_dict
-from qsi_desktop.services.records import EvidenceRecord
-from qsi_desktop.store.models import ChecklistResponse
+from qsi_desktop.services.records import ChecklistAnswer, EvidenceRecord
 
 # -- read-only ----------------------------------------------------------------------------------------
 
@@ -172,7 +171,7 @@ class _Row:
     answer: AnswerCombo
     note: QLineEdit
     evidence: QPushButton
-    stored: ChecklistResponse | None = None
+    stored: ChecklistAnswer | None = None
 
 
 class EvidenceChooser(QDialog):
@@ -412,7 +411,7 @@ class ChecklistPanel(QWidget):
             }
         self._show_template(template, answers)
 
-    def _show_template(self, template: ChecklistTemplate, answers: dict[tuple[str, str], ChecklistResponse]) -> None:
+    def _show_template(self, template: ChecklistTemplate, answers: dict[tuple[str, str], ChecklistAnswer]) -> None:
         for item in template.items:
             self._show_row(self._rows[(template.id, item.key)], answers.get((template.id, item.key)))
         top = self._tops[template.id]
@@ -422,7 +421,7 @@ class ChecklistPanel(QWidget):
         top.setData(0, Qt.ItemDataRole.UserRole, summary)
         top.setData(0, Qt.ItemDataRole.AccessibleTextRole, f"{template.title}: {summary}")
 
-    def _show_row(self, row: _Row, response: ChecklistResponse | None) -> None:
+    def _show_row(self, row: _Row, response: ChecklistAnswer | None) -> None:
         row.stored = response
         row.answer.set_answer(response.answer if response else "")
         note = response.note if response else ""
