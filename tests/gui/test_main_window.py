@@ -28,15 +28,17 @@ from qsi_desktop.gui.statement_view import statement_html
 from qsi_desktop.services.assessments import find_assessment
 from qsi_desktop.services.errors import UserError
 from qsi_desktop.services.evidence import EvidenceDetails
+from qsi_desktop.services.records import AssessmentRecord, assessment_record
 from qsi_desktop.store.workspace import Workspace
 
 pytestmark = pytest.mark.gui
 
 
-def _assessment(path: Path, ref: str):
+def _assessment(path: Path, ref: str) -> AssessmentRecord | None:
     """Read an assessment back through a fresh workspace: what another process would see."""
     with Workspace.open(path) as ws, ws.reading() as session:
-        return find_assessment(session, ws.framework_id, ref)
+        stored = find_assessment(session, ws.framework_id, ref)
+        return assessment_record(stored) if stored is not None else None
 
 
 def _status_cell(window: MainWindow, ref: str) -> str:
