@@ -522,25 +522,10 @@ def _cell(value: Any) -> str:
 
 
 def cmd_audit(args: argparse.Namespace, app: App) -> int:
-    from sqlalchemy import select
+    from qsi_desktop.services.audit import audit_dict, list_audit
 
-    from qsi_desktop.store.models import AuditEntry
-
-    with _open(args.path) as ws, ws.reading() as session:
-        entries = list(session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(args.limit)))
-    data = [
-        {
-            "at": e.at.isoformat(timespec="seconds"),
-            "actor": e.actor,
-            "action": e.action,
-            "entity": e.entity,
-            "id": e.entity_id,
-            "summary": e.summary,
-            "before": e.before,
-            "after": e.after,
-        }
-        for e in entries
-    ]
+    with _open(args.path) as ws:
+        data = [audit_dict(entry) for entry in list_audit(ws, args.limit)]
     if args.json:
         _print_json(data)
         return 0

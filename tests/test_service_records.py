@@ -10,8 +10,10 @@ import pytest
 
 from qsi_desktop.services import actions, checklists, evidence, readiness
 from qsi_desktop.services.assessments import AssessmentChange, assess, statement_details
+from qsi_desktop.services.audit import audit_dict, list_audit
 from qsi_desktop.services.evidence import EvidenceDetails
 from qsi_desktop.services.records import Target
+from qsi_desktop.store.workspace import Workspace
 
 
 def test_records_are_frozen_copies_that_outlive_the_workspace(make_workspace, full_app, tmp_path: Path) -> None:
@@ -67,3 +69,18 @@ def test_statement_details_carry_applicability_and_the_effective_status(make_wor
     for details in (fresh, excluded, overridden, marked):
         current = statement_details(ws, full_app, details.ref)
         assert state[details.ref].status == current.status  # the same rule for the tree and the form
+
+
+def test_list_audit_gives_the_newest_entries_first(make_workspace, full_app) -> None:
+    ws: Workspace = make_workspace()
+    actions.add_action(ws, full_app, "XR-501", "First", actor="alice")
+    actions.add_action(ws, full_app, "XR-502", "Second", actor="bob")
+    entries = list_audit(ws, limit=2)
+    assert [(e.actor, e.entity, e.action) for e in entries] == [
+        ("bob", "action", "create"),
+        ("alice", "action", "create"),
+    ]
+    assert entries[0].id > entries[1].id
+    data = audit_dict(entries[0])
+    assert list(data) == ["at", "actor", "action", "entity", "id", "summary", "before", "after"]
+    assert data["after"]["description"] == "Second" and data["before"] is None
