@@ -18,9 +18,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton
 
-from qsi_desktop import launcher
 from qsi_desktop.catalogue.model import Item, Statement
-from qsi_desktop.gui import workers
+from qsi_desktop.gui import launcher, workers
 from qsi_desktop.gui.dialogs import ImportSummaryDialog
 from qsi_desktop.gui.main_window import MainWindow
 from qsi_desktop.gui.statement_model import COL_STATUS
@@ -459,7 +458,7 @@ def _launch(*args: str, env_extra: dict[str, str] | None = None, tmp: Path) -> s
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_DATA_HOME": str(tmp / "xdg"), **(env_extra or {})}
     env.pop("QSI_WORKSPACE", None)
     return subprocess.run(
-        [sys.executable, "-m", "qsi_desktop.launcher", *args],
+        [sys.executable, "-m", "qsi_desktop.gui.launcher", *args],
         env=env,
         capture_output=True,
         text=True,
@@ -517,7 +516,7 @@ def test_launcher_builds_the_demo_in_the_default_workspace_the_first_time(
 
 
 def test_launcher_module_does_not_import_qt() -> None:
-    code = "import sys, qsi_desktop.launcher, qsi_desktop.cli; assert 'PySide6' not in sys.modules"
+    code = "import sys, qsi_desktop.gui.launcher, qsi_desktop.cli; assert 'PySide6' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
 
 

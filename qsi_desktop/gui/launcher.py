@@ -14,7 +14,8 @@ cannot be opened is reported in a message box and the launcher exits with status
 shown as a traceback. ``--screenshot PNG`` opens the window, lets it paint, saves it and quits
 (smoke tests, documentation); it reports problems on stderr instead of in dialogs.
 
-Qt is imported inside :func:`main` only, so the path rules here are usable without a display.
+Qt is imported inside :func:`main` only, so the path rules here are usable without a display (or
+PySide6).
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ PORTABLE_MARKER = "portable.txt"
 DEFAULT_WORKSPACE_NAME = "Workspace"
 EXIT_OK, EXIT_FAILED, EXIT_UNUSABLE = 0, 1, 2
 
-log = logging.getLogger("qsi_desktop.launcher")
+log = logging.getLogger("qsi_desktop.gui.launcher")
 
 
 # -- where things live (Qt-free) ---------------------------------------------------------------------
