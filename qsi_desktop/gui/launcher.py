@@ -15,7 +15,7 @@ shown as a traceback. ``--screenshot PNG`` opens the window, lets it paint, save
 (smoke tests, documentation); it reports problems on stderr instead of in dialogs.
 
 Qt is imported inside :func:`main` only, so the path rules here are usable without a display (or
-PySide6).
+PySide6): ``tests/test_qt_free.py`` checks it.
 """
 
 from __future__ import annotations
