@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from qsi_desktop.services import applicability
 from qsi_desktop.services.actions import list_actions
 from qsi_desktop.services.app import App
+from qsi_desktop.services.applicability import Applicability
 from qsi_desktop.services.errors import UserError
 from qsi_desktop.services.evidence import list_evidence
 from qsi_desktop.services.records import ActionRecord, AssessmentRecord, EvidenceRecord, assessment_record
@@ -108,8 +109,8 @@ class StatementDetails:
 
     ref: str
     status: str  # effective: "not_applicable" whenever the statement does not apply
-    applicability: applicability.Applicability  # the profile's, or a user's override of it (source "override")
-    by_profile: applicability.Applicability  # what the service profile alone says, with its reason
+    applicability: Applicability  # the profile's, or a user's override of it (source "override")
+    by_profile: Applicability  # what the service profile alone says, with its reason
     assessment: AssessmentRecord  # as stored; the defaults when it was never assessed
     evidence: tuple[EvidenceRecord, ...]  # current versions only
     actions: tuple[ActionRecord, ...]
