@@ -19,6 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from qsi_desktop import __version__
 from qsi_desktop.errors import QsiError
+from qsi_desktop.paths import data_dir, log_to_file
 from qsi_desktop.services import actions, evidence, importing, readiness
 from qsi_desktop.services.app import App
 from qsi_desktop.services.assessments import AssessmentChange, assess
@@ -35,6 +36,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "handler", None):
         parser.print_help()
         return 2
+    log_to_file(data_dir(), "qsi.log")
     try:
         app = App.load()
         for failure in app.plugins.failures:
@@ -341,7 +343,7 @@ def cmd_evidence_add(args: argparse.Namespace, app: App) -> int:
         print(f"evidence #{args.supersedes} is superseded by #{item.id}")
     print(
         f"evidence #{item.id} '{item.title}' stored ({item.file_size} bytes, sha256 {item.file_sha256[:12]}…) "
-        f"for {', '.join(str(evidence.Target(link.statement_ref, link.suggestion_key)) for link in item.links)}"
+        f"for {', '.join(str(target) for target in item.targets)}"
     )
     return 0
 
@@ -349,7 +351,7 @@ def cmd_evidence_add(args: argparse.Namespace, app: App) -> int:
 def cmd_evidence_link(args: argparse.Namespace, app: App) -> int:
     with _open(args.path, app) as ws:
         item = evidence.add_link(ws, app, args.url, _details(args), actor=_actor(args))
-    print(f"evidence #{item.id} '{item.title}' linked to {', '.join(link.statement_ref for link in item.links)}")
+    print(f"evidence #{item.id} '{item.title}' linked to {', '.join(target.ref for target in item.targets)}")
     return 0
 
 
@@ -605,25 +607,10 @@ def _cell(value: Any) -> str:
 
 
 def cmd_audit(args: argparse.Namespace, app: App) -> int:
-    from sqlalchemy import select
+    from qsi_desktop.services.audit import audit_dict, list_audit
 
-    from qsi_desktop.store.models import AuditEntry
-
-    with _open(args.path, app) as ws, ws.reading() as session:
-        entries = list(session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(args.limit)))
-    data = [
-        {
-            "at": e.at.isoformat(timespec="seconds"),
-            "actor": e.actor,
-            "action": e.action,
-            "entity": e.entity,
-            "id": e.entity_id,
-            "summary": e.summary,
-            "before": e.before,
-            "after": e.after,
-        }
-        for e in entries
-    ]
+    with _open(args.path, app) as ws:
+        data = [audit_dict(entry) for entry in list_audit(ws, args.limit)]
     if args.json:
         _print_json(data)
         return 0

@@ -207,10 +207,38 @@ def test_cli_import_runs_and_undo(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert "undone" in capsys.readouterr().out
     assert main(["records", str(path), "dx-dose", "--json"]) == 0
     assert json.loads(capsys.readouterr().out) == []
+
+
+def test_cli_shows_a_plugin_bug_in_one_line_and_logs_the_traceback(tmp_path: Path) -> None:
+    """A real ``qsi`` process: one line on stderr, the traceback in the log file only."""
+    import os
+    import subprocess
+    import sys
+
+    script = f"""
+import sys
+sys.path.insert(0, {str(Path(__file__).parent.parent)!r})
+from tests.test_import_v2 import _plugin
+import qsi_desktop.services.app as app_module
+original = app_module.App.load.__func__
+app_module.App.load = classmethod(lambda cls, plugins=None: original(cls, [_plugin()]))
+from qsi_desktop.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+    env = {k: v for k, v in os.environ.items() if k != "QSI_PORTABLE"} | {"XDG_DATA_HOME": str(tmp_path)}
+    data = tmp_path / "QSI Desktop"  # platformdirs' user data folder under XDG_DATA_HOME
+    ws = tmp_path / "ws"
     bad = _write(tmp_path, "b.log", "boom")
-    assert main(["import", str(path), "dx-dose", str(bad)]) == 2
-    err = capsys.readouterr().err.strip().splitlines()
-    assert err == ["qsi: error: importer dx-dose (plugin dx) failed on b.log: KeyError 'column'"]
+
+    def qsi(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-c", script, *args], capture_output=True, text=True, env=env)
+
+    assert qsi("init", str(ws), "--service", "Test").returncode == 0
+    done = qsi("import", str(ws), "dx-dose", str(bad))
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == ["qsi: error: importer dx-dose (plugin dx) failed on b.log: KeyError 'column'"]
+    log = (data / "logs" / "qsi.log").read_text(encoding="utf-8")
+    assert "Traceback" in log and 'raise KeyError("column")' in log
 
 
 def test_third_party_modality_from_plugins(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch) -> None:

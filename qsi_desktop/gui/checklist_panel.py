@@ -43,7 +43,7 @@ from qsi_desktop.plugins.types import ChecklistItem, ChecklistTemplate
 from qsi_desktop.services import checklists, evidence
 from qsi_desktop.services.errors import ACTIONABLE_ERRORS
 from qsi_desktop.services.profile import profile_dict
-from qsi_desktop.store.models import ChecklistResponse, EvidenceItem
+from qsi_desktop.services.records import ChecklistAnswer, EvidenceRecord
 
 # -- read-only ----------------------------------------------------------------------------------------
 
@@ -109,7 +109,7 @@ def progress_text(summary: dict[str, Any]) -> str:
     return f"{summary['answered']} of {summary['total']} answered, {summary['yes']} yes"
 
 
-def evidence_label(item: EvidenceItem) -> str:
+def evidence_label(item: EvidenceRecord) -> str:
     source = item.file_name or item.link_url or ""
     return f"#{item.id} {item.title}" + (f" ({source})" if source and source != item.title else "")
 
@@ -171,7 +171,7 @@ class _Row:
     answer: AnswerCombo
     note: QLineEdit
     evidence: QPushButton
-    stored: ChecklistResponse | None = None
+    stored: ChecklistAnswer | None = None
 
 
 class EvidenceChooser(QDialog):
@@ -179,7 +179,7 @@ class EvidenceChooser(QDialog):
 
     def __init__(
         self,
-        items: list[EvidenceItem],
+        items: list[EvidenceRecord],
         refs: Iterable[str],
         *,
         item_text: str,
@@ -205,11 +205,8 @@ class EvidenceChooser(QDialog):
         self.list.itemDoubleClicked.connect(lambda _item: self.accept())
         current_items = [e for e in items if e.superseded_by_id is None or e.id == current]
 
-        def related(e: EvidenceItem) -> bool:
-            return any(link.statement_ref in refs for link in e.links)
-
-        for e in sorted(current_items, key=lambda e: (not related(e), e.title.lower(), e.id)):
-            statements = ", ".join(sorted({link.statement_ref for link in e.links}))
+        for e in sorted(current_items, key=lambda e: (not e.refs & refs, e.title.lower(), e.id)):
+            statements = ", ".join(sorted(e.refs))
             entry = QListWidgetItem(f"#{e.id} {e.title}" + (f" — {statements}" if statements else ""))
             entry.setData(Qt.ItemDataRole.UserRole, e.id)
             entry.setToolTip(evidence_label(e))
@@ -291,7 +288,7 @@ class ChecklistPanel(QWidget):
 
         self._tops: dict[str, QTreeWidgetItem] = {}
         self._rows: dict[tuple[str, str], _Row] = {}
-        self._evidence: dict[int, EvidenceItem] = {}
+        self._evidence: dict[int, EvidenceRecord] = {}
         self._focus_owner: dict[QObject, _Row] = {}
         self._saving: _Row | None = None  # the row being saved: shown as stored even while edited
         self._build()
@@ -414,7 +411,7 @@ class ChecklistPanel(QWidget):
             }
         self._show_template(template, answers)
 
-    def _show_template(self, template: ChecklistTemplate, answers: dict[tuple[str, str], ChecklistResponse]) -> None:
+    def _show_template(self, template: ChecklistTemplate, answers: dict[tuple[str, str], ChecklistAnswer]) -> None:
         for item in template.items:
             self._show_row(self._rows[(template.id, item.key)], answers.get((template.id, item.key)))
         top = self._tops[template.id]
@@ -424,7 +421,7 @@ class ChecklistPanel(QWidget):
         top.setData(0, Qt.ItemDataRole.UserRole, summary)
         top.setData(0, Qt.ItemDataRole.AccessibleTextRole, f"{template.title}: {summary}")
 
-    def _show_row(self, row: _Row, response: ChecklistResponse | None) -> None:
+    def _show_row(self, row: _Row, response: ChecklistAnswer | None) -> None:
         row.stored = response
         row.answer.set_answer(response.answer if response else "")
         note = response.note if response else ""

@@ -39,6 +39,7 @@ from qsi_desktop.services.app import App
 from qsi_desktop.services.errors import ACTIONABLE_ERRORS
 from qsi_desktop.services.importing import ImportSummary
 from qsi_desktop.services.profile import ProfileChange
+from qsi_desktop.services.records import EvidenceRecord
 from qsi_desktop.store.models import ACTION_STATUSES
 from qsi_desktop.store.workspace import NewProfile
 
@@ -265,15 +266,15 @@ class EvidenceDialog(QDialog):
         *,
         file: Path | None = None,
         link: bool = False,
-        previous: dict | None = None,
+        previous: EvidenceRecord | None = None,
     ) -> None:
-        """``previous`` (an :func:`~qsi_desktop.services.evidence.evidence_dict`): ``file`` is its new version."""
+        """``previous``: the evidence item ``file`` is the new version of."""
         super().__init__(parent)
         self._app = app
         self._file = file
         self._previous = previous
         if previous is not None:
-            self.setWindowTitle(f"New version of {previous['title']}")
+            self.setWindowTitle(f"New version of {previous.title}")
         else:
             self.setWindowTitle("Add evidence link" if link else "Add evidence file")
         self.setMinimumWidth(520)
@@ -291,10 +292,10 @@ class EvidenceDialog(QDialog):
         if previous is not None:
             replaces = QLabel()
             replaces.setTextFormat(Qt.TextFormat.PlainText)
-            replaces.setText(f"{previous['title']} (version {previous['version'] or 'not given'})")
+            replaces.setText(f"{previous.title} (version {previous.version or 'not given'})")
             replaces.setAccessibleName("Replaces")
             form.addRow("Replaces:", replaces)
-            self.title = QLineEdit(previous["title"])
+            self.title = QLineEdit(previous.title)
         else:
             self.title = QLineEdit(file.stem if file is not None else "")
         _labelled(form, "&Title:", self.title)
@@ -315,12 +316,13 @@ class EvidenceDialog(QDialog):
         if previous is None:
             _labelled(form, "&Supports:", self.targets, "Quality statements this evidence supports")
         else:  # the new version takes the old one's links
-            self.owner.setText(previous["owner"])
-            self.document_ref.setText(previous["document_ref"])
+            self.owner.setText(previous.owner)
+            self.document_ref.setText(previous.document_ref)
             self.targets.hide()
             supports = QLabel()
             supports.setTextFormat(Qt.TextFormat.PlainText)
-            supports.setText(", ".join(previous["statements"]) + " (carried over from the old version)")
+            carried = ", ".join(str(target) for target in previous.targets)
+            supports.setText(f"{carried} (carried over from the old version)")
             supports.setWordWrap(True)
             supports.setAccessibleName("Supports")
             form.addRow("Supports:", supports)
@@ -338,7 +340,7 @@ class EvidenceDialog(QDialog):
             approved_on=self.approved.value(),
             review_due_on=self.review_due.value(),
             targets=[self.targets.text()] if self._previous is None else [],
-            supersedes=self._previous["id"] if self._previous is not None else None,
+            supersedes=self._previous.id if self._previous is not None else None,
         )
 
     def link_url(self) -> str:

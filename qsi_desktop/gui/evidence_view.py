@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
-from typing import Any
 
 from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtGui import QBrush, QColor, QDesktopServices, QFont
@@ -29,6 +28,7 @@ from qsi_desktop.gui.dialogs import ActionDialog, EvidenceDialog
 from qsi_desktop.gui.style import TEXT_MUTED, TEXT_OVERDUE
 from qsi_desktop.services import actions, evidence
 from qsi_desktop.services.errors import ACTIONABLE_ERRORS
+from qsi_desktop.services.records import ActionRecord, EvidenceRecord
 
 
 def _cell(text: str, *, tooltip: str = "", overdue: bool = False) -> QTableWidgetItem:
@@ -128,63 +128,63 @@ class EvidencePane(_Pane):
         layout.addLayout(row)
         self.table.itemSelectionChanged.connect(self._selection_changed)
         self.table.doubleClicked.connect(lambda _index: self.open_selected())
-        self.items: list[dict[str, Any]] = []
+        self.items: tuple[EvidenceRecord, ...] = ()
         self._selection_changed()
 
-    def show_items(self, ref: str, items: list[dict[str, Any]]) -> None:
+    def show_items(self, ref: str, items: tuple[EvidenceRecord, ...]) -> None:
         self.ref = ref
         self.items = items
         self.table.setRowCount(len(items))
         for row, item in enumerate(items):
-            kind = "File" if item["kind"] == "file" else "Link"
-            where = item["file_name"] if item["kind"] == "file" else item["link"]
-            tip = f"{item['title']}\n{kind}: {where}"
-            if item["document_ref"]:
-                tip += f"\nDocument ref: {item['document_ref']}"
-            if item["approved_on"]:
-                tip += f"\nApproved: {item['approved_on']}"
-            tip += f"\nAdded {item['added_at'][:10]} by {item['added_by']}"
-            due = item["review_due_on"] or ""
-            overdue = bool(item["review_overdue"])
-            self.table.setItem(row, 0, _cell(item["title"], tooltip=tip))
-            self.table.setItem(row, 1, _cell(item["version"]))
-            self.table.setItem(row, 2, _cell(item["owner"]))
+            kind = "File" if item.is_file else "Link"
+            where = item.file_name if item.is_file else item.link_url
+            tip = f"{item.title}\n{kind}: {where}"
+            if item.document_ref:
+                tip += f"\nDocument ref: {item.document_ref}"
+            if item.approved_on:
+                tip += f"\nApproved: {item.approved_on.isoformat()}"
+            tip += f"\nAdded {item.added_at.date().isoformat()} by {item.added_by}"
+            due = item.review_due_on.isoformat() if item.review_due_on else ""
+            overdue = item.review_overdue()
+            self.table.setItem(row, 0, _cell(item.title, tooltip=tip))
+            self.table.setItem(row, 1, _cell(item.version))
+            self.table.setItem(row, 2, _cell(item.owner))
             self.table.setItem(
                 row, 3, _cell(due, overdue=overdue, tooltip=f"Review overdue since {due}" if overdue else "")
             )
             self.table.setItem(row, 4, _cell(kind, tooltip=where or ""))
-            self.table.setItem(row, 5, _cell(", ".join(item["statements"])))
+            self.table.setItem(row, 5, _cell(", ".join(str(target) for target in item.targets)))
         self.empty.setVisible(not items)
         self.table.setVisible(bool(items))
         self._selection_changed()
 
-    def _selected(self) -> dict[str, Any] | None:
+    def _selected(self) -> EvidenceRecord | None:
         rows = self.table.selectionModel().selectedRows()
         return self.items[rows[0].row()] if rows and rows[0].row() < len(self.items) else None
 
     def _selection_changed(self) -> None:
         item = self._selected()
         self.open_button.setEnabled(item is not None)
-        self.new_version_button.setEnabled(item is not None and item["kind"] == "file")
+        self.new_version_button.setEnabled(item is not None and item.is_file)
 
     def open_selected(self) -> workers.Worker | None:
         """Open the selected link, or a copy of the selected file (copied on a worker: it is checked first)."""
         item = self._selected()
         if self.ctx is None or item is None:
             return None
-        if item["kind"] != "file":
-            self._open_url(link_url(item["link"]), item["link"])
+        if item.link_url is not None:
+            self._open_url(link_url(item.link_url), item.link_url)
             return None
-        ws, item_id = self.ctx.workspace, item["id"]
+        ws, item_id, file_name = self.ctx.workspace, item.id, item.file_name or ""
 
         def work(progress: workers.Progress, cancel: workers.CancelRequested) -> Path:
-            progress(0, 0, item["file_name"])
+            progress(0, 0, file_name)
             return evidence.export_copy(ws, item_id, open_folder())
 
         return workers.run_with_progress(
             self.window(),
             "Open evidence",
-            f"Checking and copying {item['file_name']}…",
+            f"Checking and copying {file_name}…",
             work,
             on_finished=lambda path: self._open_url(QUrl.fromLocalFile(str(path)), path.name),
             on_failed=lambda exc: self._fail("Open evidence", exc),
@@ -198,9 +198,9 @@ class EvidencePane(_Pane):
     def new_version(self) -> workers.Worker | None:
         """Choose the new version of the selected file item; it replaces the old one (and takes its links)."""
         item = self._selected()
-        if self.ctx is None or item is None or item["kind"] != "file":
+        if self.ctx is None or item is None or not item.is_file:
             return None
-        name, _ = QFileDialog.getOpenFileName(self, f"Choose the new version of {item['title']}")
+        name, _ = QFileDialog.getOpenFileName(self, f"Choose the new version of {item.title}")
         if not name:
             return None
         source = Path(name)
@@ -283,30 +283,30 @@ class ActionsPane(_Pane):
         row.addStretch(1)
         layout.addLayout(row)
         self.table.itemSelectionChanged.connect(self._selection_changed)
-        self.items: list[dict[str, Any]] = []
+        self.items: tuple[ActionRecord, ...] = ()
 
-    def show_items(self, ref: str, items: list[dict[str, Any]]) -> None:
+    def show_items(self, ref: str, items: tuple[ActionRecord, ...]) -> None:
         self.ref = ref
         self.items = items
         self.table.setRowCount(len(items))
         for row, item in enumerate(items):
-            overdue = bool(item["overdue"])
-            status = item["status"].replace("_", " ").capitalize() + (" (overdue)" if overdue else "")
-            self.table.setItem(row, 0, _cell(item["description"], tooltip=item["description"]))
-            self.table.setItem(row, 1, _cell(item["owner"]))
-            self.table.setItem(row, 2, _cell(item["due_on"] or "", overdue=overdue))
+            overdue = item.overdue()
+            status = item.status.replace("_", " ").capitalize() + (" (overdue)" if overdue else "")
+            self.table.setItem(row, 0, _cell(item.description, tooltip=item.description))
+            self.table.setItem(row, 1, _cell(item.owner))
+            self.table.setItem(row, 2, _cell(item.due_on.isoformat() if item.due_on else "", overdue=overdue))
             self.table.setItem(row, 3, _cell(status, overdue=overdue))
         self.empty.setVisible(not items)
         self.table.setVisible(bool(items))
         self._selection_changed()
 
-    def _selected(self) -> dict[str, Any] | None:
+    def _selected(self) -> ActionRecord | None:
         rows = self.table.selectionModel().selectedRows()
         return self.items[rows[0].row()] if rows else None
 
     def _selection_changed(self) -> None:
         item = self._selected()
-        self.done_button.setEnabled(bool(item and item["status"] in ("open", "in_progress")))
+        self.done_button.setEnabled(item is not None and item.is_open)
 
     def add_action(self) -> None:
         if self.ctx is None or not self.ref:
@@ -335,7 +335,7 @@ class ActionsPane(_Pane):
         if self.ctx is None or item is None:
             return
         try:
-            actions.update_action(self.ctx.workspace, item["id"], status="done", actor=self.ctx.actor)
+            actions.update_action(self.ctx.workspace, item.id, status="done", actor=self.ctx.actor)
         except ACTIONABLE_ERRORS as exc:
             self._fail("Mark done", exc)
             return

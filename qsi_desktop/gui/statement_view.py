@@ -10,9 +10,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from datetime import date, datetime
-from typing import Any
+from datetime import datetime
 
 from PySide6.QtCore import QStringListModel, Qt, Signal
 from PySide6.QtWidgets import (
@@ -38,8 +36,7 @@ from qsi_desktop.gui.context import GuiContext
 from qsi_desktop.gui.evidence_view import ActionsPane, EvidencePane
 from qsi_desktop.gui.style import TEXT_MUTED, badge_html, status_icon
 from qsi_desktop.gui.widgets import MessageLabel, OptionalDateEdit
-from qsi_desktop.services import actions, applicability, evidence
-from qsi_desktop.services.assessments import AssessmentChange, assess, find_assessment, get_profile
+from qsi_desktop.services.assessments import AssessmentChange, StatementDetails, assess, statement_details
 from qsi_desktop.services.errors import ACTIONABLE_ERRORS
 from qsi_desktop.services.values import STATUS_LABELS, status_label
 from qsi_desktop.store.models import STATUSES
@@ -109,66 +106,6 @@ a {{ color: #005eb8; }}
 """
 
 
-# -- what the view shows -----------------------------------------------------------------------------
-
-
-@dataclass
-class AssessmentDetails:
-    """A plain copy of one statement's assessment and applicability (no ORM objects leave the session)."""
-
-    ref: str
-    status: str = "not_started"  # effective: not_applicable when the statement does not apply
-    owner: str = ""
-    narrative: str = ""
-    justification: str = ""
-    review_interval_months: int | None = None
-    last_reviewed_on: date | None = None
-    next_review_on: date | None = None
-    signed_off_by: str = ""
-    signed_off_on: date | None = None
-    updated_by: str = ""
-    updated_at: datetime | None = None
-    override: str | None = None  # "applicable", "not_applicable" or None
-    profile_applicable: bool = True
-    profile_reason: str = ""
-    evidence: list[dict[str, Any]] = field(default_factory=list)
-    actions: list[dict[str, Any]] = field(default_factory=list)
-
-
-def load_details(ctx: GuiContext, ref: str) -> AssessmentDetails:
-    statement = ctx.app.statement(ref)
-    section = ctx.app.catalogue.section_of(statement)
-    ws = ctx.workspace
-    with ws.reading() as session:
-        profile = get_profile(session)
-        by_profile = applicability.from_profile(statement, section, profile)
-        assessment = find_assessment(session, ws.framework_id, statement.ref)
-        effective = applicability.effective(statement, section, profile, assessment)
-        details = AssessmentDetails(
-            ref=statement.ref, profile_applicable=by_profile.applicable, profile_reason=by_profile.reason
-        )
-        if assessment is not None:
-            details.status = assessment.status
-            details.owner = assessment.owner
-            details.narrative = assessment.narrative
-            details.justification = assessment.justification
-            details.review_interval_months = assessment.review_interval_months
-            details.last_reviewed_on = assessment.last_reviewed_on
-            details.next_review_on = assessment.next_review_on
-            details.signed_off_by = assessment.signed_off_by
-            details.signed_off_on = assessment.signed_off_on
-            details.updated_by = assessment.updated_by
-            details.updated_at = assessment.updated_at
-            details.override = assessment.applicability_override
-    if not effective.applicable:
-        details.status = "not_applicable"
-    elif details.status == "not_applicable":
-        details.status = "not_started"
-    details.evidence = [evidence.evidence_dict(item) for item in evidence.list_evidence(ws, statement.ref)]
-    details.actions = [actions.action_dict(action) for action in actions.list_actions(ws, statement.ref)]
-    return details
-
-
 # -- the assessment form ------------------------------------------------------------------------------
 
 
@@ -180,7 +117,7 @@ class AssessmentForm(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx: GuiContext | None = None
-        self.details: AssessmentDetails | None = None
+        self.details: StatementDetails | None = None
         self._loading = False
 
         layout = QVBoxLayout(self)
@@ -304,30 +241,31 @@ class AssessmentForm(QWidget):
         """Offer the owners already named elsewhere in the workspace as the user types."""
         self._owners.setStringList(sorted({o for o in owners if o}))
 
-    def load(self, details: AssessmentDetails) -> None:
+    def load(self, details: StatementDetails) -> None:
         self._loading = True
+        stored = details.assessment
         try:
             self.details = details
             self.status.setCurrentIndex(max(self.status.findData(details.status), 0))
-            self.owner.setText(details.owner)
-            self.narrative.setPlainText(details.narrative)
-            self.justification.setPlainText(details.justification)
-            self.interval.setValue(details.review_interval_months or 0)
-            self.last_reviewed.set_value(details.last_reviewed_on)
-            self.next_review.set_value(details.next_review_on)
-            self.signed_off_by.setText(details.signed_off_by)
+            self.owner.setText(stored.owner)
+            self.narrative.setPlainText(stored.narrative)
+            self.justification.setPlainText(stored.justification)
+            self.interval.setValue(stored.review_interval_months or 0)
+            self.last_reviewed.set_value(stored.last_reviewed_on)
+            self.next_review.set_value(stored.next_review_on)
+            self.signed_off_by.setText(stored.signed_off_by)
         finally:
             self._loading = False
         self.message.clear_message()
         self._show_applicability()
         self._status_changed()
         updated = ""
-        if details.updated_at is not None:
-            updated = f"Last saved {details.updated_at.astimezone():%d %b %Y %H:%M}"
-            if details.updated_by:
-                updated += f" by {details.updated_by}"
-        if details.signed_off_by and details.signed_off_on:
-            updated += f"; signed off {details.signed_off_on:%d %b %Y}"
+        if stored.updated_at is not None:
+            updated = f"Last saved {stored.updated_at.astimezone():%d %b %Y %H:%M}"
+            if stored.updated_by:
+                updated += f" by {stored.updated_by}"
+        if stored.signed_off_by and stored.signed_off_on:
+            updated += f"; signed off {stored.signed_off_on:%d %b %Y}"
         self.updated.setText(updated)
         self._update_buttons()
 
@@ -335,11 +273,12 @@ class AssessmentForm(QWidget):
         d = self.details
         if d is None:
             return
-        if not d.profile_applicable and d.override == "applicable":
-            text = f"Applies by override of the service profile ({d.profile_reason})."
-        elif not d.profile_applicable:
-            text = f"Not applicable: {d.profile_reason}. To assess it anyway, choose a status and give a justification."
-        elif d.override == "not_applicable":
+        profile = d.by_profile
+        if not profile.applicable and d.applicability.applicable:
+            text = f"Applies by override of the service profile ({profile.reason})."
+        elif not profile.applicable:
+            text = f"Not applicable: {profile.reason}. To assess it anyway, choose a status and give a justification."
+        elif not d.applicability.applicable:
             text = "Marked not applicable by the service (justification below)."
         else:
             text = "Applies to this service."
@@ -349,11 +288,11 @@ class AssessmentForm(QWidget):
     def _status_changed(self) -> None:
         d = self.details
         status = self.status.currentData()
-        needs = status == "not_applicable" or (d is not None and not d.profile_applicable)
-        self.justification.setEnabled(needs)
-        if d is not None and not d.profile_applicable and status != "not_applicable":
+        excluded = d is not None and not d.by_profile.applicable
+        self.justification.setEnabled(status == "not_applicable" or excluded)
+        if excluded and status != "not_applicable":
             hint = "required to assess a statement the service profile excludes"
-        elif d is not None and not d.profile_applicable:
+        elif excluded:
             hint = "optional: the service profile already says why"
         elif status == "not_applicable":
             hint = "required: why the statement does not apply (reviewers check this)"
@@ -376,18 +315,18 @@ class AssessmentForm(QWidget):
     # -- saving -----------------------------------------------------------------------------------
 
     def _changed(self) -> dict[str, bool]:
-        d = self.details
-        if d is None:
+        if self.details is None:
             return {}
+        stored = self.details.assessment
         return {
-            "status": self.status.currentData() != d.status,
-            "owner": self.owner.text().strip() != d.owner,
-            "narrative": self.narrative.toPlainText().strip() != d.narrative,
-            "justification": self.justification.toPlainText().strip() != d.justification,
-            "interval": self.interval.value() != (d.review_interval_months or 0),
-            "last_reviewed": self.last_reviewed.value() != d.last_reviewed_on,
-            "next_review": self.next_review.value() != d.next_review_on,
-            "signed_off_by": self.signed_off_by.text().strip() != d.signed_off_by,
+            "status": self.status.currentData() != self.details.status,
+            "owner": self.owner.text().strip() != stored.owner,
+            "narrative": self.narrative.toPlainText().strip() != stored.narrative,
+            "justification": self.justification.toPlainText().strip() != stored.justification,
+            "interval": self.interval.value() != (stored.review_interval_months or 0),
+            "last_reviewed": self.last_reviewed.value() != stored.last_reviewed_on,
+            "next_review": self.next_review.value() != stored.next_review_on,
+            "signed_off_by": self.signed_off_by.text().strip() != stored.signed_off_by,
         }
 
     def is_dirty(self) -> bool:
@@ -429,7 +368,7 @@ class AssessmentForm(QWidget):
         except ACTIONABLE_ERRORS as exc:
             self.message.show_message(f"Not saved: {exc}", "error")
             return False
-        self.load(load_details(self.ctx, ref))
+        self.load(statement_details(self.ctx.workspace, self.ctx.app, ref))
         self.message.show_message(f"Saved {ref} at {datetime.now():%H:%M}.", "info")
         self.saved.emit(ref)
         return True
@@ -534,12 +473,12 @@ class StatementView(QWidget):
         """Read the statement's assessment, evidence and actions again from the workspace."""
         if self.ctx is None or self.statement is None:
             return
-        details = load_details(self.ctx, self.statement.ref)
+        details = statement_details(self.ctx.workspace, self.ctx.app, self.statement.ref)
         self.form.load(details)
         self.evidence.show_items(details.ref, details.evidence)
         self.actions.show_items(details.ref, details.actions)
         self.tabs.setTabText(1, f"&Evidence ({len(details.evidence)})")
-        open_actions = sum(1 for a in details.actions if a["status"] in ("open", "in_progress"))
+        open_actions = sum(1 for a in details.actions if a.is_open)
         self.tabs.setTabText(2, f"A&ctions ({open_actions} open)" if details.actions else "A&ctions")
         self._show_badge(details.status)
 
@@ -552,8 +491,9 @@ class StatementView(QWidget):
         label = status_label(status)
         self.badge.setText(badge_html(status, label))
         self.badge.setAccessibleName(f"Status: {label}")
-        if self.form.details is not None and status == "not_applicable":
-            reason = self.form.details.justification or self.form.details.profile_reason
+        details = self.form.details
+        if details is not None and status == "not_applicable":
+            reason = details.assessment.justification or details.applicability.reason
             self.badge.setToolTip(f"Not applicable: {reason}" if reason else "Not applicable")
         else:
             self.badge.setToolTip(label)

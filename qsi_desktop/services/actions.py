@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from qsi_desktop.services.app import App
 from qsi_desktop.services.errors import UserError
+from qsi_desktop.services.records import ActionRecord, action_record
 from qsi_desktop.services.values import check_free_text
 from qsi_desktop.store.models import Action
 from qsi_desktop.store.workspace import Workspace
@@ -23,7 +24,7 @@ def add_action(
     due_on: date | None = None,
     status: str = "open",
     actor: str,
-) -> Action:
+) -> ActionRecord:
     statement = app.statement(ref)
     if not description.strip():
         raise UserError("an action needs a description")
@@ -41,7 +42,8 @@ def add_action(
     )
     with ws.transaction(actor) as session:
         session.add(action)
-    return action
+        session.flush()
+        return action_record(action)
 
 
 def update_action(
@@ -52,7 +54,7 @@ def update_action(
     owner: str | None = None,
     due_on: date | None = None,
     actor: str,
-) -> Action:
+) -> ActionRecord:
     with ws.transaction(actor) as session:
         action = session.get(Action, action_id)
         if action is None:
@@ -65,19 +67,19 @@ def update_action(
             action.owner = owner.strip()
         if due_on is not None:
             action.due_on = due_on
-    return action
+        session.flush()
+        return action_record(action)
 
 
-def list_actions(ws: Workspace, ref: str | None = None) -> list[Action]:
+def list_actions(ws: Workspace, ref: str | None = None) -> list[ActionRecord]:
     query = select(Action).order_by(Action.due_on.is_(None), Action.due_on, Action.id)
     if ref is not None:
         query = query.where(Action.statement_ref == ref)
     with ws.reading() as session:
-        return list(session.scalars(query))
+        return [action_record(action) for action in session.scalars(query)]
 
 
-def action_dict(action: Action, today: date | None = None) -> dict:
-    today = today or date.today()
+def action_dict(action: ActionRecord, today: date | None = None) -> dict:
     return {
         "id": action.id,
         "ref": action.statement_ref,
@@ -85,6 +87,6 @@ def action_dict(action: Action, today: date | None = None) -> dict:
         "owner": action.owner,
         "due_on": action.due_on.isoformat() if action.due_on else None,
         "status": action.status,
-        "overdue": bool(action.due_on and action.due_on < today and action.status in ("open", "in_progress")),
+        "overdue": action.overdue(today),
         "completed_on": action.completed_on.isoformat() if action.completed_on else None,
     }

@@ -44,3 +44,11 @@ def effective(
     if assessment is not None and assessment.applicability_override == "not_applicable":
         return Applicability(False, assessment.justification, "override")
     return from_profile(statement, section, profile, scopes)
+
+
+def effective_status(stored: str, applicability: Applicability) -> str:
+    """The status shown and counted: "not_applicable" whenever the statement does not apply, and a stored
+    "not_applicable" that no longer holds (the profile or an override changed since) counts as not started."""
+    if not applicability.applicable:
+        return "not_applicable"
+    return "not_started" if stored == "not_applicable" else stored

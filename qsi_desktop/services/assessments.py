@@ -9,8 +9,12 @@ from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
 from qsi_desktop.services import applicability
+from qsi_desktop.services.actions import list_actions
 from qsi_desktop.services.app import App
+from qsi_desktop.services.applicability import Applicability
 from qsi_desktop.services.errors import UserError
+from qsi_desktop.services.evidence import list_evidence
+from qsi_desktop.services.records import ActionRecord, AssessmentRecord, EvidenceRecord, assessment_record
 from qsi_desktop.services.values import add_months, check_free_text, check_interval
 from qsi_desktop.store.models import Assessment, ServiceProfile
 from qsi_desktop.store.workspace import Workspace
@@ -47,7 +51,7 @@ def find_assessment(session: Session, framework_id: str, ref: str) -> Assessment
     ).first()
 
 
-def assess(ws: Workspace, app: App, ref: str, change: AssessmentChange, *, actor: str) -> Assessment:
+def assess(ws: Workspace, app: App, ref: str, change: AssessmentChange, *, actor: str) -> AssessmentRecord:
     statement = app.statement(ref)
     section = app.catalogue.section_of(statement)
     if change.review_interval_months is not None:
@@ -97,7 +101,42 @@ def assess(ws: Workspace, app: App, ref: str, change: AssessmentChange, *, actor
             # A sign-off vouches for what was signed: a new status or narrative needs signing again.
             assessment.signed_off_by, assessment.signed_off_on = "", None
         assessment.updated_by = actor
-    return assessment
+        session.flush()
+        return assessment_record(assessment)
+
+
+@dataclass(frozen=True)
+class StatementDetails:
+    """One statement as the GUI shows it, with the rules applied: what applies and the effective status."""
+
+    ref: str
+    status: str  # effective: "not_applicable" whenever the statement does not apply
+    applicability: Applicability  # the profile's, or a user's override of it (source "override")
+    by_profile: Applicability  # what the service profile alone says, with its reason
+    assessment: AssessmentRecord  # as stored; the defaults when it was never assessed
+    evidence: tuple[EvidenceRecord, ...]  # current versions only
+    actions: tuple[ActionRecord, ...]
+
+
+def statement_details(ws: Workspace, app: App, ref: str) -> StatementDetails:
+    """Read one statement's assessment, applicability, evidence and actions."""
+    statement = app.statement(ref)
+    section = app.catalogue.section_of(statement)
+    with ws.reading() as session:
+        profile = get_profile(session)
+        stored = find_assessment(session, ws.framework_id, statement.ref)
+        by_profile = applicability.from_profile(statement, section, profile)
+        effective = applicability.effective(statement, section, profile, stored)
+        record = assessment_record(stored) if stored is not None else AssessmentRecord(statement.ref)
+    return StatementDetails(
+        ref=statement.ref,
+        status=applicability.effective_status(record.status, effective),
+        applicability=effective,
+        by_profile=by_profile,
+        assessment=record,
+        evidence=tuple(list_evidence(ws, statement.ref)),
+        actions=tuple(list_actions(ws, statement.ref)),
+    )
 
 
 def _substance_changed(assessment: Assessment) -> bool:

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from qsi_desktop.plugins.types import ChecklistTemplate
 from qsi_desktop.services.app import App
 from qsi_desktop.services.errors import UserError
+from qsi_desktop.services.records import ChecklistAnswer, checklist_answer
 from qsi_desktop.services.values import check_free_text
 from qsi_desktop.store.models import ChecklistResponse, EvidenceItem
 from qsi_desktop.store.workspace import Workspace
@@ -43,7 +44,7 @@ def answer_item(
     evidence_id: int | None = None,
     unlink_evidence: bool = False,
     actor: str,
-) -> ChecklistResponse:
+) -> ChecklistAnswer:
     """Store an answer; ``note``/``evidence_id`` None keep what is stored, ``unlink_evidence`` removes the link."""
     template = find_template(app, template_id)
     check_free_text("note", note)
@@ -69,18 +70,19 @@ def answer_item(
         elif unlink_evidence:
             response.evidence_id = None
         response.updated_by = actor
-    return response
+        session.flush()
+        return checklist_answer(response)
 
 
-def responses(ws: Workspace, template_id: str | None = None) -> dict[tuple[str, str], ChecklistResponse]:
+def responses(ws: Workspace, template_id: str | None = None) -> dict[tuple[str, str], ChecklistAnswer]:
     query = select(ChecklistResponse)
     if template_id is not None:
         query = query.where(ChecklistResponse.template_id == template_id)
     with ws.reading() as session:
-        return {(r.template_id, r.item_key): r for r in session.scalars(query)}
+        return {(r.template_id, r.item_key): checklist_answer(r) for r in session.scalars(query)}
 
 
-def checklist_dict(template: ChecklistTemplate, answers: dict[tuple[str, str], ChecklistResponse]) -> dict[str, Any]:
+def checklist_dict(template: ChecklistTemplate, answers: dict[tuple[str, str], ChecklistAnswer]) -> dict[str, Any]:
     items = []
     for item in template.items:
         response = answers.get((template.id, item.key))

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from qsi_desktop.services.app import App
 from qsi_desktop.services.errors import UserError
+from qsi_desktop.services.records import EvidenceRecord, Target, evidence_record
 from qsi_desktop.services.values import check_free_text, plain_file_name
 from qsi_desktop.store.evidence_files import EvidenceFileError
 from qsi_desktop.store.models import EvidenceItem, EvidenceLink
@@ -25,17 +26,6 @@ from qsi_desktop.store.workspace import Workspace
 
 _URL = re.compile(r"^(https?|file)://\S+$|^\\\\\S+", re.IGNORECASE)
 _UNSAFE_NAME = re.compile(r'[<>:"/\\|?*\x00-\x1f]')  # not allowed in a Windows file name
-
-
-@dataclass(frozen=True)
-class Target:
-    """A statement, or one suggestion of it: ``XR-101`` or ``XR-101:7.a``."""
-
-    ref: str
-    suggestion: str = ""
-
-    def __str__(self) -> str:
-        return f"{self.ref}:{self.suggestion}" if self.suggestion else self.ref
 
 
 @dataclass
@@ -70,7 +60,7 @@ def parse_targets(app: App, texts: list[str], *, required: bool = True) -> list[
     return targets
 
 
-def add_file(ws: Workspace, app: App, source: Path, details: EvidenceDetails, *, actor: str) -> EvidenceItem:
+def add_file(ws: Workspace, app: App, source: Path, details: EvidenceDetails, *, actor: str) -> EvidenceRecord:
     targets = parse_targets(app, details.targets, required=details.supersedes is None)
     check_free_text("file name", plain_file_name(source.name))
     _check_details(ws, details)
@@ -86,7 +76,7 @@ def add_file(ws: Workspace, app: App, source: Path, details: EvidenceDetails, *,
     return _save(ws, item, details, targets, actor, default_title=plain_file_name(source.stem))
 
 
-def add_link(ws: Workspace, app: App, url: str, details: EvidenceDetails, *, actor: str) -> EvidenceItem:
+def add_link(ws: Workspace, app: App, url: str, details: EvidenceDetails, *, actor: str) -> EvidenceRecord:
     targets = parse_targets(app, details.targets, required=details.supersedes is None)
     _check_details(ws, details)
     check_free_text("link", url)
@@ -126,7 +116,7 @@ def _save(
     actor: str,
     *,
     default_title: str,
-) -> EvidenceItem:
+) -> EvidenceRecord:
     item.version = details.version.strip()
     item.owner = details.owner.strip()
     item.document_ref = details.document_ref.strip()
@@ -149,25 +139,24 @@ def _save(
         session.flush()
         if old is not None:
             old.superseded_by_id = item.id
-    return item
+        return evidence_record(item)
 
 
-def list_evidence(ws: Workspace, ref: str | None = None, *, include_superseded: bool = False) -> list[EvidenceItem]:
+def list_evidence(ws: Workspace, ref: str | None = None, *, include_superseded: bool = False) -> list[EvidenceRecord]:
     query = select(EvidenceItem).options(selectinload(EvidenceItem.links)).order_by(EvidenceItem.id)
     if not include_superseded:
         query = query.where(EvidenceItem.superseded_by_id.is_(None))
     if ref is not None:
         query = query.where(EvidenceItem.links.any(EvidenceLink.statement_ref == ref))
     with ws.reading() as session:
-        return list(session.scalars(query))
+        return [evidence_record(item) for item in session.scalars(query)]
 
 
-def evidence_dict(item: EvidenceItem, today: date | None = None) -> dict:
-    today = today or date.today()
+def evidence_dict(item: EvidenceRecord, today: date | None = None) -> dict:
     return {
         "id": item.id,
         "title": item.title,
-        "kind": "file" if item.file_sha256 else "link",
+        "kind": item.kind,
         "file_name": item.file_name,
         "size": item.file_size,
         "sha256": item.file_sha256,
@@ -177,8 +166,8 @@ def evidence_dict(item: EvidenceItem, today: date | None = None) -> dict:
         "document_ref": item.document_ref,
         "approved_on": item.approved_on.isoformat() if item.approved_on else None,
         "review_due_on": item.review_due_on.isoformat() if item.review_due_on else None,
-        "review_overdue": bool(item.review_due_on and item.review_due_on < today and item.superseded_by_id is None),
-        "statements": [str(Target(link.statement_ref, link.suggestion_key)) for link in item.links],
+        "review_overdue": item.review_overdue(today),
+        "statements": [str(target) for target in item.targets],
         "added_at": item.added_at.isoformat(timespec="seconds"),
         "added_by": item.added_by,
         "superseded_by": item.superseded_by_id,

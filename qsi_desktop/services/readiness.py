@@ -12,10 +12,9 @@ from sqlalchemy.orm import Session
 from qsi_desktop.services import applicability
 from qsi_desktop.services.app import App
 from qsi_desktop.services.assessments import get_profile
+from qsi_desktop.services.records import OPEN_ACTION_STATUSES
 from qsi_desktop.store.models import STATUSES, Action, Assessment, EvidenceItem, EvidenceLink
 from qsi_desktop.store.workspace import Workspace
-
-OPEN_ACTION = ("open", "in_progress")
 
 
 @dataclass
@@ -85,7 +84,7 @@ def readiness(ws: Workspace, app: App, today: date | None = None) -> Readiness:
         evidence_per_ref = _evidence_counts(session, ws.framework_id)
         actions = list(session.scalars(select(Action).where(Action.framework_id == ws.framework_id)))
         evidence = list(session.scalars(select(EvidenceItem).where(EvidenceItem.superseded_by_id.is_(None))))
-    open_per_ref = Counter(a.statement_ref for a in actions if a.status in OPEN_ACTION)
+    open_per_ref = Counter(a.statement_ref for a in actions if a.status in OPEN_ACTION_STATUSES)
     scopes = app.scopes()
 
     states: list[StatementState] = []
@@ -93,11 +92,7 @@ def readiness(ws: Workspace, app: App, today: date | None = None) -> Readiness:
         for statement in section.statements:
             assessment = assessments.get(statement.ref)
             appl = applicability.effective(statement, section, profile, assessment, scopes)
-            status = assessment.status if assessment else "not_started"
-            if not appl.applicable:
-                status = "not_applicable"
-            elif status == "not_applicable":
-                status = "not_started"
+            status = applicability.effective_status(assessment.status if assessment else "not_started", appl)
             states.append(
                 StatementState(
                     ref=statement.ref,
@@ -140,8 +135,8 @@ def readiness(ws: Workspace, app: App, today: date | None = None) -> Readiness:
         overdue_reviews=overdue,
         evidence_total=len(evidence),
         evidence_review_overdue=sum(1 for e in evidence if e.review_due_on and e.review_due_on < today),
-        actions_open=sum(1 for a in actions if a.status in OPEN_ACTION),
-        actions_overdue=sum(1 for a in actions if a.status in OPEN_ACTION and a.due_on and a.due_on < today),
+        actions_open=sum(1 for a in actions if a.status in OPEN_ACTION_STATUSES),
+        actions_overdue=sum(1 for a in actions if a.status in OPEN_ACTION_STATUSES and a.due_on and a.due_on < today),
         warnings=warnings,
     )
 

@@ -15,7 +15,8 @@ from qsi_desktop.gui.checklist_panel import ChecklistPanel, EvidenceChooser, che
 from qsi_desktop.gui.context import GuiContext
 from qsi_desktop.services import checklists, evidence
 from qsi_desktop.services.evidence import EvidenceDetails
-from qsi_desktop.store.models import AuditEntry, ChecklistResponse
+from qsi_desktop.services.records import ChecklistAnswer
+from qsi_desktop.store.models import AuditEntry
 from qsi_desktop.store.workspace import Workspace
 
 pytestmark = pytest.mark.gui
@@ -23,7 +24,7 @@ pytestmark = pytest.mark.gui
 REGISTER = TRANSDUCER_REGISTER.id
 
 
-def _stored(path: Path, template_id: str = REGISTER) -> dict[str, ChecklistResponse]:
+def _stored(path: Path, template_id: str = REGISTER) -> dict[str, ChecklistAnswer]:
     """What another process would read: a freshly opened workspace."""
     with Workspace.open(path) as ws:
         return {key: response for (_, key), response in checklists.responses(ws, template_id).items()}

@@ -15,6 +15,7 @@ from qsi_desktop.gui.dialogs import EvidenceDialog, ProfileDialog
 from qsi_desktop.gui.main_window import MainWindow
 from qsi_desktop.services.evidence import evidence_dict, list_evidence
 from qsi_desktop.services.profile import profile_dict
+from qsi_desktop.services.records import EvidenceRecord
 from qsi_desktop.store.workspace import Workspace, WorkspaceError
 
 pytestmark = pytest.mark.gui
@@ -39,7 +40,7 @@ def _fill_profile(monkeypatch: pytest.MonkeyPatch, fill) -> list[ProfileDialog]:
     return shown
 
 
-def _rows(window: MainWindow) -> list[dict]:
+def _rows(window: MainWindow) -> list[EvidenceRecord]:
     pane = window.view.evidence
     return [pane.items[row] for row in range(pane.table.rowCount())]
 
@@ -168,15 +169,15 @@ def test_open_copies_the_stored_file_under_its_name(
     assert not pane.open_button.isEnabled() and not pane.new_version_button.isEnabled()
     _select_row(window, 0)
     item = _rows(window)[0]
-    assert item["kind"] == "file" and pane.open_button.isEnabled() and pane.new_version_button.isEnabled()
+    assert item.is_file and pane.open_button.isEnabled() and pane.new_version_button.isEnabled()
     worker = pane.open_selected()
     with qtbot.waitSignal(worker.signals.done, timeout=10_000):
         pass
     qtbot.waitUntil(lambda: len(opened) == 1)
     copy = Path(opened[0].toLocalFile())
-    assert copy.name == item["file_name"]
+    assert copy.name == item.file_name
     assert copy.is_relative_to(tmp_path / "temp")
-    stored = window.workspace.files.path_for(item["sha256"])
+    stored = window.workspace.files.path_for(item.file_sha256)
     assert copy.read_bytes() == stored.read_bytes() and copy != stored
 
     # A double-click on a row opens it too.
@@ -185,12 +186,12 @@ def test_open_copies_the_stored_file_under_its_name(
     qtbot.mouseClick(pane.table.viewport(), Qt.MouseButton.LeftButton, pos=centre)  # Qt wants the press first
     qtbot.mouseDClick(pane.table.viewport(), Qt.MouseButton.LeftButton, pos=centre)
     qtbot.waitUntil(lambda: len(opened) == 2, timeout=10_000)
-    assert Path(opened[1].toLocalFile()).name == _rows(window)[1]["file_name"]
+    assert Path(opened[1].toLocalFile()).name == _rows(window)[1].file_name
 
 
 def test_open_a_link_opens_the_url(window: MainWindow, opened: list[QUrl]) -> None:
     window.select_ref("XR-805")
-    link = next(row for row, item in enumerate(_rows(window)) if item["kind"] == "link")
+    link = next(row for row, item in enumerate(_rows(window)) if item.link_url is not None)
     _select_row(window, link)
     assert not window.view.evidence.new_version_button.isEnabled()
     assert window.view.evidence.open_selected() is None
@@ -206,7 +207,7 @@ def test_a_damaged_stored_file_shows_an_error_and_opens_nothing(
     window.select_ref("XR-501")
     _select_row(window, 0)
     item = _rows(window)[0]
-    stored = window.workspace.files.path_for(item["sha256"])
+    stored = window.workspace.files.path_for(item.file_sha256)
     stored.chmod(0o644)
     stored.write_bytes(b"overwritten behind our back")
     worker = window.view.evidence.open_selected()
@@ -214,7 +215,7 @@ def test_a_damaged_stored_file_shows_an_error_and_opens_nothing(
         pass
     qtbot.waitUntil(lambda: bool(warnings))
     assert warnings == [
-        f"{item['file_name']}: content changed (hash is now {_sha(stored)[:12]}…); "
+        f"{item.file_name}: content changed (hash is now {_sha(stored)[:12]}…); "
         "'qsi verify' checks every file, restore it from a backup or add it again"
     ]
     assert opened == []
@@ -261,19 +262,19 @@ def test_new_version_supersedes_the_selected_file(
     worker = window.view.evidence.new_version()
     with qtbot.waitSignal(worker.signals.done, timeout=10_000):
         pass
-    assert prefilled == [(old["title"], old["owner"], old["document_ref"], "", None, None)]
-    qtbot.waitUntil(lambda: old["id"] not in [item["id"] for item in _rows(window)])
+    assert prefilled == [(old.title, old.owner, old.document_ref, "", None, None)]
+    qtbot.waitUntil(lambda: old.id not in [item.id for item in _rows(window)])
 
     rows = _rows(window)
     assert len(rows) == len(before)
-    new = next(item for item in rows if item["file_name"] == source.name)
-    assert new["version"] == "8" and new["title"] == old["title"]
-    assert new["statements"] == old["statements"]  # the new version takes the old one's links
+    new = next(item for item in rows if item.file_name == source.name)
+    assert new.version == "8" and new.title == old.title
+    assert new.targets == old.targets  # the new version takes the old one's links
     assert window.view.tabs.tabText(1) == f"&Evidence ({len(before)})"
     with Workspace.open(demo_path) as ws:
         items = {item.id: evidence_dict(item) for item in list_evidence(ws, include_superseded=True)}
-    assert items[old["id"]]["superseded_by"] == new["id"]
-    assert items[new["id"]]["superseded_by"] is None
+    assert items[old.id]["superseded_by"] == new.id
+    assert items[new.id]["superseded_by"] is None
 
 
 def test_new_version_cancelled_changes_nothing(

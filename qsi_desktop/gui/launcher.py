@@ -14,14 +14,14 @@ cannot be opened is reported in a message box and the launcher exits with status
 shown as a traceback. ``--screenshot PNG`` opens the window, lets it paint, saves it and quits
 (smoke tests, documentation); it reports problems on stderr instead of in dialogs.
 
-Qt is imported inside :func:`main` only, so the path rules here are usable without a display.
+Qt is imported inside :func:`main` only, so the path rules here are usable without a display (or
+PySide6): ``tests/test_qt_free.py`` checks it.
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
-import logging.handlers
 import os
 import sys
 from collections.abc import Mapping, Sequence
@@ -30,44 +30,16 @@ from pathlib import Path
 from typing import Any
 
 from qsi_desktop import __version__
+from qsi_desktop.paths import APP_NAME, data_dir, log_to_file
 
-APP_NAME = "QSI Desktop"
 WORKSPACE_ENV = "QSI_WORKSPACE"
-PORTABLE_ENV = "QSI_PORTABLE"
-PORTABLE_MARKER = "portable.txt"
 DEFAULT_WORKSPACE_NAME = "Workspace"
 EXIT_OK, EXIT_FAILED, EXIT_UNUSABLE = 0, 1, 2
 
-log = logging.getLogger("qsi_desktop.launcher")
+log = logging.getLogger("qsi_desktop.gui.launcher")
 
 
 # -- where things live (Qt-free) ---------------------------------------------------------------------
-
-
-def _truthy(value: str | None) -> bool:
-    return (value or "").strip().lower() in {"1", "true", "yes", "on"}
-
-
-def portable_data_dir(
-    environ: Mapping[str, str] | None = None, *, executable: str | None = None, frozen: bool | None = None
-) -> Path | None:
-    """The ``data`` folder beside the executable in portable mode, else None."""
-    environ = os.environ if environ is None else environ
-    executable = executable or sys.executable
-    frozen = bool(getattr(sys, "frozen", False)) if frozen is None else frozen
-    folder = Path(executable).resolve().parent
-    if _truthy(environ.get(PORTABLE_ENV)) or (frozen and (folder / PORTABLE_MARKER).is_file()):
-        return folder / "data"
-    return None
-
-
-def data_dir(environ: Mapping[str, str] | None = None, **kwargs: Any) -> Path:
-    portable = portable_data_dir(environ, **kwargs)
-    if portable is not None:
-        return portable
-    import platformdirs
-
-    return platformdirs.user_data_path(APP_NAME, appauthor=False)
 
 
 @dataclass(frozen=True)
@@ -93,39 +65,6 @@ def needs_demo(choice: WorkspaceChoice) -> bool:
     """Only the default workspace is built (as a demo), and only while it does not exist yet."""
     path = choice.path
     return choice.is_default and (not path.exists() or (path.is_dir() and not any(path.iterdir())))
-
-
-def _setup_logging(folder: Path) -> None:
-    root = logging.getLogger()
-    if getattr(_setup_logging, "done", False):
-        return
-    _setup_logging.done = True  # type: ignore[attr-defined]
-    root.setLevel(logging.INFO)
-    formatter = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
-    try:
-        (folder / "logs").mkdir(parents=True, exist_ok=True)
-        handler: logging.Handler = logging.handlers.RotatingFileHandler(
-            folder / "logs" / "qsi-desktop.log", maxBytes=1_000_000, backupCount=3, encoding="utf-8"
-        )
-        handler.setFormatter(formatter)
-        root.addHandler(handler)
-    except OSError:
-        pass  # a read-only profile: carry on without a log file
-    console = _StderrHandler(logging.WARNING)
-    console.setFormatter(formatter)
-    root.addHandler(console)
-
-
-class _StderrHandler(logging.Handler):
-    """Writes to whatever ``sys.stderr`` is when a record comes (None under pythonw: dropped)."""
-
-    def emit(self, record: logging.LogRecord) -> None:
-        if sys.stderr is None:
-            return
-        try:
-            sys.stderr.write(self.format(record) + "\n")
-        except Exception:
-            self.handleError(record)
 
 
 def _stderr(message: str) -> None:
@@ -154,7 +93,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(exc.code or 0)
     dialogs = not args.screenshot
     choice = choose_workspace(args.workspace)
-    _setup_logging(data_dir())
+    log_to_file(data_dir(), "qsi-desktop.log", console=True)
 
     from PySide6.QtWidgets import QApplication, QMessageBox
 
