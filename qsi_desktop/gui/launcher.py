@@ -109,12 +109,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_UNUSABLE
 
     from qsi_desktop.catalogue.loader import CatalogueError
+    from qsi_desktop.errors import QsiError
     from qsi_desktop.gui import workers
     from qsi_desktop.gui.context import current_actor
     from qsi_desktop.gui.main_window import MainWindow, network_warning
     from qsi_desktop.services.app import App
-    from qsi_desktop.services.errors import UserError
-    from qsi_desktop.store.workspace import WorkspaceError, is_network_path
+    from qsi_desktop.store.workspace import is_network_path
 
     try:
         app = App.load()
@@ -122,6 +122,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return fail("cannot load the standard", f"{exc}\n\nReinstall QSI Desktop.")
     for failure in app.plugins.failures:
         log.warning("plugin %s was not loaded: %s", failure.name, failure.error)
+    for warning in app.plugins.warnings:
+        log.warning("plugin %s: %s", warning.name, warning.error)
     actor = current_actor()
 
     status = ""
@@ -143,13 +145,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         workspace = app.open_workspace(choice.path)
-    except (WorkspaceError, UserError) as exc:
+    except QsiError as exc:
         hint = f" (from {WORKSPACE_ENV})" if choice.source == "environment" else ""
         return fail("cannot open the workspace", f"{exc}{hint}")
 
     try:
         window = MainWindow(app, workspace, actor=actor, status_message=status)
-    except (WorkspaceError, UserError) as exc:
+    except QsiError as exc:
         workspace.close()
         return fail("cannot open the workspace", str(exc))
     if args.statement and not window.select_ref(args.statement.strip().upper()):

@@ -59,7 +59,7 @@ def fill_tabs(tabs: QTabWidget, ctx: GuiContext) -> None:
             accessible_name=f"{label} checklists and registers",
             context=ctx,
         )
-        tabs.addTab(widget, spec.title)
+        tabs.setTabToolTip(tabs.addTab(widget, spec.title), f"{label} checklists and registers")
     provided = {m.code for m in provided_modalities(ctx.workspace, ctx.app)}
     for panel in ctx.app.plugins.panels():
         if panel.modality is not None and panel.modality not in provided:
