@@ -214,11 +214,6 @@ def test_discovered_plugins_keep_section_order_too() -> None:
     assert list(app.modalities()) == ["CT", "IR", "MG", "MR", "NM", "US"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="core gap: 'qsi records' calls importing.list_records without the importer's upgrade, so records "
-    "stored with an older shape are shown un-upgraded (records_for upgrades; the CLI does not use it)",
-)
 def test_qsi_records_shows_old_records_upgraded(qsi: Callable[..., Result], tmp_path: Path) -> None:
     ws = tmp_path / "WS"
     assert qsi("init", ws, "--service", "Riverside Breast Unit", "--modalities", "MG").code == 0

@@ -318,7 +318,7 @@ def _run_plugins_command(env_extra: dict[str, str]) -> str:
 
 
 def test_discovery_finds_the_installed_plugins_and_the_env_var_turns_it_off() -> None:
-    assert _run_plugins_command({}) == ["core", "ct", "ir", "mr", "nm", "us"]
+    assert _run_plugins_command({}) == ["core", "ct", "ir", "mg", "mr", "nm", "us"]  # mg: the example plugin
     assert _run_plugins_command({"QSI_DISABLE_PLUGIN_DISCOVERY": "1"}) == ["core"]
 
 
