@@ -335,3 +335,50 @@ def test_report_sections_apply_by_modality_and_render_through_the_guard(ws: Work
         render_section(app, sections["rx.strange"], context)
     with pytest.raises(Exception, match="unknown importer 'nope'"):
         render_section(app, sections["rx.broken"], context)
+
+
+def test_dry_run_names_the_file_a_plugin_failed_on(ws: Workspace, tmp_path: Path) -> None:
+    app = App.load([_plugin()])
+    bad = _write(tmp_path, "b.log", "boom")
+    with pytest.raises(PluginError, match=r"failed on b.log: KeyError 'column'"):
+        importing.run_import(ws, app, "dx-dose", [bad], actor="t", dry_run=True)
+    assert importing.list_runs(ws) == []  # a dry run records nothing
+
+
+def test_reasons_are_blanked_where_the_user_sees_them_and_reserved_fields_refused(ws: Workspace, tmp_path: Path):
+    app = App.load([_plugin()])
+    summary = importing.run_import(ws, app, "dx-dose", [_write(tmp_path, "a.log", "s1,x,2026-03")], actor="t")
+    assert "943 476 5919" not in json.dumps(summary.to_dict())
+    assert "[NHS number removed]" in summary.rejected[0].reason
+    bad = ImportedRecord("k" * 10, {"id": 3}, "a.log")
+    assert "uses a field the core keeps" in importing._invalid(bad)
+
+
+def test_api_1_importers_and_sections_still_load() -> None:
+    """An API 1 plugin: positional Importer, a hand-built section without a framework id, GUI_MODULE."""
+    from qsi_desktop.catalogue.model import Item, Section, Statement
+    from qsi_desktop.plugins.manager import PluginManager
+    from qsi_desktop.plugins.types import ImportBatch
+
+    statement = Statement("QQ-901", "QQ-9", "Old", "Old text.", "Shown.", (Item("A log"),), ())
+
+    @hookimpl
+    def qsi_register_standards_sections() -> list[Section]:
+        return [Section("QQ-9", "Old section", (statement,), "QQ")]
+
+    @hookimpl
+    def qsi_register_importers() -> list[Importer]:
+        return [Importer("qq-log", "Old log", lambda paths, ctx: ImportBatch(), ("*.csv",))]
+
+    module = ModuleType("old_plugin")
+    module.PLUGIN_NAME = "qq"
+    module.QSI_PLUGIN_API_VERSION = 1
+    module.GUI_MODULE = "old_plugin.gui"
+    module.qsi_register_standards_sections = qsi_register_standards_sections
+    module.qsi_register_importers = qsi_register_importers
+    pm = PluginManager([module])
+    pm.load_all()
+    assert not pm.failures
+    assert pm.catalogue().get("QQ-901").framework_id == "qsi-2026-draft"
+    assert pm.importer("qq-log").run is not None
+    assert "GUI_MODULE is no longer read" in pm.warnings[0].error

@@ -219,15 +219,30 @@ def test_a_section_of_another_framework_is_left_out_with_a_reason() -> None:
 
 def test_a_modality_must_name_a_section_of_its_own() -> None:
     @hookimpl
+    def qsi_register_standards_sections(framework_id: str) -> list[Section]:
+        return [_section(framework_id)]
+
+    @hookimpl
     def qsi_register_modalities() -> list[Modality]:
         return [Modality("QQ", "Nowhere", "QQ-9"), Modality("XR", "Not a modality section", "XR-1")]
 
-    pm = PluginManager([_module("lost", PLUGIN_NAME="lost", qsi_register_modalities=qsi_register_modalities)])
+    lost = _module(
+        "lost",
+        PLUGIN_NAME="lost",
+        qsi_register_modalities=qsi_register_modalities,
+        qsi_register_standards_sections=qsi_register_standards_sections,
+    )
+    pm = PluginManager([lost])
     assert pm.modalities() == []
     assert [w.error for w in pm.warnings] == [
         "modality QQ names section QQ-9, which is not loaded for qsi-2026-draft: left out",
         "modality XR names section XR-1, which is for every service: left out",
     ]
+    # A plugin with nothing for a framework (one it does not cover yet) offers no modality, quietly.
+    only = _module("only", PLUGIN_NAME="only", qsi_register_modalities=lambda: [Modality("QQ", "Q", "QQ-9")])
+    only.qsi_register_modalities = hookimpl(only.qsi_register_modalities)
+    pm = PluginManager([only])
+    assert pm.modalities() == [] and pm.warnings == []
 
 
 def test_registration_types_are_frozen() -> None:

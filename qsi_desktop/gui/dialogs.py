@@ -76,6 +76,10 @@ class ProvisionBoxes(QWidget):
             box = self._box(layout, scope.question, scopes.get(scope_id, scope.default))
             box.setAccessibleName(scope.question)
             self.scopes[scope_id] = box
+            modality = self.modalities.get(scope.modality or "")
+            if modality is not None:  # a modality's own question: asked when the service provides it
+                box.setEnabled(modality.isChecked())
+                modality.toggled.connect(box.setEnabled)
 
     @staticmethod
     def _box(layout: QVBoxLayout, text: str, checked: bool) -> QCheckBox:

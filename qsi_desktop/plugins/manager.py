@@ -18,7 +18,7 @@ import importlib
 import logging
 import os
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib.metadata import entry_points
 from types import ModuleType
 from typing import Any
@@ -145,6 +145,12 @@ class PluginManager:
             self._fail(name, exc)
             return
         self._info[name] = PluginInfo(name=name, version=version, module=module.__name__)
+        if getattr(module, "GUI_MODULE", None):
+            self._warn(
+                name,
+                "GUI_MODULE is no longer read (plugin API 2): the core builds checklist tabs from the templates; "
+                "register a custom panel with qsi_register_panels in the plugin module",
+            )
 
     def _has_module(self, module_name: str) -> bool:
         return any(info.module == module_name for info in self._info.values())
@@ -213,6 +219,12 @@ class PluginManager:
         framework_id = kwargs.get("framework_id")
         kept = []
         for item in items:
+            if isinstance(item, Importer) and (item.read is None) == (item.run is None):
+                raise ValueError(f"importer {item.name} must give exactly one of read (streaming) and run")
+            if isinstance(item, Importer) and not item.patterns:
+                raise ValueError(f"importer {item.name} gives no file patterns (e.g. ('*.csv',))")
+            if isinstance(item, Section) and not item.framework_id and framework_id is not None:
+                item = _in_framework(item, framework_id)  # built by hand (API 1): the framework asked for
             if isinstance(item, Section):
                 if framework_id is not None and item.framework_id != framework_id:
                     self._warn(
@@ -264,9 +276,12 @@ class PluginManager:
         """Registered modalities whose section is in the framework and names them; others are
         left out with a warning (one source of truth: the section's ``modality``)."""
         sections = {section.ref: section for section in self.standards_sections(framework_id)}
+        with_sections = {self.plugin_of(section) for section in sections.values()}
         kept = []
         for modality in self._collect("qsi_register_modalities", Modality):
             section = sections.get(modality.section_ref)
+            if section is None and self.plugin_of(modality) not in with_sections:
+                continue  # the plugin has nothing for this framework: its modality is simply not offered
             if section is None:
                 self._warn(
                     self.plugin_of(modality),
@@ -322,6 +337,11 @@ def _module_version(module: ModuleType) -> str:
 def _names(kind: type | tuple[type, ...]) -> str:
     kinds: Iterable[type] = kind if isinstance(kind, tuple) else (kind,)
     return " or ".join(k.__name__ for k in kinds)
+
+
+def _in_framework(section: Section, framework_id: str) -> Section:
+    statements = tuple(replace(statement, framework_id=framework_id) for statement in section.statements)
+    return replace(section, framework_id=framework_id, statements=statements)
 
 
 def _section_scopes(section: Section) -> set[str]:

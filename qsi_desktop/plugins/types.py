@@ -40,6 +40,7 @@ class Scope:
     label: str  # "paediatric imaging": "the service does not provide paediatric imaging"
     question: str  # "The service images children and young people"
     default: bool = True  # what a new service profile answers
+    modality: str | None = None  # asked only of services providing this modality (None: of every service)
 
 
 @dataclass(frozen=True)
@@ -130,31 +131,34 @@ ImportRead = Callable[[Path, ImportContext], Iterable[ImportedRecord | ImportIss
 RecordUpgrade = Callable[[dict[str, Any], int], dict[str, Any]]
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True)
 class Importer:
     """A data importer: give ``read`` (streaming, preferred) or ``run`` (whole batch, API 1).
 
     ``read(path, context)`` is called once per file (folders are expanded by the core) and yields
     :class:`ImportedRecord` and :class:`ImportIssue` values as it goes; the core stores them in
     chunks, one transaction per file, so memory stays flat whatever the size. ``run(paths,
-    context)`` returns one :class:`ImportBatch` for all files. Either must drop patient data as it
-    reads and never raise for bad input (yield or list an issue instead); if it raises anyway, the
-    core rejects that file naming the plugin, and stores nothing of it.
+    context)`` returns one :class:`ImportBatch` (the core calls it one file at a time). Either must
+    drop patient data as it reads and never raise for bad input: yield or list an issue and go on.
+    If the importer raises anyway, that is a bug: the whole run is taken out (files stored before
+    included), recorded as cancelled, and the user sees one line naming the plugin, the importer and
+    the file; the traceback goes to the log.
 
     ``version`` is the shape of the records' ``data``: stored with each record. When a plugin
     changes the shape it raises ``version`` and gives ``upgrade(data, stored_version)``, which the
-    core applies to older records when they are read.
+    core applies to older records when they are read. The fields keep API 1's order, so
+    ``Importer(name, title, run, patterns)`` still works; give ``read`` and the rest by keyword.
     """
 
     name: str  # the command-line name, e.g. "us-decontamination"
     title: str
-    patterns: tuple[str, ...]  # accepted file names, e.g. ("*.csv",)
-    read: ImportRead | None = None
     run: ImportRun | None = None
+    patterns: tuple[str, ...] = ()  # accepted file names, e.g. ("*.csv",)
     modality: str | None = None
     description: str = ""
     statement_refs: tuple[str, ...] = ()
     columns: tuple[str, ...] = ()  # record fields shown by ``qsi records``, in order
+    read: ImportRead | None = None
     version: int = 1
     upgrade: RecordUpgrade | None = None
 

@@ -138,7 +138,10 @@ def run_import(
     summary = ImportSummary(importer=importer.name, dry_run=dry_run)
     reader = _FileReader(importer, app.plugins.plugin_of(importer), context, summary)
     if dry_run:
-        _dry_run(ws, reader, files, summary)
+        try:
+            _dry_run(ws, reader, files, summary)
+        except guard.PluginError as failure:
+            raise reader.failed_on_file(failure) from failure
         return summary
 
     with ws.transaction(actor) as session:
@@ -164,7 +167,7 @@ def run_import(
         summary.imported = summary.replaced = 0
         _finish_run(ws, summary, actor, take_out=True)
         if isinstance(stop, guard.PluginError):
-            raise guard.PluginError(stop.plugin, stop.what, stop.cause, where=reader.current) from stop
+            raise reader.failed_on_file(stop) from stop
         return summary
     _finish_run(ws, summary, actor)
     return summary
@@ -202,6 +205,10 @@ class _FileReader:
                 )
         if self.context.is_cancelled():
             self.cancelled = True
+
+    def failed_on_file(self, failure: guard.PluginError) -> guard.PluginError:
+        """The same failure, naming the file being read (the user gave its name)."""
+        return guard.PluginError(failure.plugin, failure.what, failure.cause, where=self.current)
 
     def _items(self, path: Path) -> Iterable[ImportedRecord | ImportIssue]:
         if self.importer.read is not None:
@@ -311,9 +318,7 @@ def _finish_run(ws: Workspace, summary: ImportSummary, actor: str, *, take_out: 
         run.cancelled = summary.cancelled
         run.finished_at = utcnow()
         run.issues = [
-            ImportRunIssue(
-                kind=kind, file_number=issue.file_number, row=issue.row, reason=redact_nhs_numbers(issue.reason)
-            )
+            ImportRunIssue(kind=kind, file_number=issue.file_number, row=issue.row, reason=issue.reason)
             for kind, issues in (("skipped", summary.skipped), ("rejected", summary.rejected))
             for issue in issues
         ]
@@ -428,7 +433,7 @@ def get_run(ws: Workspace, run_id: int) -> RunRecord:
     with ws.reading() as session:
         run = session.get(ImportRun, run_id)
         if run is None:
-            raise UserError(f"no import run {run_id}; 'qsi import runs' lists them")
+            raise UserError(f"no import run {run_id}; 'qsi import-runs' lists them")
         return _run_record(run, with_issues=True)
 
 
@@ -437,7 +442,7 @@ def undo_run(ws: Workspace, run_id: int, *, actor: str) -> RunRecord:
     with ws.transaction(actor) as session:
         run = session.get(ImportRun, run_id)
         if run is None:
-            raise UserError(f"no import run {run_id}; 'qsi import runs' lists them")
+            raise UserError(f"no import run {run_id}; 'qsi import-runs' lists them")
         if run.undone_at is not None:
             raise UserError(f"import run {run_id} was already undone by {run.undone_by or 'someone'}")
         _take_out(session, run)
@@ -529,7 +534,10 @@ class _NumberedIssue(ImportIssue):
 
 
 def _numbered(issue: ImportIssue, number: int) -> _NumberedIssue:
-    return _NumberedIssue(issue.file, issue.reason, issue.row, issue.kind, file_number=number)
+    """The issue with its file's place in the run, and anything like an NHS number blanked: reasons
+    reach the screen, the JSON summary and the stored run."""
+    reason = redact_nhs_numbers(issue.reason)
+    return _NumberedIssue(issue.file, reason, issue.row, issue.kind, file_number=number)
 
 
 def _chunks(records: Iterable[ImportedRecord]) -> Iterator[list[ImportedRecord]]:
@@ -543,7 +551,13 @@ def _chunks(records: Iterable[ImportedRecord]) -> Iterator[list[ImportedRecord]]
         yield chunk
 
 
+RESERVED_FIELDS = frozenset({"id", "occurred_on", "current"})  # what the core adds when records are read
+
+
 def _invalid(record: ImportedRecord) -> str:
+    if not isinstance(record.data, dict) or RESERVED_FIELDS & set(record.data):
+        reserved = ", ".join(sorted(RESERVED_FIELDS))
+        return f"importer produced data that is not a field map, or uses a field the core keeps ({reserved})"
     if not record.key or len(record.key) > 64:
         return "importer produced a record without a valid key"
     if record.group is not None and (not record.group or len(record.group) > 64):

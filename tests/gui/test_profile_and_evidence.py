@@ -291,3 +291,31 @@ def test_new_version_cancelled_changes_nothing(
     monkeypatch.setattr(EvidenceDialog, "exec", lambda self: QDialog.DialogCode.Rejected)
     assert window.view.evidence.new_version() is None
     assert _rows(window) == before
+
+
+def test_a_modality_scope_is_asked_only_when_the_modality_is_provided(qtbot) -> None:
+    from types import ModuleType
+
+    from qsi_desktop import hookimpl
+    from qsi_desktop.gui.dialogs import ProvisionBoxes
+    from qsi_desktop.plugins.types import Scope
+    from qsi_desktop.services.app import App
+    from tests.conftest import ALL_PLUGINS
+
+    @hookimpl
+    def qsi_register_scopes() -> list[Scope]:
+        return [
+            Scope("major-trauma", "major trauma CT", "The CT service is part of a major trauma centre", False, "CT")
+        ]
+
+    module = ModuleType("trauma")
+    module.PLUGIN_NAME = "trauma"
+    module.qsi_register_scopes = qsi_register_scopes
+    boxes = ProvisionBoxes(App.load([*ALL_PLUGINS, module]), ["MR"], {})
+    qtbot.addWidget(boxes)
+    trauma = boxes.scopes["major-trauma"]
+    assert not trauma.isEnabled() and not trauma.isChecked() and boxes.scopes["paediatric"].isEnabled()
+    boxes.modalities["CT"].setChecked(True)
+    assert trauma.isEnabled()
+    trauma.setChecked(True)
+    assert boxes.chosen_scopes() == {"paediatric": True, "major-trauma": True}
