@@ -331,7 +331,7 @@ def test_report_sections_apply_by_modality_and_render_through_the_guard(ws: Work
     assert set(sections) == {"rx.buggy", "rx.strange", "rx.broken"}  # the service provides no CT
     with pytest.raises(PluginError, match=r"^report section rx.buggy \(plugin rx\) failed: ZeroDivisionError"):
         render_section(app, sections["rx.buggy"], context)
-    with pytest.raises(PluginError, match="must return a list of Paragraph, Heading or Table"):
+    with pytest.raises(PluginError, match="must return a list of report blocks"):
         render_section(app, sections["rx.strange"], context)
     with pytest.raises(Exception, match="unknown importer 'nope'"):
         render_section(app, sections["rx.broken"], context)

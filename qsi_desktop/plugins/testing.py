@@ -16,12 +16,10 @@ from typing import Any
 from qsi_desktop.catalogue.loader import DEFAULT_FRAMEWORK_ID
 from qsi_desktop.plugins.manager import PluginManager
 from qsi_desktop.plugins.types import (
-    Heading,
+    REPORT_BLOCK_TYPES,
     ImportedRecord,
     Importer,
     ImportIssue,
-    Paragraph,
-    Table,
     occurred_in_range,
 )
 from qsi_desktop.privacy import keyed_hash
@@ -109,11 +107,15 @@ def check_plugin(module: str | ModuleType, *, framework_id: str = DEFAULT_FRAMEW
     for section in manager.report_sections():
         assert section.id.startswith(f"{prefix}."), f"report section {section.id} is not prefixed '{prefix}.'"
         resolves(section.statement_refs, f"report section {section.id}")
+        if section.section_ref is not None:
+            assert catalogue.section(section.section_ref), (
+                f"report section {section.id}: no section {section.section_ref}"
+            )
         for provided in (frozenset(m.code for m in manager.modalities(framework_id)), frozenset()):
             blocks = section.render(SimpleReportContext(provided=provided))
             assert isinstance(blocks, list), f"report section {section.id} returned {type(blocks).__name__}"
             for block in blocks:
-                assert isinstance(block, Paragraph | Heading | Table), f"{section.id}: {type(block).__name__}"
+                assert isinstance(block, REPORT_BLOCK_TYPES), f"{section.id}: {type(block).__name__}"
     for panel in manager.panels():
         assert panel.id.startswith(f"{prefix}."), f"panel {panel.id} is not prefixed '{prefix}.'"
     code = f"import sys, {module_name}; assert 'PySide6' not in sys.modules, 'importing the plugin loads Qt'"

@@ -165,24 +165,66 @@ class Importer:
 
 @dataclass(frozen=True)
 class Paragraph:
+    """A paragraph of plain text. ``style``: "" (body), "note" (a quieter aside) or "warning"."""
+
     text: str
-    style: str = ""  # "", "note" or "warning"
+    style: str = ""
 
 
 @dataclass(frozen=True)
 class Heading:
+    """A heading inside a plugin section (level 2 or 3: the section's own title is placed by the core)."""
+
     text: str
     level: int = 2
 
 
+# A table cell: text, a number, a date, or a statement status (StatusCell); None is an empty cell.
+@dataclass(frozen=True)
+class StatusCell:
+    """A cell showing a statement status ("met", "partially_met", ...) as its label."""
+
+    status: str
+
+
+Cell = str | int | float | date | StatusCell | None
+
+
 @dataclass(frozen=True)
 class Table:
+    """A data table: ``columns`` is its header row (repeated on every page), ``rows`` its cells.
+
+    Cells are typed (:data:`Cell`): numbers and dates are formatted by the pack, the same way
+    everywhere. ``landscape``: a hint that the table is wide (more than about seven columns).
+    """
+
     columns: tuple[str, ...]
-    rows: tuple[tuple[str, ...], ...]
+    rows: tuple[tuple[Cell, ...], ...]
     caption: str = ""
+    landscape: bool = False
 
 
-ReportBlock = Paragraph | Heading | Table
+@dataclass(frozen=True)
+class BulletList:
+    """A list of short points."""
+
+    items: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A chart or picture: ``png`` bytes, a caption, alt text saying what the data shows (not "a
+    chart"), and the same data as a table, so readers who cannot see the picture lose nothing."""
+
+    png: bytes
+    caption: str
+    alt_text: str
+    table: Table | None = None
+    width_cm: float = 16.0
+
+
+ReportBlock = Paragraph | Heading | Table | BulletList | Figure
+REPORT_BLOCK_TYPES = (Paragraph, Heading, Table, BulletList, Figure)
 
 
 class ReportContext(Protocol):
@@ -216,7 +258,13 @@ def occurred_in_range(occurred_on: str | None, since: date | None, until: date |
 
 @dataclass(frozen=True)
 class ReportSection:
-    """A section a plugin adds to the Word submission pack."""
+    """A section a plugin adds to the Word submission pack.
+
+    The core decides whether it applies (its ``modality`` provided, and at least one of its
+    ``statement_refs`` applicable when it names any) and places it at the end of the part for
+    ``section_ref`` (the section of the standard it belongs to, e.g. ``"CT-9"``); without one it goes
+    to an appendix. ``order`` sorts sections placed in the same part.
+    """
 
     id: str
     title: str
@@ -224,6 +272,7 @@ class ReportSection:
     modality: str | None = None
     order: int = 100
     statement_refs: tuple[str, ...] = ()
+    section_ref: str | None = None
 
 
 @dataclass(frozen=True)

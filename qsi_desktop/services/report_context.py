@@ -8,9 +8,10 @@ from datetime import date
 from typing import Any
 
 from qsi_desktop.plugins import guard
-from qsi_desktop.plugins.types import Heading, Paragraph, ReportBlock, ReportContext, ReportSection, Table
+from qsi_desktop.plugins.types import REPORT_BLOCK_TYPES, ReportBlock, ReportContext, ReportSection
 from qsi_desktop.services import checklists, importing
 from qsi_desktop.services.app import App
+from qsi_desktop.services.applies import applicable_refs
 from qsi_desktop.services.profile import profile_dict
 from qsi_desktop.store.workspace import Workspace
 
@@ -35,9 +36,16 @@ class WorkspaceReportContext:
 
 
 def applicable_sections(app: App, context: WorkspaceReportContext) -> list[ReportSection]:
-    """Plugin report sections for this service: a section with a modality only if it is provided."""
+    """Plugin report sections for this service: its modality provided (if it has one) and, when it
+    names statements, at least one of them applicable."""
     provided = context.modalities()
-    return [s for s in app.plugins.report_sections() if s.modality is None or s.modality in provided]
+    applicable = applicable_refs(context.ws, app)
+    return [
+        s
+        for s in app.plugins.report_sections()
+        if (s.modality is None or s.modality in provided)
+        and (not s.statement_refs or bool(set(s.statement_refs) & applicable))
+    ]
 
 
 def render_section(app: App, section: ReportSection, context: ReportContext) -> list[ReportBlock]:
@@ -45,6 +53,10 @@ def render_section(app: App, section: ReportSection, context: ReportContext) -> 
     plugin = app.plugins.plugin_of(section)
     what = f"report section {section.id}"
     blocks = guard.call(plugin, what, section.render, context)
-    if not isinstance(blocks, list) or not all(isinstance(b, Paragraph | Heading | Table) for b in blocks):
-        raise guard.PluginError(plugin, what, TypeError("render must return a list of Paragraph, Heading or Table"))
+    if not isinstance(blocks, list) or not all(isinstance(b, REPORT_BLOCK_TYPES) for b in blocks):
+        raise guard.PluginError(
+            plugin,
+            what,
+            TypeError("render must return a list of report blocks (Paragraph, Heading, Table, BulletList, Figure)"),
+        )
     return blocks

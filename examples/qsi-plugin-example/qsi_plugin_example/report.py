@@ -54,5 +54,6 @@ PHANTOM_SUMMARY = ReportSection(
     render=render,
     modality="MG",
     order=450,
+    section_ref="MG-9",
     statement_refs=("MG-901",),
 )

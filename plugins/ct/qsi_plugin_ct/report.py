@@ -29,6 +29,7 @@ REGISTERS_SECTION = ReportSection(
     render=render,
     modality="CT",
     order=110,
+    section_ref="CT-9",
     statement_refs=("CT-901", "CT-902", "CT-903", "CT-904"),
 )
 

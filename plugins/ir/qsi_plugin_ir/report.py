@@ -34,6 +34,7 @@ REGISTERS_SECTION = ReportSection(
     render=render,
     modality="IR",
     order=210,
+    section_ref="IR-9",
     statement_refs=("IR-901", "IR-902", "IR-903", "IR-904", "IR-905"),
 )
 

@@ -79,6 +79,7 @@ EQUIPMENT_SECTION = ReportSection(
     render=render,
     modality="MR",
     order=310,
+    section_ref="MR-9",
     statement_refs=("MR-903",),
 )
 

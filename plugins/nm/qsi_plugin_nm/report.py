@@ -123,6 +123,7 @@ LICENCES_SECTION = ReportSection(
     render=render,
     modality="NM",
     order=410,
+    section_ref="NM-9",
     statement_refs=("NM-905",),
 )
 

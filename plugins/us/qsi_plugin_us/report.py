@@ -113,6 +113,7 @@ DECONTAMINATION_SECTION = ReportSection(
     render=render,
     modality="US",
     order=510,
+    section_ref="US-9",
     statement_refs=("US-903",),
 )
 
