@@ -18,14 +18,14 @@ class Applicability:
 
 
 def from_profile(
-    statement: Statement, section: Section, profile: ServiceProfile, scopes: Mapping[str, Scope] | None = None
+    statement: Statement, section: Section, profile: ServiceProfile, scopes: Mapping[str, Scope]
 ) -> Applicability:
     """Whether the profile makes ``statement`` apply; ``scopes`` (registered, by id) give the labels."""
     if section.modality and section.modality not in (profile.modalities or []):
         return Applicability(False, f"{section.modality} is not provided by this service (service profile)")
     flags = profile.scope_flags or {}
     for flag in statement.scope:
-        scope = (scopes or {}).get(flag)
+        scope = scopes.get(flag)
         if flags.get(flag, scope.default if scope else True) is False:
             label = scope.label if scope else flag
             return Applicability(False, f"the service does not provide {label} (service profile)")
@@ -37,7 +37,7 @@ def effective(
     section: Section,
     profile: ServiceProfile,
     assessment: Assessment | None,
-    scopes: Mapping[str, Scope] | None = None,
+    scopes: Mapping[str, Scope],
 ) -> Applicability:
     if assessment is not None and assessment.applicability_override == "applicable":
         return Applicability(True, assessment.justification, "override")

@@ -125,8 +125,8 @@ def statement_details(ws: Workspace, app: App, ref: str) -> StatementDetails:
     with ws.reading() as session:
         profile = get_profile(session)
         stored = find_assessment(session, ws.framework_id, statement.ref)
-        by_profile = applicability.from_profile(statement, section, profile)
-        effective = applicability.effective(statement, section, profile, stored)
+        by_profile = applicability.from_profile(statement, section, profile, app.scopes())
+        effective = applicability.effective(statement, section, profile, stored, app.scopes())
         record = assessment_record(stored) if stored is not None else AssessmentRecord(statement.ref)
     return StatementDetails(
         ref=statement.ref,
