@@ -12,6 +12,7 @@ import json
 import os
 import sys
 from collections.abc import Callable, Sequence
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from qsi_desktop import __version__
 from qsi_desktop.errors import QsiError
-from qsi_desktop.paths import data_dir, log_to_file
+from qsi_desktop.paths import data_dir, log_path, log_to_file
+from qsi_desktop.plugins.guard import PluginError
 from qsi_desktop.services import actions, evidence, importing, readiness
 from qsi_desktop.services.app import App
 from qsi_desktop.services.assessments import AssessmentChange, assess
@@ -46,6 +48,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return args.handler(args, app)
     except QsiError as exc:
         print(f"qsi: error: {exc}", file=sys.stderr)
+        if isinstance(exc, PluginError):
+            print(
+                f"qsi: this is a fault in the {exc.plugin} plugin, not in your files: details are in "
+                f"{log_path('qsi.log')}; send them to the plugin's author",
+                file=sys.stderr,
+            )
         return 2
     except SQLAlchemyError as exc:  # parameters are hidden by the engine: no user data in the message
         print(f"qsi: error: database error ({str(getattr(exc, 'orig', exc)).splitlines()[0]})", file=sys.stderr)
@@ -534,6 +542,10 @@ def cmd_import(args: argparse.Namespace, app: App) -> int:
         for issue in summary.rejected:
             where = f"{issue.file}" + (f" row {issue.row}" if issue.row else "")
             print(f"  rejected {where}: {issue.reason}")
+        for issue in summary.skipped:
+            if issue.reason != "blank row":  # file-level notes, such as patient columns not read
+                where = f"{issue.file}" + (f" row {issue.row}" if issue.row else "")
+                print(f"  skipped {where}: {issue.reason}")
     return 1 if summary.rejected else 0
 
 
@@ -604,6 +616,80 @@ def _cell(value: Any) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     return "" if value is None else str(value)
+
+
+def cmd_export(args: argparse.Namespace, app: App) -> int:
+    from qsi_desktop.export import check, pack, pack_data
+
+    options = pack_data.PackOptions(
+        sections=tuple(s for s in (args.sections or "").split(",") if s.strip()),
+        standard_text=not args.no_standard_text,
+        as_of=_date(args.as_of, "--as-of") or date.today(),
+        control=pack_data.DocumentControl(
+            version=args.doc_version, status=args.status.title(), author=args.author or "", approver=args.approver or ""
+        ),
+    )
+    template = Path(args.template) if args.template else None
+    with _open(args.path, app) as ws:
+        data = pack_data.gather(ws, app, options)
+        findings = check.check(data, ws.files if args.scan else None)
+        result: dict[str, Any] = {"findings": [f.to_dict() for f in findings]}
+        if not args.check_only:
+            if not args.out:
+                raise UserError("say where to write the pack: qsi export PATH OUT.docx")
+            summary = pack.render_pack(data, Path(args.out), template=template)
+            result["pack"] = {
+                "path": str(summary.path),
+                "statements": summary.statements,
+                "evidence": summary.evidence,
+                "tables": summary.tables,
+                "pictures": summary.pictures,
+                "seconds": {k: round(v, 3) for k, v in summary.seconds.items()},
+            }
+            if args.bundle:
+                result["bundle"] = _write_bundle(ws, app, data, summary.path, Path(args.bundle))
+    if args.json:
+        _print_json(result)
+    else:
+        for finding in findings:
+            print(f"check: {finding.message}")
+        print(
+            f"pre-export check: {len(findings)} finding(s)"
+            + (" (export anyway, or fix them first)" if findings else "")
+        )
+        if "pack" in result:
+            written = result["pack"]
+            print(f"wrote {written['path']}: {written['statements']} statements, {written['evidence']} evidence items")
+        if "bundle" in result:
+            print(f"wrote {result['bundle']['path']}: {result['bundle']['files']} evidence files")
+    return 1 if args.check_only and findings else 0
+
+
+def _write_bundle(ws: Workspace, app: App, data: Any, pack_path: Path, out: Path) -> dict[str, Any]:
+    from qsi_desktop.export import bundle
+
+    entries = [
+        bundle.BundleEntry(item.id, item.title, item.file_name or "", item.file_sha256, tuple(sorted(item.refs)))
+        for item in data.evidence
+        if item.file_sha256
+    ]
+    links = [
+        bundle.BundleLink(item.id, item.title, item.link_url, tuple(sorted(item.refs)))
+        for item in data.evidence
+        if item.link_url
+    ]
+    summary = bundle.write_bundle(
+        out, pack_path, entries, ws.files, data.snapshot(), section_of=_section_of(app), links=links
+    )
+    return {"path": str(summary.path), "files": summary.files, "bytes": summary.bytes}
+
+
+def _section_of(app: App) -> Callable[[str], str]:
+    def section_of(ref: str) -> str:
+        statement = app.catalogue.get(ref)
+        return statement.section_ref if statement is not None else ref.split("-")[0]
+
+    return section_of
 
 
 def cmd_audit(args: argparse.Namespace, app: App) -> int:
@@ -787,6 +873,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--since", metavar="YYYY-MM-DD", help="only records of this date or later")
     p.add_argument("--until", metavar="YYYY-MM-DD", help="only records of this date or earlier")
     p.add_argument("--history", action="store_true", help="also records replaced by later ones (marked)")
+    p.add_argument("--json", action="store_true")
+
+    p = command("export", cmd_export, "write the Word submission pack (and the evidence bundle), after a check")
+    p.add_argument("path")
+    p.add_argument("out", nargs="?", metavar="OUT.docx", help="the pack to write (not needed with --check-only)")
+    p.add_argument("--bundle", metavar="OUT.zip", help="also write the evidence bundle: the pack, evidence, manifest")
+    p.add_argument("--sections", metavar="XR-5,CT-9", help="only these sections of the standard")
+    p.add_argument("--no-standard-text", action="store_true", help="leave out the quality statements' own words")
+    p.add_argument("--template", metavar="T.docx", help="a Word document or template (.dotx) whose styles to use")
+    p.add_argument("--check-only", action="store_true", help="only the pre-export check (exit 1 if it finds anything)")
+    p.add_argument("--no-scan", dest="scan", action="store_false", help="do not scan evidence files for NHS numbers")
+    p.add_argument("--as-of", metavar="YYYY-MM-DD", help="the date the pack is made for (default today)")
+    p.add_argument("--doc-version", default="1.0", metavar="V", help="the pack's version in document control")
+    p.add_argument("--status", choices=("draft", "final"), default="draft")
+    p.add_argument("--author", help="who prepared the pack (document control)")
+    p.add_argument("--approver", help="who approved it (document control)")
     p.add_argument("--json", action="store_true")
 
     p = command("audit", cmd_audit, "show the audit trail, newest last")

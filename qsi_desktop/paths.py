@@ -58,7 +58,7 @@ def log_to_file(folder: Path, name: str, *, console: bool = False) -> None:
         return
     log_to_file.done = True  # type: ignore[attr-defined]
     root.setLevel(logging.INFO)
-    formatter = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    formatter = _RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         (folder / "logs").mkdir(parents=True, exist_ok=True)
         handler: logging.Handler = logging.handlers.RotatingFileHandler(
@@ -72,6 +72,20 @@ def log_to_file(folder: Path, name: str, *, console: bool = False) -> None:
         stderr = _StderrHandler(logging.WARNING)
         stderr.setFormatter(formatter)
         root.addHandler(stderr)
+
+
+class _RedactingFormatter(logging.Formatter):
+    """Blanks NHS-number-like text in whatever is logged, tracebacks included: a plugin's exception
+    message may quote a cell of the file it was reading."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        from qsi_desktop.privacy import redact_nhs_numbers
+
+        return redact_nhs_numbers(super().format(record))
+
+
+def log_path(name: str) -> Path:
+    return data_dir() / "logs" / name
 
 
 class _StderrHandler(logging.Handler):

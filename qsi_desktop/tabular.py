@@ -460,13 +460,13 @@ class TableImport:
     """How one CSV importer reads its files.
 
     ``repeats``: what a row whose identity was already seen in the same file means. ``"count"``
-    for event logs (two identical uses of a probe on one day are two uses: the key gets the
-    occurrence number, so re-importing the same file still gives the same keys); ``"reject"`` for
-    registers, where the same item twice is a mistake.
+    for event logs (two uses of a probe in one slot are two uses: each occurrence is its own
+    entry); ``"reject"`` for registers, where the same item twice is a mistake.
 
-    Register rows (``"reject"``) are grouped by their identity and keyed by identity and content:
-    a corrected re-export of the register replaces the entry it corrects (the old one is kept as
-    history), while the same export imported twice is found as duplicates.
+    Rows are grouped by their identity (and occurrence) and keyed by group and content: the same
+    export imported twice is found as duplicates, and a corrected re-export replaces the entries it
+    corrects (the old ones kept as history). So ``identity`` is what a row is about (probe and time,
+    licence holder and type), never the values a correction could change.
     """
 
     name: str
@@ -555,6 +555,9 @@ def _read_file(
             yield _import_row(spec, row, name, context, seen)
     except TableError as exc:
         yield ImportIssue(name, str(exc), exc.row)
+        return
+    if count == 0:
+        yield ImportIssue(name, "the file has a header row but no entries below it", table.header_row, "skipped")
 
 
 def _import_row(
@@ -569,22 +572,17 @@ def _import_row(
         if row.cut:
             reason += " (the file ends in this row without a line end: it may have been cut short)"
         return ImportIssue(name, reason, row.number)
-    key = context.keyed_hash(spec.name, *parsed.identity)
-    if key in seen:
+    # The group is what the row is about (its identity, and for logs which occurrence of it); the key
+    # adds the content. So the same export twice gives the same keys (duplicates), and a corrected
+    # re-export gives the same groups with new keys (the correction replaces the entry it corrects).
+    group = context.keyed_hash(spec.name, *parsed.identity)
+    if group in seen:
         if spec.repeats == "reject":
-            return ImportIssue(name, f"the same entry as row {seen[key]}", row.number)
-        seen[key] += 1
-        key = context.keyed_hash(spec.name, *parsed.identity, str(seen[key]))
+            return ImportIssue(name, f"the same entry as row {seen[group]}", row.number)
+        seen[group] += 1
+        group = context.keyed_hash(spec.name, *parsed.identity, str(seen[group]))
     else:
-        seen[key] = row.number if spec.repeats == "reject" else 0
-    if spec.repeats == "reject":
-        content = json.dumps(parsed.data, sort_keys=True, default=str)
-        return ImportedRecord(
-            context.keyed_hash(spec.name, *parsed.identity, content),
-            parsed.data,
-            name,
-            row.number,
-            parsed.occurred_on,
-            group=key,
-        )
-    return ImportedRecord(key, parsed.data, name, row.number, parsed.occurred_on)
+        seen[group] = row.number if spec.repeats == "reject" else 1
+    content = json.dumps(parsed.data, sort_keys=True, default=str)
+    key = context.keyed_hash(spec.name, group, content)
+    return ImportedRecord(key, parsed.data, name, row.number, parsed.occurred_on, group=group)

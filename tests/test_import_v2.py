@@ -236,7 +236,9 @@ sys.exit(main(sys.argv[1:]))
     assert qsi("init", str(ws), "--service", "Test").returncode == 0
     done = qsi("import", str(ws), "dx-dose", str(bad))
     assert done.returncode == 2
-    assert done.stderr.splitlines() == ["qsi: error: importer dx-dose (plugin dx) failed on b.log: KeyError 'column'"]
+    first, second = done.stderr.splitlines()
+    assert first == "qsi: error: importer dx-dose (plugin dx) failed on b.log: KeyError 'column'"
+    assert second.startswith("qsi: this is a fault in the dx plugin, not in your files: details are in ")
     log = (data / "logs" / "qsi.log").read_text(encoding="utf-8")
     assert "Traceback" in log and 'raise KeyError("column")' in log
 
@@ -382,3 +384,22 @@ def test_api_1_importers_and_sections_still_load() -> None:
     assert pm.catalogue().get("QQ-901").framework_id == "qsi-2026-draft"
     assert pm.importer("qq-log").run is not None
     assert "GUI_MODULE is no longer read" in pm.warnings[0].error
+
+
+def test_a_corrected_log_row_replaces_the_row_it_corrects(ws: Workspace, tmp_path: Path) -> None:
+    app = App.load(ALL_PLUGINS)
+    header = "Probe ID,Date,Time,Examination category,Method,Cycle ID,Operator,Result"
+    rows = [
+        "TV-01,05/03/2026,09:10,Transvaginal,Trophon 2,C1001,J Sonographer,Pass",
+        "TV-01,05/03/2026,09:10,Transvaginal,Trophon 2,C1002,J Sonographer,Pass",  # a second use that minute
+        "AB-07,05/03/2026,09:30,Surface (abdomen),Low level wipe,,S Operator,Fail",
+    ]
+    first = _write(tmp_path, "decon.csv", header, *rows)
+    assert importing.run_import(ws, app, "us-decontamination", [first], actor="t").imported == 3
+    rows[2] = rows[2].replace(",Fail", ",Pass")  # the result was entered wrongly and corrected
+    summary = importing.run_import(
+        ws, app, "us-decontamination", [_write(tmp_path, "d2.csv", header, *rows)], actor="t"
+    )
+    assert (summary.imported, summary.replaced, summary.duplicates) == (1, 1, 2)
+    results = sorted((r["probe"], r["result"]) for r in importing.list_records(ws, "us-decontamination"))
+    assert results == [("AB-07", "pass"), ("TV-01", "pass"), ("TV-01", "pass")]

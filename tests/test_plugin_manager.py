@@ -264,7 +264,9 @@ def test_a_plugin_that_fails_to_import_is_reported_and_the_rest_load(tmp_path: P
     (tmp_path / "broken_plugin.py").write_text("raise ImportError('missing dependency foo')\n")
     monkeypatch.syspath_prepend(str(tmp_path))
     pm = PluginManager(["broken_plugin", _sample_plugin()])
-    assert [(f.name, f.error) for f in pm.failures] == [("broken_plugin", "ImportError: missing dependency foo")]
+    assert [(f.name, f.error) for f in pm.failures] == [
+        ("broken_plugin", "ImportError: missing dependency foo (at broken_plugin.py line 1)")
+    ]
     assert [m.code for m in pm.modalities()] == ["ZZ"]
 
 
@@ -395,3 +397,14 @@ def test_load_all_reports_a_misspelt_hook_as_a_failed_plugin() -> None:
     names = [i.name for i in pm.plugins()]
     assert "typo2" not in names and "sample" in names
     assert pm.failures[0].name == "typo2" and "qsi_register_importer" in pm.failures[0].error
+
+
+def test_a_hook_that_raises_is_reported_with_the_hook_and_where() -> None:
+    @hookimpl
+    def qsi_register_checklists() -> list[ChecklistTemplate]:
+        return {}["oops"]
+
+    pm = PluginManager([_module("buggy", PLUGIN_NAME="buggy", qsi_register_checklists=qsi_register_checklists)])
+    pm.load_all()
+    (failure,) = pm.failures
+    assert failure.error.startswith("qsi_register_checklists raised KeyError: 'oops' (at test_plugin_manager.py line")

@@ -310,8 +310,9 @@ def test_the_loop_sorts_rows_into_records_skipped_and_rejected(tmp_path: Path) -
         (2, {"probe": "P1", "date": "2026-03-05"}, "2026-03-05", "log.csv"),
         (3, {"probe": "P1", "date": "2026-03-05"}, "2026-03-05", "log.csv"),
     ]
-    first, second = (r.key for r in batch.records)
-    assert first == context.keyed_hash("test-events", "P1", "2026-03-05") != second  # a repeat is another event
+    first, second = batch.records
+    assert first.group == context.keyed_hash("test-events", "P1", "2026-03-05") != second.group  # another event
+    assert first.key != second.key and first.key != first.group  # keys add the content to the group
     assert [(i.row, i.reason) for i in batch.skipped] == [
         (1, "patient-identifying columns not read: Patient ID"),
         (4, "blank row"),

@@ -42,6 +42,10 @@ log = logging.getLogger(__name__)
 DISABLE_DISCOVERY_ENV = "QSI_DISABLE_PLUGIN_DISCOVERY"
 
 
+class RegistrationError(ValueError):
+    """What a plugin registered breaks a rule (a type, a duplicate, an unknown scope): its message says which."""
+
+
 @dataclass(frozen=True)
 class PluginFailure:
     name: str
@@ -155,9 +159,18 @@ class PluginManager:
     def _has_module(self, module_name: str) -> bool:
         return any(info.module == module_name for info in self._info.values())
 
-    def _fail(self, name: str, exc: BaseException) -> None:
-        message = f"{type(exc).__name__}: {exc}"
-        log.warning("plugin %s failed to load: %s", name, message)
+    def _fail(self, name: str, exc: BaseException, hook: str = "") -> None:
+        if isinstance(exc, RegistrationError):
+            message = f"{type(exc).__name__}: {exc}"
+        elif hook:
+            message = f"{hook} raised {type(exc).__name__}: {exc}"
+        else:
+            message = f"{type(exc).__name__}: {exc}"
+        where = _raised_at(exc)
+        if where:
+            message += f" (at {where})"
+        # The traceback, for the plugin's author; the user sees the one line.
+        log.warning("plugin %s failed to load: %s", name, message, exc_info=exc)
         self.failures.append(PluginFailure(name, message))
         if self._pm.get_plugin(name) is not None:
             self._pm.unregister(name=name)
@@ -193,15 +206,15 @@ class PluginManager:
                 returned = list(impl.function(**{arg: kwargs[arg] for arg in impl.argnames}) or [])
                 bad = [item for item in returned if not isinstance(item, kind)]
                 if bad:
-                    raise TypeError(f"{hook_name} returned {type(bad[0]).__name__}, expected {_names(kind)}")
+                    raise RegistrationError(f"{hook_name} returned {type(bad[0]).__name__}, expected {_names(kind)}")
                 returned = self._fitting(name, returned, **kwargs)
                 keys = [key for item in returned for key in _keys(item)]
                 clash = next((key for key in keys if key in owners or keys.count(key) > 1), None)
                 if clash is not None:
                     other = owners.get(clash, name)
-                    raise ValueError(f"{clash} is registered twice (also by plugin {other})")
+                    raise RegistrationError(f"{clash} is registered twice (also by plugin {other})")
             except Exception as exc:
-                self._fail(name, exc)
+                self._fail(name, exc, hook_name)
                 return self._collect(hook_name, kind, **kwargs)  # again, without the failed plugin
             owners.update(dict.fromkeys(keys, name))
             results.extend(returned)
@@ -220,9 +233,9 @@ class PluginManager:
         kept = []
         for item in items:
             if isinstance(item, Importer) and (item.read is None) == (item.run is None):
-                raise ValueError(f"importer {item.name} must give exactly one of read (streaming) and run")
+                raise RegistrationError(f"importer {item.name} must give exactly one of read (streaming) and run")
             if isinstance(item, Importer) and not item.patterns:
-                raise ValueError(f"importer {item.name} gives no file patterns (e.g. ('*.csv',))")
+                raise RegistrationError(f"importer {item.name} gives no file patterns (e.g. ('*.csv',))")
             if isinstance(item, Section) and not item.framework_id and framework_id is not None:
                 item = _in_framework(item, framework_id)  # built by hand (API 1): the framework asked for
             if isinstance(item, Section):
@@ -235,7 +248,7 @@ class PluginManager:
                     continue
                 unknown = sorted(_section_scopes(item) - {scope.id for scope in self.scopes()})
                 if unknown:
-                    raise ValueError(
+                    raise RegistrationError(
                         f"section {item.ref} uses scope {', '.join(unknown)}, which no plugin registers "
                         "(register it with qsi_register_scopes)"
                     )
@@ -337,6 +350,16 @@ def _module_version(module: ModuleType) -> str:
 def _names(kind: type | tuple[type, ...]) -> str:
     kinds: Iterable[type] = kind if isinstance(kind, tuple) else (kind,)
     return " or ".join(k.__name__ for k in kinds)
+
+
+def _raised_at(exc: BaseException) -> str:
+    """``plugin.py line 31``: where in the plugin's code an exception was raised (the last frame)."""
+    frame = exc.__traceback__
+    if frame is None or isinstance(exc, RegistrationError | pluggy.PluginValidationError):
+        return ""
+    while frame.tb_next is not None:
+        frame = frame.tb_next
+    return f"{os.path.basename(frame.tb_frame.f_code.co_filename)} line {frame.tb_lineno}"
 
 
 def _in_framework(section: Section, framework_id: str) -> Section:

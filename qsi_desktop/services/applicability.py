@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from qsi_desktop.catalogue.model import Section, Statement
 from qsi_desktop.plugins.types import Scope
+from qsi_desktop.services.records import AssessmentRecord
 from qsi_desktop.store.models import Assessment, ServiceProfile
 
 
@@ -36,7 +37,7 @@ def effective(
     statement: Statement,
     section: Section,
     profile: ServiceProfile,
-    assessment: Assessment | None,
+    assessment: Assessment | AssessmentRecord | None,
     scopes: Mapping[str, Scope],
 ) -> Applicability:
     if assessment is not None and assessment.applicability_override == "applicable":

@@ -318,7 +318,13 @@ def _finish_run(ws: Workspace, summary: ImportSummary, actor: str, *, take_out: 
         run.cancelled = summary.cancelled
         run.finished_at = utcnow()
         run.issues = [
-            ImportRunIssue(kind=kind, file_number=issue.file_number, row=issue.row, reason=issue.reason)
+            ImportRunIssue(
+                kind=kind,
+                file_number=issue.file_number,
+                row=issue.row,
+                # File names can hold patients' names: stored runs say "file 3" instead.
+                reason=issue.reason.replace(issue.file, f"file {issue.file_number}") if issue.file else issue.reason,
+            )
             for kind, issues in (("skipped", summary.skipped), ("rejected", summary.rejected))
             for issue in issues
         ]
@@ -535,8 +541,9 @@ class _NumberedIssue(ImportIssue):
 
 def _numbered(issue: ImportIssue, number: int) -> _NumberedIssue:
     """The issue with its file's place in the run, and anything like an NHS number blanked: reasons
-    reach the screen, the JSON summary and the stored run."""
-    reason = redact_nhs_numbers(issue.reason)
+    reach the screen, the JSON summary and the stored run. A reason that starts with the file's
+    name loses it (the issue names the file already)."""
+    reason = redact_nhs_numbers(issue.reason).removeprefix(f"{issue.file}: ")
     return _NumberedIssue(issue.file, reason, issue.row, issue.kind, file_number=number)
 
 

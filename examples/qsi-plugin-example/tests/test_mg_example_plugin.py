@@ -58,7 +58,7 @@ def test_the_sample_log_imports_whole() -> None:
         "result": "fail",
         "operator_recorded": True,
     }
-    assert records[3].occurred_on == "2026-03-09" and records[3].group is None
+    assert records[3].occurred_on == "2026-03-09" and records[3].group  # a corrected row replaces it
     assert records[4].data["operator_recorded"] is False  # the re-test has no tester's initials
     assert "engineer" not in shown(records, issues)  # the Comments column is never read
     again, _ = read_all(SAMPLE)

@@ -257,9 +257,10 @@ def parse_row(row: Row) -> RowRecord:
     compliant = (result == "pass" and hld) if hld_required else result != "fail"
     cycle = get("cycle", "")
     iso = used_on.isoformat()
-    content = cycle or "\x1e".join((category, method, raw_result))
     return RowRecord(
-        identity=(probe, iso, get("time", ""), content),
+        # What the row is about: one use of a probe. A corrected export (a result or method fixed)
+        # replaces the row it corrects; two uses logged in the same minute are two occurrences.
+        identity=(probe, iso, get("time", "")),
         data={
             "probe": probe,
             "date": iso,
