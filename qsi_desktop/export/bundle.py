@@ -159,14 +159,16 @@ def write_bundle(
 
     Raises :class:`ExportError` naming the item when a stored file is missing or altered, or the zip
     cannot be written; :class:`ExportCancelled` when ``cancel()`` turns true. Either way, and on
-    Ctrl-C, nothing is left at ``destination`` or beside it.
+    Ctrl-C, ``destination`` is left as it was (an earlier bundle stays) and no partial file remains.
     """
-    redactor = _Redactor()
-    used = {name.casefold() for name in (MANIFEST_JSON, MANIFEST_CSV, SNAPSHOT_JSON)}
-    pack_name = _unique(safe_file_name(pack.name), used)
-    entries = [_redacted_entry(entry, redactor) for entry in sorted(entries, key=lambda e: e.evidence_id)]
     if not pack.is_file():
         raise ExportError(f"{pack}: the pack to bundle is missing")
+    redactor = _Redactor()
+    used = {name.casefold() for name in (MANIFEST_JSON, MANIFEST_CSV, SNAPSHOT_JSON)}
+    pack_name = _unique(safe_file_name(redactor.text(pack.name)), used)
+    entries = [_redacted_entry(entry, redactor) for entry in sorted(entries, key=lambda e: e.evidence_id)]
+    links = [_redacted_link(link, redactor) for link in links]
+    snapshot_json = _json_bytes(redactor.tree(snapshot))  # before writing: a snapshot that cannot be saved is a bug
     copies = _plan(entries, store, section_of, used)
     total = len(copies) + 2  # the pack, the evidence copies, then the manifests and snapshot
     now = datetime.now()
@@ -199,7 +201,7 @@ def write_bundle(
                     _add_evidence(archive, copy, store, stamp, check)
                     paths.setdefault(copy.entry.evidence_id, []).append(copy.name)
                 step(total - 1, "writing the manifest")
-                items = _manifest_items(entries, [_redacted_link(link, redactor) for link in links], paths)
+                items = _manifest_items(entries, links, paths)
                 manifest = {
                     "format": FORMAT,
                     "version": FORMAT_VERSION,
@@ -209,7 +211,7 @@ def write_bundle(
                 }
                 _add_bytes(archive, MANIFEST_JSON, _json_bytes(manifest), stamp)
                 _add_bytes(archive, MANIFEST_CSV, _csv_bytes(items), stamp)
-                _add_bytes(archive, SNAPSHOT_JSON, _json_bytes(redactor.tree(snapshot)), stamp)
+                _add_bytes(archive, SNAPSHOT_JSON, snapshot_json, stamp)
             out.flush()
             os.fsync(out.fileno())
         os.replace(tmp, destination)

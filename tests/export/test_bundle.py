@@ -297,3 +297,45 @@ def test_no_patient_data_in_what_the_bundle_writes_itself(exported: Exported, pl
     paragraphs = [p.text for p in docx.Document(io.BytesIO(word_copy)).paragraphs]
     assert any(planted[0] in text for text in paragraphs)
     assert verify_bundle(summary.path) == []
+
+
+def test_a_large_file_can_be_cancelled_part_way(
+    exported: Exported, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from qsi_desktop.export import bundle
+
+    big = tmp_path / "big.txt"
+    big.write_text("dose,42\n" * 40_000)  # 320 kB: 320 chunks of 1 kB, cancel is asked every 16
+    add_file(exported.ws, exported.app, big, EvidenceDetails(title="Big", targets=["XR-101"]), actor="tester")
+    monkeypatch.setattr(bundle, "_CHUNK", 1024)
+    entries, _ = bundle_items(r for r in list_evidence(exported.ws) if r.title == "Big")
+    events: list[str] = []
+
+    started = "adding evidence/XR-1/XR-101/E-007 Big.txt"
+
+    def cancel() -> bool:  # yes at the third check after the big file was started
+        events.append("asked")
+        return started in events and len(events) - events.index(started) > 3
+
+    with pytest.raises(ExportCancelled):
+        exported.write(entries=entries, links=[], progress=lambda d, t, m: events.append(m), cancel=cancel)
+    assert events[-1] == "asked" and "writing the manifest" not in events  # stopped inside the big file
+    assert list(exported.folder.iterdir()) == []
+
+
+def test_snapshot_dates_are_written_and_a_bad_snapshot_writes_nothing(exported: Exported) -> None:
+    from datetime import date
+
+    summary = exported.write(snapshot={"as_of": date(2026, 3, 31), "folder": Path("ws")})
+    _, members = _read(summary.path)
+    assert json.loads(members["snapshot.json"]) == {"as_of": "2026-03-31", "folder": "ws"}
+    with pytest.raises(TypeError, match="cannot hold a set"):
+        exported.write("other.zip", snapshot={"refs": {"XR-101"}})
+    assert [p.name for p in exported.folder.iterdir()] == ["bundle.zip"]
+
+
+def test_a_missing_pack_is_an_export_error(exported: Exported) -> None:
+    exported.pack.unlink()
+    with pytest.raises(ExportError, match="the pack to bundle is missing"):
+        exported.write()
+    assert list(exported.folder.iterdir()) == []
