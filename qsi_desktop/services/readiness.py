@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -73,6 +74,16 @@ class Readiness:
         }
 
 
+def readiness_percent(counts: Mapping[str, int]) -> float:
+    """Readiness from counts per status: the share of applicable statements met, partially met counting
+    half, in percent to one decimal; 0.0 when nothing applies. Shared by the summary and the pack's charts."""
+    applicable = sum(n for status, n in counts.items() if status != "not_applicable")
+    if not applicable:
+        return 0.0
+    score = counts.get("met", 0) + 0.5 * counts.get("partially_met", 0)
+    return round(100.0 * score / applicable, 1)
+
+
 def readiness(ws: Workspace, app: App, today: date | None = None) -> Readiness:
     today = today or date.today()
     with ws.reading() as session:
@@ -115,9 +126,6 @@ def readiness(ws: Workspace, app: App, today: date | None = None) -> Readiness:
         per = sections.setdefault(state.section, {status: 0 for status in STATUSES})
         per[state.status] += 1
     applicable = [s for s in states if s.applicable]
-    # Readiness: share of applicable statements met; partially met counts half.
-    score = sum(1.0 if s.status == "met" else 0.5 if s.status == "partially_met" else 0.0 for s in applicable)
-    percent = round(100.0 * score / len(applicable), 1) if applicable else 0.0
     overdue = [s.ref for s in applicable if s.next_review_on and s.next_review_on < today]
 
     warnings = [f"{s.ref} is met but has no evidence" for s in applicable if s.status == "met" and not s.evidence]
@@ -131,7 +139,8 @@ def readiness(ws: Workspace, app: App, today: date | None = None) -> Readiness:
         statements=states,
         counts=counts,
         sections=sections,
-        readiness_percent=percent,
+        # effective_status makes "not_applicable" exactly the statements that do not apply.
+        readiness_percent=readiness_percent(counts),
         overdue_reviews=overdue,
         evidence_total=len(evidence),
         evidence_review_overdue=sum(1 for e in evidence if e.review_due_on and e.review_due_on < today),
