@@ -668,26 +668,25 @@ def cmd_export(args: argparse.Namespace, app: App) -> int:
 def _write_bundle(ws: Workspace, app: App, data: Any, pack_path: Path, out: Path) -> dict[str, Any]:
     from qsi_desktop.export import bundle
 
-    entries = [
-        bundle.BundleEntry(item.id, item.title, item.file_name or "", item.file_sha256, tuple(sorted(item.refs)))
-        for item in data.evidence
-        if item.file_sha256
-    ]
-    links = [
-        bundle.BundleLink(item.id, item.title, item.link_url, tuple(sorted(item.refs)))
-        for item in data.evidence
-        if item.link_url
-    ]
+    entries, links = bundle.bundle_items(data.evidence)
     summary = bundle.write_bundle(
-        out, pack_path, entries, ws.files, data.snapshot(), section_of=_section_of(app), links=links
+        out,
+        pack=pack_path,
+        entries=entries,
+        links=links,
+        store=ws.files,
+        snapshot=data.snapshot(),
+        section_of=_section_of(app),
     )
     return {"path": str(summary.path), "files": summary.files, "bytes": summary.bytes}
 
 
 def _section_of(app: App) -> Callable[[str], str]:
-    def section_of(ref: str) -> str:
-        statement = app.catalogue.get(ref)
-        return statement.section_ref if statement is not None else ref.split("-")[0]
+    """``XR-101`` (or ``XR-101:7.a``) -> ``XR-1``: the bundle's folder for a statement."""
+
+    def section_of(target: str) -> str:
+        statement = app.catalogue.get(target.split(":")[0])
+        return statement.section_ref if statement is not None else target.split("-")[0]
 
     return section_of
 

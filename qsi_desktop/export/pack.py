@@ -27,8 +27,8 @@ from docx.document import Document as DocumentObject
 from docx.text.paragraph import Paragraph as DocxParagraph
 
 from qsi_desktop.catalogue.model import Statement
-from qsi_desktop.errors import QsiError
 from qsi_desktop.export import docx_tools as dx
+from qsi_desktop.export.bundle import ExportCancelled
 from qsi_desktop.export.names import evidence_label
 from qsi_desktop.export.pack_data import PackData, PackOptions, PluginPart, SectionPart, StatementEntry, gather
 from qsi_desktop.plugins.types import BulletList, Cell, Figure, Heading, Paragraph, ReportBlock, StatusCell, Table
@@ -41,10 +41,6 @@ Progress = Callable[[int, int, str], None]
 Cancel = Callable[[], bool]
 ACTION_LABELS = {"open": "Open", "in_progress": "In progress", "done": "Done", "cancelled": "Cancelled"}
 ANSWER_LABELS = {"yes": "Yes", "partial": "Partial", "no": "No", "n/a": "N/A", "": "-"}
-
-
-class ExportCancelled(QsiError):
-    """The user cancelled the export; nothing was written."""
 
 
 @dataclass
@@ -447,7 +443,7 @@ class _PackWriter:
         rows = [[cell_text(value) for value in row] for row in block.rows]
         if block.landscape:
             dx.start_section(self.document, landscape=True)
-        self.table(block.columns, rows, caption=block.caption)
+        self.table(block.columns, rows, caption=block.caption, weights=_weights(block.columns, rows))
         if block.landscape:
             dx.start_section(self.document, landscape=False)
 
@@ -533,6 +529,17 @@ class _PackWriter:
     def _appendix_plugin(self, part: PluginPart) -> None:
         self.appendix_heading(f"Appendix: {part.section.title}")
         self._blocks(part)
+
+
+def _weights(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[float]:
+    """Column widths from what the columns hold: long text gets room, short numbers little."""
+    sample = rows[:200]
+    weights = []
+    for column, title in enumerate(header):
+        lengths = [len(row[column]) for row in sample if column < len(row)] or [0]
+        typical = max(sum(lengths) / len(lengths), max(len(word) for word in title.split() or [""]))
+        weights.append(min(max(typical, 4.0), 40.0))
+    return weights
 
 
 def _suggestion_texts(statement: Statement) -> dict[str, str]:
