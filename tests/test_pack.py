@@ -203,7 +203,7 @@ def test_a_users_template_gives_its_styles_header_and_logo(demo: Path, full_app:
         assert all("must not reach the pack" not in p.text for p in document.paragraphs)
         assert any(p.style.name == "Heading 2" for p in document.paragraphs)
     (tmp_path / "bad.docx").write_text("not a document", encoding="utf-8")
-    with full_app.open_workspace(demo) as ws, pytest.raises(TemplateError, match="bad.docx: not a Word document"):
+    with full_app.open_workspace(demo) as ws, pytest.raises(TemplateError, match=r"bad\.docx: not a Word document"):
         write_pack(ws, full_app, tmp_path / "x.docx", PackOptions(), template=tmp_path / "bad.docx")
     assert not (tmp_path / "x.docx").exists()
 
