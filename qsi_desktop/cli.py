@@ -619,7 +619,7 @@ def _cell(value: Any) -> str:
 
 
 def cmd_export(args: argparse.Namespace, app: App) -> int:
-    from qsi_desktop.export import check, pack, pack_data
+    from qsi_desktop.export import pack_data, service
 
     options = pack_data.PackOptions(
         sections=tuple(s for s in (args.sections or "").split(",") if s.strip()),
@@ -629,25 +629,33 @@ def cmd_export(args: argparse.Namespace, app: App) -> int:
             version=args.doc_version, status=args.status.title(), author=args.author or "", approver=args.approver or ""
         ),
     )
-    template = Path(args.template) if args.template else None
+    if not args.check_only and not args.out:
+        raise UserError("say where to write the pack: qsi export PATH OUT.docx (or --check-only)")
     with _open(args.path, app) as ws:
-        data = pack_data.gather(ws, app, options)
-        findings = check.check(data, ws.files if args.scan else None)
+        data, findings = service.prepare(ws, app, options, scan=args.scan)
         result: dict[str, Any] = {"findings": [f.to_dict() for f in findings]}
         if not args.check_only:
-            if not args.out:
-                raise UserError("say where to write the pack: qsi export PATH OUT.docx")
-            summary = pack.render_pack(data, Path(args.out), template=template)
+            request = service.ExportRequest(
+                out=Path(args.out),
+                options=options,
+                bundle=Path(args.bundle) if args.bundle else None,
+                template=Path(args.template) if args.template else None,
+            )
+            done = service.export(ws, app, data, request)
             result["pack"] = {
-                "path": str(summary.path),
-                "statements": summary.statements,
-                "evidence": summary.evidence,
-                "tables": summary.tables,
-                "pictures": summary.pictures,
-                "seconds": {k: round(v, 3) for k, v in summary.seconds.items()},
+                "path": str(done.pack.path),
+                "statements": done.pack.statements,
+                "evidence": done.pack.evidence,
+                "tables": done.pack.tables,
+                "pictures": done.pack.pictures,
+                "seconds": {k: round(v, 3) for k, v in done.pack.seconds.items()},
             }
-            if args.bundle:
-                result["bundle"] = _write_bundle(ws, app, data, summary.path, Path(args.bundle))
+            if done.bundle is not None:
+                result["bundle"] = {
+                    "path": str(done.bundle.path),
+                    "files": done.bundle.files,
+                    "bytes": done.bundle.bytes,
+                }
     if args.json:
         _print_json(result)
     else:
@@ -663,32 +671,6 @@ def cmd_export(args: argparse.Namespace, app: App) -> int:
         if "bundle" in result:
             print(f"wrote {result['bundle']['path']}: {result['bundle']['files']} evidence files")
     return 1 if args.check_only and findings else 0
-
-
-def _write_bundle(ws: Workspace, app: App, data: Any, pack_path: Path, out: Path) -> dict[str, Any]:
-    from qsi_desktop.export import bundle
-
-    entries, links = bundle.bundle_items(data.evidence)
-    summary = bundle.write_bundle(
-        out,
-        pack=pack_path,
-        entries=entries,
-        links=links,
-        store=ws.files,
-        snapshot=data.snapshot(),
-        section_of=_section_of(app),
-    )
-    return {"path": str(summary.path), "files": summary.files, "bytes": summary.bytes}
-
-
-def _section_of(app: App) -> Callable[[str], str]:
-    """``XR-101`` (or ``XR-101:7.a``) -> ``XR-1``: the bundle's folder for a statement."""
-
-    def section_of(target: str) -> str:
-        statement = app.catalogue.get(target.split(":")[0])
-        return statement.section_ref if statement is not None else target.split("-")[0]
-
-    return section_of
 
 
 def cmd_audit(args: argparse.Namespace, app: App) -> int:
