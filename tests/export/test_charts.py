@@ -3,6 +3,7 @@ pyplot or Qt."""
 
 from __future__ import annotations
 
+import io
 import json
 import struct
 import subprocess
@@ -169,3 +170,13 @@ def test_no_pyplot_and_no_qt_in_a_fresh_interpreter() -> None:
     result = json.loads(done.stdout)
     assert result["pyplot"] is False
     assert result["qt"] is False
+
+
+def test_the_palette_keeps_white_and_the_status_colours_exact() -> None:
+    from PIL import Image
+
+    counts = {status: 2 for status in charts.STATUS_ORDER}
+    image = Image.open(io.BytesIO(charts.status_counts(counts).png)).convert("RGB")
+    colours = {rgb for _, rgb in image.getcolors(4096)}
+    wanted = {"#ffffff", charts.TEXT, *(fill for fill, _ in charts.STATUS_COLOURS.values())}
+    assert {tuple(int(hex_[i : i + 2], 16) for i in (1, 3, 5)) for hex_ in wanted} <= colours
