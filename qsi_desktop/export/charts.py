@@ -22,25 +22,14 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure as MplFigure
 from PIL import Image
 
+from qsi_desktop.colours import NHS_BLUE, STATUS_BADGE, TEXT, TEXT_MUTED
 from qsi_desktop.plugins.types import Figure, StatusCell, Table
 from qsi_desktop.services.readiness import readiness_percent
 from qsi_desktop.services.values import status_label
 
-# The app's status colours (badge background, text on it): gui/style.py STATUS_BADGE, repeated here because
-# style.py imports Qt. tests/export/test_charts.py fails when the two differ.
-STATUS_COLOURS: dict[str, tuple[str, str]] = {
-    "met": ("#007f3b", "#ffffff"),
-    "partially_met": ("#ed8b00", "#212b32"),
-    "not_met": ("#d5281b", "#ffffff"),
-    "in_progress": ("#005eb8", "#ffffff"),
-    "not_started": ("#4c6272", "#ffffff"),
-    "not_applicable": ("#aeb7bd", "#212b32"),
-}
+STATUS_COLOURS = STATUS_BADGE  # the app's status colours (qsi_desktop.colours)
 # Along a bar: done on the left, still to do on the right; not applicable last (left out of section bars).
 STATUS_ORDER = ("met", "partially_met", "in_progress", "not_started", "not_met", "not_applicable")
-NHS_BLUE = "#005eb8"
-TEXT = "#212b32"  # NHS text black
-TEXT_MUTED = "#4c6272"
 
 WIDTH_CM = 16.0
 DPI = 200  # at 16 cm: 1260 px wide, sharp in Word and in print

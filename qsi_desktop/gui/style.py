@@ -11,26 +11,19 @@ from functools import cache
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 
-NHS_BLUE = "#005eb8"
-NHS_DARK_BLUE = "#003087"
-NHS_DARK_GREY = "#425563"
-NHS_MID_GREY = "#768692"
-NHS_PALE_GREY = "#e8edee"
-NHS_RED = "#d5281b"
-NHS_GREEN = "#007f3b"
-NHS_ORANGE = "#ed8b00"
-
-# status -> (badge background, badge text colour)
-STATUS_BADGE: dict[str, tuple[str, str]] = {
-    "met": (NHS_GREEN, "#ffffff"),
-    "partially_met": (NHS_ORANGE, "#212b32"),
-    "not_met": (NHS_RED, "#ffffff"),
-    "in_progress": (NHS_BLUE, "#ffffff"),
-    "not_started": ("#4c6272", "#ffffff"),
-    "not_applicable": ("#aeb7bd", "#212b32"),
-}
-TEXT_MUTED = "#4c6272"  # 6.4:1 on white
-TEXT_OVERDUE = "#b3261e"  # darker than NHS red so body text keeps 4.5:1
+from qsi_desktop.colours import (  # noqa: F401  (re-exported: the GUI's modules import them from here)
+    NHS_BLUE,
+    NHS_DARK_BLUE,
+    NHS_DARK_GREY,
+    NHS_GREEN,
+    NHS_MID_GREY,
+    NHS_ORANGE,
+    NHS_PALE_GREY,
+    NHS_RED,
+    STATUS_BADGE,
+    TEXT_MUTED,
+    TEXT_OVERDUE,
+)
 
 APP_STYLESHEET = f"""
 QToolTip {{ color: #212b32; background: #ffffff; border: 1px solid {NHS_MID_GREY}; padding: 4px; }}

@@ -132,7 +132,7 @@ def test_same_data_same_bytes_even_from_threads() -> None:
 
 def test_chart_colours_are_the_apps_status_colours() -> None:
     pytest.importorskip("PySide6")
-    from qsi_desktop.gui.style import STATUS_BADGE
+    from qsi_desktop.colours import STATUS_BADGE
 
     assert charts.STATUS_COLOURS == STATUS_BADGE
     assert set(charts.STATUS_ORDER) == set(STATUS_BADGE)
