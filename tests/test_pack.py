@@ -249,3 +249,16 @@ def test_an_nhs_number_in_an_evidence_document_is_found_by_the_check(
     found = [f for f in json.loads(result.out)["findings"] if f["kind"] == "nhs-number"]
     assert len(found) == 1 and found[0]["statement"] == "XR-101" and "paragraph 2" in found[0]["message"]
     assert PATIENT[1] not in result.out and PATIENT[2] not in result.out
+
+
+def test_the_report_context_gives_profile_statements_and_evidence(demo: Path, full_app: App) -> None:
+    from qsi_desktop.services.report_context import WorkspaceReportContext
+
+    with full_app.open_workspace(demo) as ws:
+        context = WorkspaceReportContext(ws, full_app, as_of=AS_OF)
+        assert context.profile()["name"] == "Riverside Imaging Service" and "CT" in context.profile()["modalities"]
+        states = {s["ref"]: s for s in context.statements()}
+        assert states["XR-101"]["status"] == "met" and not states["NM-901"]["applicable"]
+        items = context.evidence()
+        assert items[0]["label"] == "E-001" and items[0]["statements"]
+        assert any(item["review_overdue"] for item in items)

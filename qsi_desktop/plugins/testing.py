@@ -53,6 +53,9 @@ class SimpleReportContext:
     provided: frozenset[str] = frozenset()
     as_of: date = field(default_factory=date.today)
     answers: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+    service: dict[str, Any] = field(default_factory=dict)
+    states: list[dict[str, Any]] = field(default_factory=list)
+    items: list[dict[str, Any]] = field(default_factory=list)
 
     def records(self, importer: str, *, since: date | None = None, until: date | None = None) -> list[dict[str, Any]]:
         """Records given up front, filtered on ``occurred_on`` like the workspace's context."""
@@ -67,6 +70,16 @@ class SimpleReportContext:
 
     def checklist_answers(self, template_id: str) -> dict[str, dict[str, Any]]:
         return dict(self.answers.get(template_id, {}))
+
+    def profile(self) -> dict[str, Any]:
+        base = {"name": "Test service", "organisation": "", "sites": [], "scopes": {}}
+        return {**base, "modalities": sorted(self.provided), **self.service}
+
+    def statements(self) -> list[dict[str, Any]]:
+        return list(self.states)
+
+    def evidence(self) -> list[dict[str, Any]]:
+        return list(self.items)
 
 
 # -- the conformance check ----------------------------------------------------------------------------

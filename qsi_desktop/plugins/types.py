@@ -244,6 +244,20 @@ class ReportContext(Protocol):
         """Answers to a checklist template by item key: ``{"answer": "yes", "note": "..."}``."""
         ...
 
+    def profile(self) -> dict[str, Any]:
+        """The service profile: ``name``, ``organisation``, ``sites``, ``modalities``, ``scopes``."""
+        ...
+
+    def statements(self) -> list[dict[str, Any]]:
+        """Every statement's state: ``ref``, ``status`` (effective), ``applicable``, ``owner``,
+        ``next_review_on`` (ISO date or None), ``evidence`` (how many items), ``open_actions``."""
+        ...
+
+    def evidence(self) -> list[dict[str, Any]]:
+        """Current evidence items: ``id``, ``label`` (``E-014``), ``title``, ``version``, ``owner``,
+        ``review_due_on``, ``statements`` (refs), ``review_overdue`` (measured on ``as_of``)."""
+        ...
+
 
 def occurred_in_range(occurred_on: str | None, since: date | None, until: date | None) -> bool:
     """Whether an ISO date (or ``YYYY-MM``) falls in ``since``..``until``; a month counts when it overlaps."""

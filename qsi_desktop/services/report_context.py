@@ -7,9 +7,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from qsi_desktop.export.names import evidence_label
 from qsi_desktop.plugins import guard
 from qsi_desktop.plugins.types import REPORT_BLOCK_TYPES, ReportBlock, ReportContext, ReportSection
-from qsi_desktop.services import checklists, importing
+from qsi_desktop.services import checklists, evidence, importing, readiness
 from qsi_desktop.services.app import App
 from qsi_desktop.services.applies import applicable_refs
 from qsi_desktop.services.profile import profile_dict
@@ -33,6 +34,40 @@ class WorkspaceReportContext:
     def checklist_answers(self, template_id: str) -> dict[str, dict[str, Any]]:
         answers = checklists.responses(self.ws, template_id)
         return {key: {"answer": r.answer, "note": r.note} for (_template, key), r in answers.items()}
+
+    def profile(self) -> dict[str, Any]:
+        data = profile_dict(self.ws)
+        return {key: data[key] for key in ("name", "organisation", "sites", "modalities", "scopes")}
+
+    def statements(self) -> list[dict[str, Any]]:
+        state = readiness.readiness(self.ws, self.app, today=self.as_of)
+        return [
+            {
+                "ref": s.ref,
+                "status": s.status,
+                "applicable": s.applicable,
+                "owner": s.owner,
+                "next_review_on": s.next_review_on.isoformat() if s.next_review_on else None,
+                "evidence": s.evidence,
+                "open_actions": s.open_actions,
+            }
+            for s in state.statements
+        ]
+
+    def evidence(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "id": item.id,
+                "label": evidence_label(item.id),
+                "title": item.title,
+                "version": item.version,
+                "owner": item.owner,
+                "review_due_on": item.review_due_on.isoformat() if item.review_due_on else None,
+                "statements": sorted(item.refs),
+                "review_overdue": item.review_overdue(self.as_of),
+            }
+            for item in evidence.list_evidence(self.ws)
+        ]
 
 
 def applicable_sections(app: App, context: WorkspaceReportContext) -> list[ReportSection]:
