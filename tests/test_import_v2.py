@@ -403,3 +403,28 @@ def test_a_corrected_log_row_replaces_the_row_it_corrects(ws: Workspace, tmp_pat
     assert (summary.imported, summary.replaced, summary.duplicates) == (1, 1, 2)
     results = sorted((r["probe"], r["result"]) for r in importing.list_records(ws, "us-decontamination"))
     assert results == [("AB-07", "pass"), ("TV-01", "pass"), ("TV-01", "pass")]
+
+
+def _parallel_plugin() -> ModuleType:
+    module = ModuleType("px_plugin")
+    module.PLUGIN_NAME = "dx"
+
+    @hookimpl
+    def qsi_register_importers() -> list[Importer]:
+        return [Importer(name="dx-dose", title="Dose", patterns=("*.log",), read=_read_dose, parallel=True)]
+
+    module.qsi_register_importers = qsi_register_importers
+    return module
+
+
+def test_a_parallel_importer_reads_in_other_processes_and_stores_in_order(ws: Workspace, tmp_path: Path) -> None:
+    app = App.load([_parallel_plugin()])
+    files = [_write(tmp_path, f"{n:02d}.log", f"s{n},{n % 3 + 1},2026-03", f"t{n},1,2026-04") for n in range(20)]
+    summary = importing.run_import(ws, app, "dx-dose", files, actor="t")
+    assert (summary.files, summary.imported) == (20, 40)
+    again = importing.run_import(ws, app, "dx-dose", files, actor="t")
+    assert (again.imported, again.duplicates) == (0, 40)
+    bad = _write(tmp_path, "21.log", "boom")
+    with pytest.raises(PluginError, match=r"failed on 21.log: KeyError 'column'"):
+        importing.run_import(ws, app, "dx-dose", [*files[:10], bad], actor="t")
+    assert len(importing.list_records(ws, "dx-dose")) == 40  # the failed run took out what it stored

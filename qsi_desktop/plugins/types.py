@@ -161,6 +161,10 @@ class Importer:
     read: ImportRead | None = None
     version: int = 1
     upgrade: RecordUpgrade | None = None
+    # The core may call ``read`` in other processes, several files at once (both cores for a folder
+    # of DICOM files). Then ``read`` must be a module-level function, and its context only hashes:
+    # progress and cancel are the core's, between files.
+    parallel: bool = False
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,11 @@ from __future__ import annotations
 
 import fnmatch
 import json
+import os
+import pickle
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -151,6 +155,7 @@ def run_import(
         summary.run_id = run.id
     store = _RecordStore(importer, summary)
     try:
+        reader.start(files)
         for number, path in enumerate(files, start=1):
             context.progress(number - 1, len(files), f"reading {path.name}")
             if context.is_cancelled():
@@ -169,12 +174,15 @@ def run_import(
         if isinstance(stop, guard.PluginError):
             raise reader.failed_on_file(stop) from stop
         return summary
+    finally:
+        reader.stop()
     _finish_run(ws, summary, actor)
     return summary
 
 
 class _FileReader:
-    """Calls the importer on one file at a time, guarded, and sorts what it yields."""
+    """Calls the importer on one file at a time, guarded, and sorts what it yields. For a parallel
+    importer it reads the next files in other processes meanwhile, a bounded window ahead."""
 
     def __init__(self, importer: Importer, plugin: str, context: WorkspaceImportContext, summary: ImportSummary):
         self.importer = importer
@@ -183,6 +191,16 @@ class _FileReader:
         self.summary = summary
         self.cancelled = False
         self.current = ""
+        self.ahead: _ReadAhead | None = None
+
+    def start(self, files: Sequence[Path]) -> None:
+        if self.importer.parallel and self.importer.read is not None and len(files) >= PARALLEL_FROM:
+            self.ahead = _ReadAhead.start(self.importer.read, files, self.context.secret)
+
+    def stop(self) -> None:
+        if self.ahead is not None:
+            self.ahead.close()
+            self.ahead = None
 
     def records(self, path: Path, number: int) -> Iterator[ImportedRecord]:
         self.current = path.name
@@ -211,6 +229,8 @@ class _FileReader:
         return guard.PluginError(failure.plugin, failure.what, failure.cause, where=self.current)
 
     def _items(self, path: Path) -> Iterable[ImportedRecord | ImportIssue]:
+        if self.ahead is not None:
+            return self.ahead.result(path)  # raises what the importer raised, in its process
         if self.importer.read is not None:
             return self.importer.read(path, self.context)
         if self.importer.run is None:
@@ -219,6 +239,65 @@ class _FileReader:
         self.cancelled = batch.cancelled
         skipped = [ImportIssue(i.file, i.reason, i.row, "skipped") for i in batch.skipped]
         return [*batch.records, *skipped, *batch.rejected]
+
+
+PARALLEL_FROM = 8  # files: below this, starting worker processes costs more than it saves
+_WINDOW_PER_WORKER = 4  # files read ahead per worker: bounds the memory a slow store lets pile up
+
+
+@dataclass(frozen=True)
+class _HashingContext:
+    """The context a parallel ``read`` gets in a worker process: hashing only."""
+
+    secret: bytes
+
+    def progress(self, done: int, total: int, message: str = "") -> None:
+        pass
+
+    def is_cancelled(self) -> bool:
+        return False
+
+    def keyed_hash(self, *values: str) -> str:
+        return keyed_hash(self.secret, *values)
+
+
+def _read_whole(read: Callable[..., Iterable[ImportedRecord | ImportIssue]], path: Path, secret: bytes) -> list:
+    return list(read(path, _HashingContext(secret)))
+
+
+class _ReadAhead:
+    """Files read in worker processes, a window ahead of the one being stored, handed out in order."""
+
+    def __init__(self, workers: int, read: Callable[..., Any], files: Sequence[Path], secret: bytes):
+        self.pool = ProcessPoolExecutor(max_workers=workers)
+        self.read, self.secret = read, secret
+        self.queue = deque(files)
+        self.futures: dict[Path, Future[list]] = {}
+        self.window = _WINDOW_PER_WORKER * workers
+        self._fill()
+
+    @classmethod
+    def start(cls, read: Callable[..., Any], files: Sequence[Path], secret: bytes) -> _ReadAhead | None:
+        try:
+            pickle.dumps(read)  # a lambda or a nested function cannot cross to another process
+        except Exception:
+            return None
+        return cls(max(2, min(os.cpu_count() or 2, 8)), read, files, secret)
+
+    def _fill(self) -> None:
+        while self.queue and len(self.futures) < self.window:
+            path = self.queue.popleft()
+            self.futures[path] = self.pool.submit(_read_whole, self.read, path, self.secret)
+
+    def result(self, path: Path) -> list:
+        future = self.futures.pop(path)
+        self._fill()
+        return future.result()
+
+    def close(self) -> None:
+        for future in self.futures.values():
+            future.cancel()
+        self.pool.shutdown(wait=True, cancel_futures=True)
 
 
 @dataclass
