@@ -119,7 +119,7 @@ def test_migrations_have_one_head_and_match_the_models(tmp_path: Path) -> None:
     from qsi_desktop.store.engine import make_engine
     from qsi_desktop.store.models import Base
 
-    assert migrate.head_revision() == "0002"
+    assert migrate.head_revision() == "0003"
     engine = make_engine(f"sqlite:///{tmp_path / 'm.sqlite3'}")
     migrate.upgrade(engine)
     with engine.connect() as connection:
@@ -371,3 +371,19 @@ def test_a_version_1_database_keeps_its_records_through_migration_0002(tmp_path:
         assert row.one() == (1, 1, None, 0.0, '{"a": 1}')
         assert connection.execute(text("SELECT replaced, undone_by FROM import_run")).one() == (0, "")
     engine.dispose()
+
+
+def test_stored_tables_are_saved_whole_audited_and_deleted(make_workspace) -> None:
+    from qsi_desktop.services import stored_tables
+    from qsi_desktop.services.audit import list_audit
+
+    ws = make_workspace()
+    assert stored_tables.get(ws, "dose", "drl-local", default=[]) == []
+    stored_tables.put(ws, "dose", "drl-local", [{"exam": "CT head", "dlp": 800}], actor="physicist")
+    stored_tables.put(ws, "dose", "drl-local", [{"exam": "CT head", "dlp": 780}], actor="physicist")
+    assert stored_tables.get(ws, "dose", "drl-local") == [{"exam": "CT head", "dlp": 780}]
+    assert stored_tables.keys(ws, "dose") == ["drl-local"]
+    entries = [e for e in list_audit(ws, 10) if e.entity == "stored_table"]
+    assert [e.action for e in entries] == ["update", "create"] and entries[0].actor == "physicist"
+    stored_tables.put(ws, "dose", "drl-local", None, actor="physicist")
+    assert stored_tables.get(ws, "dose", "drl-local") is None

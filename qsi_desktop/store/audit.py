@@ -22,10 +22,11 @@ from qsi_desktop.store.models import (
     EvidenceLink,
     ImportRun,
     ServiceProfile,
+    StoredTable,
 )
 from qsi_desktop.store.types import utcnow
 
-AUDITED = (ServiceProfile, Assessment, EvidenceItem, EvidenceLink, Action, ChecklistResponse, ImportRun)
+AUDITED = (ServiceProfile, Assessment, EvidenceItem, EvidenceLink, Action, ChecklistResponse, ImportRun, StoredTable)
 # Bookkeeping columns that change on every update and would only add noise to the trail.
 _IGNORED = frozenset({"updated_at", "updated_by", "version_id"})
 

@@ -271,6 +271,23 @@ class ImportedRecordRow(Base):
     current: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
+class StoredTable(Base):
+    """A small document a user keeps in the workspace, by namespace and key: a DRL table, an exam-type
+    mapping. JSON, versioned (a concurrent edit fails instead of being lost) and audited."""
+
+    __tablename__ = "stored_table"
+    __table_args__ = (UniqueConstraint("namespace", "key", name="uq_stored_table_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(Integer, default=1)
+    __mapper_args__ = {"version_id_col": version_id}
+    namespace: Mapped[str] = mapped_column(String(64))  # "dose", or a plugin's name
+    key: Mapped[str] = mapped_column(String(100))
+    value: Mapped[Any] = mapped_column(JSONDocument)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    updated_by: Mapped[str] = mapped_column(Text, default="")
+
+
 class AuditEntry(Base):
     """Who changed what, when, with the values before and after. Written for every change."""
 

@@ -1,0 +1,1 @@
+"""DICOM radiation dose reports (RDSR) and dose audits, shared by the CT and IR plugins (Qt-free)."""
