@@ -475,6 +475,16 @@ class TableImport:
     parse: RowParser
     repeats: Literal["count", "reject"] = "count"
 
+    def read(
+        self, path: Path, context: ImportContext, *, max_bytes: int = MAX_BYTES
+    ) -> Iterator[ImportedRecord | ImportIssue]:
+        """An importer's ``read``: ``Importer(read=SPEC.read, ...)``."""
+        return read_table_records(self, path, context, max_bytes=max_bytes)
+
+    def run(self, paths: Sequence[Path], context: ImportContext, *, max_bytes: int = MAX_BYTES) -> ImportBatch:
+        """Every file in one batch, for tests and scripts (the app streams through ``read``)."""
+        return run_table_import(self, paths, context, max_bytes=max_bytes)
+
 
 def run_table_import(
     spec: TableImport,

@@ -479,16 +479,15 @@ class RunRecord:
         return data
 
 
+def _run_state(run: ImportRun) -> str:
+    if run.undone_at:
+        return "undone"
+    if run.cancelled:
+        return "cancelled"
+    return "finished" if run.finished_at else "interrupted"  # a run row never finished: the process died
+
+
 def _run_record(run: ImportRun, *, with_issues: bool = False) -> RunRecord:
-    state = (
-        "undone"
-        if run.undone_at
-        else "cancelled"
-        if run.cancelled
-        else "finished"
-        if run.finished_at
-        else "interrupted"
-    )
     return RunRecord(
         id=run.id,
         importer=run.importer,
@@ -500,7 +499,7 @@ def _run_record(run: ImportRun, *, with_issues: bool = False) -> RunRecord:
         replaced=run.replaced,
         skipped=run.skipped,
         rejected=run.rejected,
-        state=state,
+        state=_run_state(run),
         undone_by=run.undone_by,
         issues=tuple(RunIssue(i.kind, i.file_number, i.row, i.reason) for i in run.issues) if with_issues else (),
     )

@@ -7,20 +7,15 @@ data. Patient columns, should a spreadsheet have any, are still dropped by the t
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
 from datetime import date
-from pathlib import Path
 
-from qsi_desktop.plugins.types import ImportBatch, ImportContext, ImportedRecord, Importer, ImportIssue
+from qsi_desktop.plugins.types import Importer
 from qsi_desktop.tabular import (
-    MAX_BYTES,
     Row,
     RowRecord,
     RowRejected,
     TableImport,
     parse_date,
-    read_table_records,
-    run_table_import,
 )
 
 NAME = "nm-licences"
@@ -169,13 +164,8 @@ def parse_row(row: Row) -> RowRecord:
 SPEC = TableImport(name=NAME, columns=COLUMNS, required=REQUIRED, parse=parse_row, repeats="reject")
 
 
-def read(path: Path, context: ImportContext, *, max_bytes: int = MAX_BYTES) -> Iterator[ImportedRecord | ImportIssue]:
-    return read_table_records(SPEC, path, context, max_bytes=max_bytes)
-
-
-def run(paths: Sequence[Path], context: ImportContext, *, max_bytes: int = MAX_BYTES) -> ImportBatch:
-    """All ``paths`` in one batch (for tests and scripts; the app streams through ``read``)."""
-    return run_table_import(SPEC, paths, context, max_bytes=max_bytes)
+read = SPEC.read
+run = SPEC.run  # every file in one batch, for tests and scripts
 
 
 IMPORTER = Importer(
