@@ -37,6 +37,7 @@ from qsi_desktop.catalogue.loader import core_framework_path, load_framework_fil
 from qsi_desktop.gui import workers
 from qsi_desktop.gui.context import GuiContext, current_actor
 from qsi_desktop.gui.dialogs import ImportDialog, ImportSummaryDialog, NewWorkspaceDialog, ProfileDialog
+from qsi_desktop.gui.export_dialog import ExportDialog, PackExport, default_pack_path, pack_sections
 from qsi_desktop.gui.panels import fill_tabs
 from qsi_desktop.gui.readiness_bar import ReadinessSummary
 from qsi_desktop.gui.statement_model import (
@@ -205,6 +206,10 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         self.import_action = self._action(file_menu, "&Import…", self.import_dialog, "Ctrl+I", "import")
         self._action(file_menu, "&Verify workspace", self.verify_workspace, None, "verify")
+        file_menu.addSeparator()
+        self.export_action = self._action(
+            file_menu, "&Export submission pack…", self.export_pack, "Ctrl+E", "export-pack"
+        )
         file_menu.addSeparator()
         self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit, "quit")
 
@@ -517,6 +522,22 @@ class MainWindow(QMainWindow):
         return workers.run_with_progress(
             self, f"Import: {importer.title}", f"Reading {len(paths)} file(s) or folder(s)…", work, on_finished=finished
         )
+
+    def export_pack(self) -> PackExport | None:
+        """The export's choices, then (on workers) read and check, the findings, and write."""
+        if not self._settle_unsaved_changes():  # the pack shows what is saved
+            return None
+        dialog = ExportDialog(
+            pack_sections(self.workspace, self.app),
+            pack_path=default_pack_path(self.workspace.path, self.state.service if self.state else "QSI"),
+            author=self.ctx.actor,
+            parent=self,
+        )
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return None
+        export = PackExport(self, dialog.request())
+        export.start()
+        return export
 
     # -- help --------------------------------------------------------------------------------------
 
