@@ -38,7 +38,12 @@ class Finding:
         return {"kind": self.kind, "statement": self.ref, "message": self.message}
 
 
-def check(data: PackData, files: EvidenceFileStore | None = None, progress: Progress | None = None) -> list[Finding]:
+def check(
+    data: PackData,
+    files: EvidenceFileStore | None = None,
+    progress: Progress | None = None,
+    cancel: Callable[[], bool] | None = None,
+) -> list[Finding]:
     """Findings in the order a reviewer reads the pack; ``files``: also scan evidence documents."""
     as_of = data.options.as_of
     findings: list[Finding] = []
@@ -77,18 +82,26 @@ def check(data: PackData, files: EvidenceFileStore | None = None, progress: Prog
                 )
             )
     if files is not None:
-        findings += scan_evidence(data, files, progress)
+        findings += scan_evidence(data, files, progress, cancel)
     return findings
 
 
-def scan_evidence(data: PackData, files: EvidenceFileStore, progress: Progress | None = None) -> list[Finding]:
+def scan_evidence(
+    data: PackData,
+    files: EvidenceFileStore,
+    progress: Progress | None = None,
+    cancel: Callable[[], bool] | None = None,
+) -> list[Finding]:
     """Likely NHS numbers in the stored evidence documents, by file and place (never the number)."""
+    from qsi_desktop.export.bundle import ExportCancelled
     from qsi_desktop.export.scan import scan_file
 
     progress = progress or (lambda done, total, message: None)
     stored = [item for item in data.evidence if item.file_sha256]
     findings: list[Finding] = []
     for number, item in enumerate(stored, start=1):
+        if cancel is not None and cancel():
+            raise ExportCancelled("the export was cancelled: nothing was written")
         progress(number - 1, len(stored), f"checking {item.title}")
         label = f"{evidence_label(item.id)} '{_short(item.title)}'"
         ref = min(item.refs) if item.refs else None

@@ -7,7 +7,7 @@ can be checked (and benchmarked) apart from the layout, and a pack is one consis
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -262,9 +262,14 @@ def gather(ws: Workspace, app: App, options: PackOptions, progress: Progress | N
     )
 
 
+def pack_sections(app: App, provided: Collection[str]) -> list[Section]:
+    """The sections a service's pack can hold: every XR section and those of the modalities provided."""
+    return [s for s in app.catalogue.sections if s.modality is None or s.modality in provided]
+
+
 def _wanted_sections(app: App, refs: Sequence[str], provided: set[str]) -> list[Section]:
     """The sections asked for (all by default), leaving out modalities the service does not provide."""
-    sections = [s for s in app.catalogue.sections if s.modality is None or s.modality in provided]
+    sections = pack_sections(app, provided)
     if not refs:
         return sections
     wanted = {ref.strip().upper() for ref in refs if ref.strip()}

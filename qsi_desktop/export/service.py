@@ -52,7 +52,7 @@ def prepare(
     data = pack_data.gather(ws, app, options, progress)
     if cancel is not None and cancel():
         raise ExportCancelled("the export was cancelled: nothing was written")
-    return data, check.check(data, ws.files if scan else None, progress)
+    return data, check.check(data, ws.files if scan else None, progress, cancel)
 
 
 def export(

@@ -49,6 +49,7 @@ from qsi_desktop.export.bundle import ExportCancelled
 from qsi_desktop.export.check import KINDS, Finding
 from qsi_desktop.export.names import safe_file_name
 from qsi_desktop.export.pack_data import DocumentControl, PackData, PackOptions
+from qsi_desktop.export.pack_data import pack_sections as service_pack_sections
 from qsi_desktop.gui import workers
 from qsi_desktop.gui.style import TEXT_MUTED
 from qsi_desktop.gui.widgets import MessageLabel
@@ -77,9 +78,8 @@ def default_pack_path(workspace: Path, service_name: str, today: date | None = N
 
 
 def pack_sections(ws: Workspace, app: App) -> list[Section]:
-    """The sections the service's pack can hold: the XR sections and those of the modalities provided."""
-    provided = {modality.code for modality in provided_modalities(ws, app)}
-    return [s for s in app.catalogue.sections if s.modality is None or s.modality in provided]
+    """The sections the service's pack can hold (the export service's rule)."""
+    return service_pack_sections(app, {modality.code for modality in provided_modalities(ws, app)})
 
 
 def _row(*widgets: QWidget) -> QHBoxLayout:
