@@ -40,19 +40,7 @@ class WorkspaceReportContext:
         return {key: data[key] for key in ("name", "organisation", "sites", "modalities", "scopes")}
 
     def statements(self) -> list[dict[str, Any]]:
-        state = readiness.readiness(self.ws, self.app, today=self.as_of)
-        return [
-            {
-                "ref": s.ref,
-                "status": s.status,
-                "applicable": s.applicable,
-                "owner": s.owner,
-                "next_review_on": s.next_review_on.isoformat() if s.next_review_on else None,
-                "evidence": s.evidence,
-                "open_actions": s.open_actions,
-            }
-            for s in state.statements
-        ]
+        return readiness.readiness(self.ws, self.app, today=self.as_of).to_dict()["statements"]
 
     def evidence(self) -> list[dict[str, Any]]:
         return [
