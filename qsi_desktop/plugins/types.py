@@ -253,7 +253,7 @@ class ReportContext(Protocol):
         ...
 
     def statements(self) -> list[dict[str, Any]]:
-        """Every statement's state: ``ref``, ``status`` (effective), ``applicable``, ``owner``,
+        """Every statement's state: ``ref``, ``status`` (effective), ``applicable``, ``reason``, ``owner``,
         ``next_review_on`` (ISO date or None), ``evidence`` (how many items), ``open_actions``."""
         ...
 
