@@ -428,3 +428,14 @@ def test_a_parallel_importer_reads_in_other_processes_and_stores_in_order(ws: Wo
     with pytest.raises(PluginError, match=r"failed on 21.log: KeyError 'column'"):
         importing.run_import(ws, app, "dx-dose", [*files[:10], bad], actor="t")
     assert len(importing.list_records(ws, "dx-dose")) == 40  # the failed run took out what it stored
+
+
+def test_a_workspace_of_a_framework_the_app_lacks_is_refused_on_open(tmp_path: Path, capsys) -> None:
+    path = tmp_path / "later"
+    Workspace.create(path, NewProfile("Later"), framework_id="qsi-2030", actor="t").close()
+    app = App.load(ALL_PLUGINS)
+    with pytest.raises(Exception, match="assessed against framework 'qsi-2030', which this QSI Desktop does not have"):
+        app.open_workspace(path)
+    assert app.framework_id == "qsi-2026-draft" and len(app.catalogue) == 80
+    assert main(["status", str(path)]) == 2
+    assert "does not have (it has: qsi-2026-draft)" in capsys.readouterr().err
