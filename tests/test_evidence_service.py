@@ -25,9 +25,30 @@ def test_export_copy_writes_the_stored_bytes_under_the_original_name(make_worksp
     assert copy == tmp_path / "open" / "1" / "IR(ME)R procedures v7.docx"
     assert copy.read_bytes() == stored.read_bytes() == source.read_bytes()
     assert not copy.stat().st_mode & stat.S_IWUSR  # read-only: an edit is saved elsewhere, not lost here
-    # Copying again into the same folder replaces the earlier (read-only) copy; the store is untouched.
-    assert evidence.export_copy(ws, item.id, copy.parent) == copy
+    # Copying again into the same folder never replaces the earlier copy: the next free name is taken.
+    again = evidence.export_copy(ws, item.id, copy.parent)
+    assert again == copy.parent / "IR(ME)R procedures v7 (2).docx" and copy.read_bytes() == again.read_bytes()
     assert stored.stat().st_mode == stored_mode and ws.files.verify(item.file_sha256) is None
+
+
+def test_export_copy_never_writes_through_a_link_planted_in_the_folder(make_workspace, full_app, tmp_path: Path):
+    if os.name == "nt":
+        pytest.skip("symbolic links need privileges on Windows")
+    ws = make_workspace()
+    source = tmp_path / "policy.pdf"
+    source.write_bytes(b"%PDF-1.7 policy")
+    item = evidence.add_file(ws, full_app, source, EvidenceDetails(targets=["XR-101"]), actor="test-user")
+    outside = tmp_path / "outside.pdf"
+    outside.write_bytes(b"precious")
+    outside.chmod(0o444)
+    folder = tmp_path / "open"
+    folder.mkdir()
+    (folder / "policy.pdf").symlink_to(outside)
+    (folder / "policy (2).pdf").symlink_to(tmp_path / "does-not-exist.pdf")  # a dangling link too
+    copy = evidence.export_copy(ws, item.id, folder)
+    assert copy == folder / "policy (3).pdf" and copy.read_bytes() == b"%PDF-1.7 policy"
+    assert outside.read_bytes() == b"precious" and outside.stat().st_mode & 0o777 == 0o444
+    assert not (tmp_path / "does-not-exist.pdf").exists()
 
 
 def test_export_copy_refuses_a_damaged_or_missing_file_and_copies_nothing(

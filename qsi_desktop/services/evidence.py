@@ -6,6 +6,7 @@ points at a complete file. Every reference is checked before anything is stored.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import stat
@@ -16,6 +17,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from qsi_desktop.export.names import safe_file_name
 from qsi_desktop.services.app import App
 from qsi_desktop.services.errors import UserError
 from qsi_desktop.services.records import EvidenceRecord, Target, evidence_record
@@ -25,7 +27,6 @@ from qsi_desktop.store.models import EvidenceItem, EvidenceLink
 from qsi_desktop.store.workspace import Workspace
 
 _URL = re.compile(r"^(https?|file)://\S+$|^\\\\\S+", re.IGNORECASE)
-_UNSAFE_NAME = re.compile(r'[<>:"/\\|?*\x00-\x1f]')  # not allowed in a Windows file name
 
 
 @dataclass
@@ -174,12 +175,36 @@ def evidence_dict(item: EvidenceRecord, today: date | None = None) -> dict:
     }
 
 
+def _copy_exclusively(source: Path, folder: Path, name: str) -> Path:
+    """Copy into a new file in ``folder``: never through a link already there, never over a file
+    (``name (2).ext`` and so on instead); the copy is made read-only."""
+    stem, dot, suffix = name.rpartition(".") if "." in name.lstrip(".") else (name, "", "")
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+    for number in range(1, 1000):
+        candidate = folder / (name if number == 1 else f"{stem} ({number}){dot}{suffix}")
+        try:
+            fd = os.open(candidate, flags, 0o600)  # O_EXCL: fails on anything there, a dangling link included
+        except FileExistsError:
+            continue
+        try:
+            with os.fdopen(fd, "wb") as out, source.open("rb") as data:
+                shutil.copyfileobj(data, out, 1 << 20)
+        except BaseException:
+            candidate.unlink(missing_ok=True)
+            raise
+        candidate.chmod(stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
+        return candidate
+    raise OSError(f"too many copies of {name} already in the folder")
+
+
 def export_copy(ws: Workspace, item_id: int, folder: Path) -> Path:
     """Copy a file item's stored file into ``folder`` under its original name; return the copy.
 
     The evidence store is only read: whatever opens the copy (Word, a PDF reader) cannot change the
     stored evidence. The copy is made read-only, so an edit is saved elsewhere and added as a new
-    version rather than lost in a temporary folder. Raises :class:`UserError` when the item is not a
+    version rather than lost in a temporary folder. A file or link of that name already in ``folder``
+    is never followed or replaced: the copy takes the next free name (``policy (2).pdf``), safe on
+    Windows (reserved names, characters, length). Raises :class:`UserError` when the item is not a
     file, or its stored file is missing or damaged (nothing is copied then).
     """
     with ws.reading() as session:
@@ -194,15 +219,10 @@ def export_copy(ws: Workspace, item_id: int, folder: Path) -> Path:
         raise UserError(
             f"{file_name}: {problem}; 'qsi verify' checks every file, restore it from a backup or add it again"
         )
-    name = _UNSAFE_NAME.sub("_", Path(file_name or "").name).strip(" .") or f"evidence-{item_id}"
-    target = folder / name
+    name = safe_file_name(plain_file_name(Path(file_name or "").name) or f"evidence-{item_id}")
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        if target.exists():  # an earlier read-only copy
-            target.chmod(stat.S_IRUSR | stat.S_IWUSR)
-            target.unlink()
-        shutil.copyfile(ws.files.path_for(sha), target)
-        target.chmod(stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
+        target = _copy_exclusively(ws.files.path_for(sha), folder, name)
     except OSError as exc:
-        raise UserError(f"{target}: could not copy the evidence file: {exc.strerror or exc}") from exc
+        raise UserError(f"{folder}: could not copy the evidence file: {exc.strerror or exc}") from exc
     return target
