@@ -673,6 +673,28 @@ def cmd_export(args: argparse.Namespace, app: App) -> int:
     return 1 if args.check_only and findings else 0
 
 
+def cmd_reminders(args: argparse.Namespace, app: App) -> int:
+    from qsi_desktop.services import reminders
+
+    today = date.today()
+    with _open(args.path, app) as ws:
+        items = reminders.reminders(ws, app, today=today, days=args.days)
+        service = readiness.readiness(ws, app).service
+        if args.ics:
+            reminders.write_ics(Path(args.ics), items, workspace_id=ws.workspace_id, service=service)
+    if args.json:
+        _print_json([item.to_dict(today) for item in items])
+        return 0
+    for item in items:
+        late = "  OVERDUE" if item.due_on < today else ""
+        print(f"{item.due_on}  {item.kind:<16} {item.title}{late}")
+    if not items:
+        print(f"nothing due in the next {args.days} days")
+    if args.ics:
+        print(f"wrote {args.ics}: {len(items)} event(s) to import into Outlook or another calendar")
+    return 0
+
+
 def cmd_audit(args: argparse.Namespace, app: App) -> int:
     from qsi_desktop.services.audit import audit_dict, list_audit
 
@@ -870,6 +892,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--status", choices=("draft", "final"), default="draft")
     p.add_argument("--author", help="who prepared the pack (document control)")
     p.add_argument("--approver", help="who approved it (document control)")
+    p.add_argument("--json", action="store_true")
+
+    p = command("reminders", cmd_reminders, "what falls due: reviews of statements and evidence, actions")
+    p.add_argument("path")
+    p.add_argument("--days", type=int, default=90, help="how far ahead (default 90); overdue ones always show")
+    p.add_argument("--ics", metavar="OUT.ics", help="also write them as a calendar file for Outlook")
     p.add_argument("--json", action="store_true")
 
     p = command("audit", cmd_audit, "show the audit trail, newest last")

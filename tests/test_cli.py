@@ -6,6 +6,7 @@ import hashlib
 import json
 import subprocess
 import sys
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -154,7 +155,7 @@ def test_a_statement_not_applicable_by_profile_needs_a_justified_override(cli, t
     [
         (("assess", "{ws}", "XR-999", "--status", "met"), "unknown quality statement 'XR-999'"),
         (("assess", "{ws}", "XR-101", "--status", "done"), "unknown status 'done'"),
-        (("assess", "{ws}", "XR-101", "--reviewed", "31/01/2026"), "--reviewed '31/01/2026' is not a date"),
+        (("assess", "{ws}", "XR-101", "--reviewed", "31/02/2026"), "--reviewed '31/02/2026' is not a date"),
         (("evidence", "add", "{ws}", "{tmp}/missing.pdf", "--qs", "XR-101"), "missing.pdf: no such file"),
         (("evidence", "add", "{ws}", "{tmp}/doc.txt", "--qs", "XR-101,XR-1000"), "unknown quality statement"),
         (("evidence", "add", "{ws}", "{tmp}/doc.txt", "--qs", "XR-101:99"), "XR-101 has no suggestion '99'"),
@@ -488,3 +489,31 @@ def test_evidence_copy_gives_back_the_stored_file(cli, tmp_path: Path) -> None:
     copy = Path(result.out.strip())
     assert copy == tmp_path / "out" / doc.name and copy.read_bytes() == doc.read_bytes()
     assert "no evidence with id 5" in _error_line(cli("evidence", "copy", path, "5", tmp_path / "out"))
+
+
+def test_dates_on_the_command_line_are_read_as_uk_forms_are(cli, tmp_path: Path) -> None:
+    path = _init(cli, tmp_path)
+    for text in ("15/11/2026", "15 Nov 2026", "2026-11-15"):
+        result = cli("assess", path, "XR-101", "--next-review", text)
+        assert result.code == 0 and "next review 2026-11-15" in result.out, result.err
+    cli("assess", path, "XR-102", "--status", "met", "--narrative", "Leaflets reviewed by the panel.")
+    statements = {s["ref"]: s for s in json.loads(cli("status", path, "--json").out)["statements"]}
+    assert statements["XR-102"]["narrative"] == "Leaflets reviewed by the panel."
+    assert statements["XR-101"]["justification"] == ""
+
+
+def test_reminders_list_what_falls_due_and_write_a_calendar(cli, tmp_path: Path) -> None:
+    path = _init(cli, tmp_path)
+    soon = date.today() + timedelta(days=10)
+    cli("assess", path, "XR-101", "--next-review", soon.isoformat())
+    cli("action", "add", path, "XR-102", "Write the leaflet; check it, with the panel", "--due", soon.isoformat())
+    cli("assess", path, "XR-103", "--next-review", (date.today() + timedelta(days=400)).isoformat())
+    result = cli("reminders", path, "--ics", tmp_path / "qsi.ics", "--json")
+    assert result.code == 0, result.err
+    items = json.loads(result.out)
+    assert [(i["kind"], i["statement"]) for i in items] == [("action", "XR-102"), ("statement review", "XR-101")]
+    ics = (tmp_path / "qsi.ics").read_bytes().decode("utf-8")
+    assert ics.startswith("BEGIN:VCALENDAR\r\n") and ics.endswith("END:VCALENDAR\r\n")
+    assert ics.count("BEGIN:VEVENT") == 2 and f"DTSTART;VALUE=DATE:{soon:%Y%m%d}" in ics
+    assert "Write the leaflet\\; check it\\, with the panel" in ics.replace("\r\n ", "")  # escaped, folded
+    assert all(len(line.encode()) <= 75 for line in ics.split("\r\n"))

@@ -30,6 +30,8 @@ class StatementState:
     next_review_on: date | None
     evidence: int
     open_actions: int
+    narrative: str = ""
+    justification: str = ""
 
 
 @dataclass
@@ -68,6 +70,8 @@ class Readiness:
                     "next_review_on": s.next_review_on.isoformat() if s.next_review_on else None,
                     "evidence": s.evidence,
                     "open_actions": s.open_actions,
+                    "narrative": s.narrative,
+                    "justification": s.justification,
                 }
                 for s in self.statements
             ],
@@ -116,6 +120,8 @@ def readiness(ws: Workspace, app: App, today: date | None = None) -> Readiness:
                     next_review_on=assessment.next_review_on if assessment else None,
                     evidence=evidence_per_ref.get(statement.ref, 0),
                     open_actions=open_per_ref.get(statement.ref, 0),
+                    narrative=assessment.narrative if assessment else "",
+                    justification=assessment.justification if assessment else "",
                 )
             )
 

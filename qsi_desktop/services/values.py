@@ -37,10 +37,13 @@ def parse_action_status(text: str) -> str:
 
 
 def parse_date(text: str, what: str = "date") -> date:
+    """A date as people in the UK write it: ``2026-03-31``, ``31/03/2026``, ``31 Mar 2026`` (day first)."""
+    from qsi_desktop.tabular import parse_date as parse_uk_date
+
     try:
-        return date.fromisoformat(text.strip())
+        return parse_uk_date(text)
     except ValueError:
-        raise UserError(f"{what} {text!r} is not a date like 2026-03-31") from None
+        raise UserError(f"{what} {text.strip()[:40]!r} is not a date like 2026-03-31 or 31/03/2026") from None
 
 
 MAX_REVIEW_INTERVAL_MONTHS = 120
