@@ -416,7 +416,19 @@ def parse_date(value: str) -> date:
     Accepts ``2026-03-05``, ``05/03/2026``, ``5/3/26``, ``05.03.2026``, ``05-Mar-2026``,
     ``5 March 2026`` and any of these followed by a time (``05/03/2026 14:30``).
     """
-    text = _TIME_SUFFIX.sub("", value.strip()).strip().lower()
+    parsed = _parse_date(_TIME_SUFFIX.sub("", value.strip()).strip().lower())
+    shown = value.strip()[:40]
+    if parsed is None:
+        raise ValueError(f"{shown!r} is not a date (use e.g. 2026-03-05 or 05/03/2026)")
+    if not EARLIEST_YEAR <= parsed.year <= LATEST_YEAR:  # 0001-01-01, 9999-12-31: placeholders, not dates
+        raise ValueError(f"{shown!r} is outside {EARLIEST_YEAR} to {LATEST_YEAR}: not a real date")
+    return parsed
+
+
+EARLIEST_YEAR, LATEST_YEAR = 1900, 2100
+
+
+def _parse_date(text: str) -> date | None:
     try:
         if match := _ISO.fullmatch(text):
             year, month, day = (int(g) for g in match.groups())
@@ -428,9 +440,8 @@ def parse_date(value: str) -> date:
             year = int(match.group(3))
             return date(_full_year(year, match.group(3)), _MONTHS[match.group(2)], int(match.group(1)))
     except ValueError:
-        pass  # e.g. 31/02/2026: reported below with the value
-    shown = value.strip()[:40]
-    raise ValueError(f"{shown!r} is not a date (use e.g. 2026-03-05 or 05/03/2026)")
+        pass  # e.g. 31/02/2026
+    return None
 
 
 def _full_year(year: int, digits: str) -> int:

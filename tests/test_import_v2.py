@@ -439,3 +439,26 @@ def test_a_workspace_of_a_framework_the_app_lacks_is_refused_on_open(tmp_path: P
     assert app.framework_id == "qsi-2026-draft" and len(app.catalogue) == 80
     assert main(["status", str(path)]) == 2
     assert "does not have (it has: qsi-2026-draft)" in capsys.readouterr().err
+
+
+def test_a_kept_value_holding_an_nhs_number_is_never_stored(ws: Workspace, tmp_path: Path) -> None:
+    app = App.load(ALL_PLUGINS)
+    log = _write(
+        tmp_path,
+        "decon.csv",
+        "Probe ID,Date,Time,Examination category,Method,Cycle ID,Operator,Result",
+        "943.476.5919,05/03/2026,09:10,Transvaginal,Trophon 2,C1,J S,Pass",  # a patient's number in the probe column
+        "TV-01,05/03/2026,09:20,Transvaginal,Trophon 2,C2,J S,Pass",
+    )
+    summary = importing.run_import(ws, app, "us-decontamination", [log], actor="t")
+    assert summary.imported == 1
+    assert summary.rejected[0].reason == "the probe value looks like an NHS number: the row was not stored"
+    data = b"".join(p.read_bytes() for p in ws.path.rglob("*") if p.is_file())
+    assert b"943.476.5919" not in data and b"9434765919" not in data
+
+
+def test_a_folder_with_nothing_to_import_says_so(ws: Workspace, tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "empty" / "notes.txt").write_text("not a log", encoding="utf-8")
+    with pytest.raises(Exception, match=r"empty: no files the importer reads \(\*\.log\)"):
+        importing.run_import(ws, App.load([_plugin()]), "dx-dose", [tmp_path / "empty"], actor="t")

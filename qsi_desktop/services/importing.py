@@ -36,7 +36,7 @@ from sqlalchemy.orm import Session
 
 from qsi_desktop.plugins import guard
 from qsi_desktop.plugins.types import ImportedRecord, Importer, ImportIssue, occurred_in_range
-from qsi_desktop.privacy import keyed_hash, redact_nhs_numbers
+from qsi_desktop.privacy import find_nhs_numbers, keyed_hash, redact_nhs_numbers
 from qsi_desktop.services.app import App
 from qsi_desktop.services.errors import UserError
 from qsi_desktop.store.models import ImportedRecordRow, ImportRun, ImportRunIssue
@@ -105,7 +105,10 @@ def expand_paths(importer: Importer, paths: Sequence[Path]) -> list[Path]:
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
-            files.extend(sorted(p for p in path.rglob("*") if p.is_file() and _accepts(importer, p)))
+            found = sorted(p for p in path.rglob("*") if p.is_file() and _accepts(importer, p))
+            if not found:
+                raise UserError(f"{path}: no files the importer reads ({', '.join(importer.patterns)})")
+            files.extend(found)
         elif path.is_file():
             files.append(path)
         else:
@@ -647,11 +650,27 @@ def _invalid(record: ImportedRecord) -> str:
         return "importer produced a record without a valid key"
     if record.group is not None and (not record.group or len(record.group) > 64):
         return "importer produced a record with an invalid group"
+    field = _field_with_nhs_number(record.data)
+    if field is not None:  # whatever the importer: an identifier never reaches the workspace
+        return f"the {field} value looks like an NHS number: the row was not stored"
     try:
         json.dumps(record.data)
     except (TypeError, ValueError) as exc:
         return f"importer produced data that cannot be stored ({exc})"
     return ""
+
+
+def _field_with_nhs_number(value: Any, field: str = "") -> str | None:
+    """The first field (``events.protocol`` for nested ones) whose text holds an NHS-number-like string."""
+    if isinstance(value, str):
+        return field or "record" if find_nhs_numbers(value) else None
+    if isinstance(value, dict):
+        items = ((f"{field}.{key}" if field else str(key), inner) for key, inner in value.items())
+    elif isinstance(value, list | tuple):
+        items = ((field, inner) for inner in value)
+    else:
+        return None
+    return next((found for name, inner in items if (found := _field_with_nhs_number(inner, name))), None)
 
 
 def _stored_keys(session: Session, importer: str, keys: list[str]) -> set[str]:

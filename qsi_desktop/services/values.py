@@ -42,8 +42,8 @@ def parse_date(text: str, what: str = "date") -> date:
 
     try:
         return parse_uk_date(text)
-    except ValueError:
-        raise UserError(f"{what} {text.strip()[:40]!r} is not a date like 2026-03-31 or 31/03/2026") from None
+    except ValueError as exc:
+        raise UserError(f"{what} {exc}") from None
 
 
 MAX_REVIEW_INTERVAL_MONTHS = 120
