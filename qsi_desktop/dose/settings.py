@@ -37,6 +37,8 @@ def audit_table(ws: Workspace, kind: drl.Kind, name: str | None = None) -> drl.D
     if name is None:
         chosen = stored_tables.get(ws, drl.NAMESPACE, TABLES_KEY, {}) or {}
         name = chosen.get(kind) if isinstance(chosen, dict) else None
+        known = {t.name for t in drl.tables(ws)}
+        name = name if name in known else None  # a chosen table since removed: back to the default
     if name is not None:
         table = drl.get(ws, name)
         if table.kind != kind:
