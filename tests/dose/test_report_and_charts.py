@@ -81,3 +81,13 @@ def test_ir_blocks_without_a_table_and_the_high_dose_list(ir_study) -> None:
     chosen = report.AuditSettings(threshold_mgy=8000.0)
     (only,) = report.high_dose_blocks(records, chosen, SINCE, UNTIL)
     assert isinstance(only, Paragraph) and "None of 2 studies" in only.text
+
+
+def test_the_csv_makes_formula_text_inert(ct_exam, tmp_path) -> None:
+    from qsi_desktop.dose.export import write_ct_audit_csv
+
+    records = [ct_exam(500, [], description='=HYPERLINK("http://x")')]
+    result = audit.ct_audit(records, drl.national_ct(), [])
+    path = write_ct_audit_csv(result, [], tmp_path / "a.csv", made_on=AS_OF, reproduce="qsi dose audit WS")
+    text = path.read_text(encoding="utf-8-sig")
+    assert "'=HYPERLINK" in text and "\n=HYPERLINK" not in text
