@@ -139,3 +139,18 @@ def test_sections_render_on_the_workspace_with_the_users_mapping(
         assert render_section(dose_app, sections["ir.dose-audit"], context)
     finally:
         ws.close()
+
+
+def test_the_pack_lays_out_the_dose_sections(dose_cli, tmp_path, store_records, ct_exam, ir_study) -> None:
+    from docx import Document
+
+    path = _workspace(dose_cli, tmp_path)
+    store_records(path, "ct-dose", _head_and_ctpa(ct_exam))
+    store_records(path, "ir-dose", [ir_study(rp=6000.0)])
+    assert dose_cli("dose", "map", path, "--set", "head=Head (acute stroke)").code == 0
+    out = tmp_path / "pack.docx"
+    result = dose_cli("export", path, out, "--as-of", "2026-12-31", "--sections", "CT-9,IR-9", "--no-scan")
+    assert result.code == 0, result.err
+    text = "\n".join(p.text for p in Document(str(out)).paragraphs)
+    for title in ("CT dose audit against diagnostic reference levels", "High-dose studies for skin-dose follow-up"):
+        assert title in text
