@@ -152,5 +152,5 @@ def test_the_pack_lays_out_the_dose_sections(dose_cli, tmp_path, store_records, 
     result = dose_cli("export", path, out, "--as-of", "2026-12-31", "--sections", "CT-9,IR-9", "--no-scan")
     assert result.code == 0, result.err
     text = "\n".join(p.text for p in Document(str(out)).paragraphs)
-    for title in ("CT dose audit against diagnostic reference levels", "High-dose studies for skin-dose follow-up"):
+    for title in ("CT dose audit against diagnostic reference levels", "IR high-dose studies for skin-dose follow-up"):
         assert title in text

@@ -51,7 +51,7 @@ DOSE_AUDIT_SECTION = ReportSection(
 )
 HIGH_DOSE_SECTION = ReportSection(
     id="ir.high-dose",
-    title="High-dose studies for skin-dose follow-up",
+    title="IR high-dose studies for skin-dose follow-up",
     render=render_ir_high_dose,
     modality="IR",
     order=230,
