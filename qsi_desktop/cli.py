@@ -709,6 +709,189 @@ def cmd_audit(args: argparse.Namespace, app: App) -> int:
     return 0
 
 
+# -- dose audits (qsi_desktop.dose) -------------------------------------------------------------------
+
+DRL_AUDIT_STATEMENTS = ("XR-501", "XR-604", "CT-904")
+
+
+def _dose_records(ws: Workspace, app: App, importer: str, since: date | None, until: date | None) -> list[dict]:
+    """An importer's current records; none when the importer is not loaded (IR, for a CT-only service)."""
+    if app.plugins.importer(importer) is None:
+        return []
+    return importing.records_for(ws, app, importer, since=since, until=until)
+
+
+def _stats_cells(stats: Any) -> list[str]:
+    return [f"{stats.median:g}", f"{stats.q1:g}-{stats.q3:g}"] if stats else ["", ""]
+
+
+def _dose_group_row(g: Any) -> list[str]:
+    """One CT audit group: medians and quartile ranges of CTDIvol and DLP beside their DRLs."""
+    drl_ctdivol, drl_dlp = (g.drl.ctdivol_mgy, g.drl.dlp_mgycm) if g.drl else (None, None)
+    return [
+        *(g.exam_type, g.device, g.population, g.phantom, str(g.exams)),
+        *(*_stats_cells(g.ctdivol), _cell(drl_ctdivol), *_stats_cells(g.dlp), _cell(drl_dlp)),
+        *("ABOVE DRL" if g.flagged else "", "; ".join(g.notes)),
+    ]
+
+
+def cmd_dose_audit(args: argparse.Namespace, app: App) -> int:
+    from qsi_desktop.dose import audit, drl, exam_types, settings
+
+    since, until = _date(args.since, "--from"), _date(args.until, "--to")
+    if app.plugins.importer("ct-dose") is None:
+        raise UserError("no ct-dose importer is loaded: install the CT plugin's dose importer ('qsi plugins')")
+    with _open(args.path, app) as ws:
+        chosen = drl.get(ws, args.table) if args.table else None
+        ct_table = chosen if chosen is not None and chosen.kind == "ct" else settings.audit_table(ws, "ct")
+        ct_table = ct_table or drl.national_ct()
+        ir_table = chosen if chosen is not None and chosen.kind == "ir" else settings.audit_table(ws, "ir")
+        rules = exam_types.load_rules(ws)
+        ct_records = _dose_records(ws, app, "ct-dose", since, until)
+        ct = audit.ct_audit(ct_records, ct_table, rules, since=since, until=until)
+        ir_records = _dose_records(ws, app, "ir-dose", since, until)
+        ir = (
+            audit.ir_audit(
+                ir_records,
+                ir_table,
+                exam_types.load_rules(ws, exam_types.IR_MAP_KEY),
+                threshold_mgy=settings.threshold_mgy(ws),
+                since=since,
+                until=until,
+            )
+            if ir_records
+            else None
+        )
+        saved = _save_dose_audit(ws, app, args, ct, rules, ct_records) if args.save_evidence else None
+    if args.json:
+        _print_json({"ct": ct.to_dict(), "ir": ir.to_dict() if ir else None, "evidence": saved})
+        return 0
+    period = f"{since or 'the first record'} to {until or 'the last'}"
+    print(f"CT DRL audit, {period}: {ct.exams} exams, {ct.mapped} mapped to an exam type; against {ct.table.name}")
+    rows = [_dose_group_row(g) for g in ct.groups]
+    headers = ["Exam type", "Scanner", "Patients", "Phantom", "Exams", "CTDIvol", "IQR", "DRL", "DLP", "IQR", "DRL"]
+    if rows:
+        print(_table(rows, [*headers, "", "Notes"]))
+    if ct.unmapped:
+        print(f"{ct.exams - ct.mapped} exams without an exam type: 'qsi dose map {args.path}' lists them")
+    if ir is not None:
+        print(f"IR dose audit: {ir.studies} studies; against {ir.table.name if ir.table else 'no reference table'}")
+        ir_rows = [
+            [g.procedure, str(g.studies)]
+            + [f"{s.median:g}" if s else "" for s in (g.dap, g.rp_dose, g.fluoro_time)]
+            + [", ".join(g.above)]
+            for g in ir.groups
+        ]
+        print(_table(ir_rows, ["Procedure", "Studies", "DAP Gy.cm2", "RP mGy", "Fluoro s", "Above reference"]))
+        print(f"High-dose studies (RP air kerma above {ir.threshold_mgy:g} mGy): {len(ir.high_dose)}")
+        for study in ir.high_dose:
+            print(f"  {study.month or ''}  {study.device}  {study.rp_dose_mgy:g} mGy")
+    if saved:
+        print(f"evidence #{saved['id']} '{saved['title']}' stored for {', '.join(saved['statements'])}")
+    return 0
+
+
+def _save_dose_audit(
+    ws: Workspace, app: App, args: argparse.Namespace, ct: Any, rules: list, records: list[dict]
+) -> dict[str, Any]:
+    """The CT audit as a dated CSV evidence item linked to XR-501, XR-604 and CT-904."""
+    import tempfile
+
+    from qsi_desktop.dose.audit import month_of
+    from qsi_desktop.dose.export import write_ct_audit_csv
+
+    if not ct.exams:
+        raise UserError("no CT dose records in that period: there is no audit to save")
+    months = sorted(m for m in (month_of(r) for r in records) if m)
+    first = ct.since.isoformat() if ct.since else (f"{months[0]}-01" if months else "start")
+    last = (ct.until or date.today()).isoformat()
+    reproduce = f"qsi dose audit WORKSPACE --from {first} --to {last} --table {ct.table.name}"
+    with tempfile.TemporaryDirectory(prefix="qsi-dose-") as folder:
+        path = write_ct_audit_csv(
+            ct, rules, Path(folder) / f"ct-drl-audit-{first}-to-{last}.csv", made_on=date.today(), reproduce=reproduce
+        )
+        details = evidence.EvidenceDetails(title=f"CT DRL audit {first}-{last}", targets=list(DRL_AUDIT_STATEMENTS))
+        item = evidence.add_file(ws, app, path, details, actor=_actor(args))
+    return {"id": item.id, "title": item.title, "statements": [str(t) for t in item.targets], "file": item.file_name}
+
+
+def cmd_dose_drl(args: argparse.Namespace, app: App) -> int:
+    from qsi_desktop.dose import drl, settings
+
+    if args.import_csv and not args.name:
+        raise UserError("name the table: --import CSV --name NAME")
+    with _open(args.path, app) as ws:
+        if args.import_csv:
+            table = drl.import_csv(ws, args.name, Path(args.import_csv), actor=_actor(args))
+            print(f"kept DRL table {table.name} ({table.kind.upper()}, {len(table.ct) + len(table.ir)} entries)")
+        if args.remove:
+            drl.remove(ws, args.remove, actor=_actor(args))
+            print(f"removed DRL table {args.remove}")
+        if args.use:
+            table = settings.use_table(ws, args.use, actor=_actor(args))
+            print(f"the {table.kind.upper()} audit now compares with {table.name}")
+        tables = drl.tables(ws)
+        in_use = {kind: settings.audit_table(ws, kind) for kind in ("ct", "ir")}
+    if args.json:
+        _print_json([{**t.to_dict(), "in_use": in_use[t.kind] == t} for t in tables])
+        return 0
+    rows = [
+        [t.name, t.kind.upper(), str(len(t.ct) + len(t.ir)), t.version, "yes" if in_use[t.kind] == t else ""]
+        for t in tables
+    ]
+    print(_table(rows, ["Table", "Kind", "Entries", "Version", "In use"]))
+    if in_use["ir"] is None:
+        print("no fluoroscopy (IR) table: import one with columns procedure,dap_gycm2,rp_dose_mgy,fluoro_time_s")
+    return 0
+
+
+def cmd_dose_map(args: argparse.Namespace, app: App) -> int:
+    from qsi_desktop.dose import drl, exam_types
+
+    with _open(args.path, app) as ws:
+        for text in args.set or ():
+            pattern, sep, exam_type = text.partition("=")
+            if not sep:
+                raise UserError(f"--set {text!r}: write PATTERN=EXAM_TYPE, e.g. 'CT HEAD*=Head (acute stroke)'")
+            exam_types.set_rule(ws, pattern, exam_type, actor=_actor(args))
+            known = {e.exam_type.casefold() for t in drl.tables(ws) for e in t.ct}
+            if exam_type.strip().casefold() not in known:
+                _warn(f"no DRL table has the exam type {exam_type.strip()!r}: its exams are audited without a DRL")
+        for pattern in args.remove or ():
+            exam_types.remove_rule(ws, pattern, actor=_actor(args))
+        rules = exam_types.load_rules(ws)
+        found = exam_types.descriptions(rules, _dose_records(ws, app, "ct-dose", None, None))
+    if args.json:
+        _print_json({"rules": [r.to_dict() for r in rules], "descriptions": [d.to_dict() for d in found]})
+        return 0
+    if rules:
+        print(_table([[r.pattern, r.exam_type] for r in rules], ["Pattern", "Exam type"]))
+    rows = [
+        [d.text, str(d.count), d.exam_type or "", f"suggested: {d.suggestion}" if d.suggestion else ""] for d in found
+    ]
+    print(_table(rows, ["Description", "Exams", "Exam type", ""]) if rows else "no CT dose records yet")
+    return 0
+
+
+def cmd_dose_threshold(args: argparse.Namespace, app: App) -> int:
+    from qsi_desktop.dose import settings
+
+    with _open(args.path, app) as ws:
+        if args.set is not None:
+            value = None if args.set.lower() == "default" else _mgy(args.set)
+            settings.set_threshold_mgy(ws, value, actor=_actor(args))
+        threshold = settings.threshold_mgy(ws)
+    print(f"IR high-dose threshold: {threshold:g} mGy ({threshold / 1000:g} Gy) reference-point air kerma")
+    return 0
+
+
+def _mgy(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise UserError(f"--set {text!r} is not a number of mGy (or 'default')") from None
+
+
 # -- parser -----------------------------------------------------------------------------------------
 
 
@@ -904,6 +1087,32 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("path")
     p.add_argument("--limit", type=int, default=50)
     p.add_argument("--json", action="store_true")
+
+    dose_cmd = sub.add_parser("dose", help="dose audits against DRLs, exam types, IR high-dose list").add_subparsers(
+        metavar="ACTION"
+    )
+    p = command("audit", cmd_dose_audit, "the CT DRL audit (and the IR audit and high-dose list)", dose_cmd)
+    p.add_argument("path")
+    p.add_argument("--from", dest="since", metavar="YYYY-MM-DD", help="exams of this date or later")
+    p.add_argument("--to", dest="until", metavar="YYYY-MM-DD", help="exams of this date or earlier")
+    p.add_argument("--table", metavar="NAME", help="compare with this DRL table ('qsi dose drl' lists them)")
+    p.add_argument("--save-evidence", action="store_true", help="store the audit as a CSV evidence item")
+    p.add_argument("--json", action="store_true")
+    p = command("drl", cmd_dose_drl, "list DRL tables; import, remove or choose one", dose_cmd)
+    p.add_argument("path")
+    p.add_argument("--import", dest="import_csv", metavar="CSV", help="a table from a CSV file (with --name)")
+    p.add_argument("--name", help="the imported table's name: lowercase letters, digits and hyphens")
+    p.add_argument("--remove", metavar="NAME", help="remove a user table")
+    p.add_argument("--use", metavar="NAME", help="make the audits and the pack compare with this table")
+    p.add_argument("--json", action="store_true")
+    p = command("map", cmd_dose_map, "CT descriptions and their exam types, with suggestions", dose_cmd)
+    p.add_argument("path")
+    p.add_argument("--set", action="append", metavar="PATTERN=EXAM_TYPE", help="map a pattern (repeatable)")
+    p.add_argument("--remove", action="append", metavar="PATTERN", help="remove a mapping rule (repeatable)")
+    p.add_argument("--json", action="store_true")
+    p = command("threshold", cmd_dose_threshold, "show or set the IR high-dose threshold", dose_cmd)
+    p.add_argument("path")
+    p.add_argument("--set", metavar="MGY", help="reference-point air kerma in mGy ('default': 5000)")
     return parser
 
 

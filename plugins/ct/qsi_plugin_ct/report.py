@@ -6,6 +6,7 @@ assessor sees at a glance which registers stand behind CT-901..904.
 
 from __future__ import annotations
 
+from qsi_desktop.dose.report import render_ct_drl_audit
 from qsi_desktop.plugins.types import Paragraph, ReportBlock, ReportContext, ReportSection, Table
 from qsi_plugin_ct.checklists import CHECKLISTS
 
@@ -33,4 +34,15 @@ REGISTERS_SECTION = ReportSection(
     statement_refs=("CT-901", "CT-902", "CT-903", "CT-904"),
 )
 
-REPORT_SECTIONS: tuple[ReportSection, ...] = (REGISTERS_SECTION,)
+# The DRL audit of the stored CT dose reports (qsi_desktop.dose.report explains which tables it uses).
+DRL_AUDIT_SECTION = ReportSection(
+    id="ct.drl-audit",
+    title="CT dose audit against diagnostic reference levels",
+    render=render_ct_drl_audit,
+    modality="CT",
+    order=120,
+    section_ref="CT-9",
+    statement_refs=("CT-904", "CT-901", "XR-501", "XR-604"),
+)
+
+REPORT_SECTIONS: tuple[ReportSection, ...] = (REGISTERS_SECTION, DRL_AUDIT_SECTION)

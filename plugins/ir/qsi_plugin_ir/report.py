@@ -6,6 +6,7 @@ assessor sees at a glance which registers stand behind IR-901..905.
 
 from __future__ import annotations
 
+from qsi_desktop.dose.report import render_ir_dose_audit, render_ir_high_dose
 from qsi_desktop.plugins.types import Paragraph, ReportBlock, ReportContext, ReportSection, Table
 from qsi_plugin_ir.checklists import CHECKLISTS
 
@@ -38,4 +39,24 @@ REGISTERS_SECTION = ReportSection(
     statement_refs=("IR-901", "IR-902", "IR-903", "IR-904", "IR-905"),
 )
 
-REPORT_SECTIONS: tuple[ReportSection, ...] = (REGISTERS_SECTION,)
+# The fluoroscopy dose audit and the skin-dose follow-up list (qsi_desktop.dose.report).
+DOSE_AUDIT_SECTION = ReportSection(
+    id="ir.dose-audit",
+    title="Fluoroscopy dose audit by procedure",
+    render=render_ir_dose_audit,
+    modality="IR",
+    order=220,
+    section_ref="IR-9",
+    statement_refs=("IR-901", "IR-903", "XR-501", "XR-604"),
+)
+HIGH_DOSE_SECTION = ReportSection(
+    id="ir.high-dose",
+    title="IR high-dose studies for skin-dose follow-up",
+    render=render_ir_high_dose,
+    modality="IR",
+    order=230,
+    section_ref="IR-9",
+    statement_refs=("IR-901", "XR-501"),
+)
+
+REPORT_SECTIONS: tuple[ReportSection, ...] = (REGISTERS_SECTION, DOSE_AUDIT_SECTION, HIGH_DOSE_SECTION)

@@ -24,7 +24,7 @@ def test_plugin_registers_modality_checklists_and_report() -> None:
     assert manager.modalities() == [plugin.MODALITY]
     assert plugin.MODALITY.section_ref == SECTION
     assert manager.importers() == []  # the projection dose (RDSR) importer comes in a later issue
-    assert [s.id for s in manager.report_sections()] == ["ir.registers"]
+    assert [s.id for s in manager.report_sections()] == ["ir.registers", "ir.dose-audit", "ir.high-dose"]
     templates = manager.checklists()
     assert [t.id for t in templates] == ["ir.safety-checklist-audit", "ir.access-rota", "ir.paediatric"]
     for template in templates:
