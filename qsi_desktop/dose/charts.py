@@ -16,7 +16,7 @@ from matplotlib.figure import Figure as MplFigure
 
 from qsi_desktop.colours import NHS_BLUE, NHS_DARK_BLUE, NHS_DARK_GREY, NHS_GREEN, NHS_ORANGE, NHS_RED, TEXT
 from qsi_desktop.dose.audit import ExamTypeDlp, MonthlyMedian
-from qsi_desktop.export.charts import DPI, FONT, FONT_SIZE, WIDTH_CM, _png, _wrap
+from qsi_desktop.export.charts import DPI, FONT, FONT_SIZE, WIDTH_CM, png_bytes, wrap_label
 from qsi_desktop.plugins.types import Figure, Table
 
 BOX_FILL = "#c6dbf0"  # a pale NHS blue: the median line stays visible on it
@@ -51,7 +51,7 @@ def dlp_box_plot(boxes: Sequence[ExamTypeDlp], *, drl_name: str) -> Figure:
         ax.plot([s.median, s.median], [y - 0.25, y + 0.25], color=NHS_DARK_BLUE, linewidth=2.2)
         if box.drl_dlp_mgycm is not None:
             ax.plot([box.drl_dlp_mgycm] * 2, [y - 0.4, y + 0.4], color=NHS_RED, linewidth=1.6, linestyle="--")
-    ax.set_yticks(list(ys), [_wrap(b.exam_type) for b in boxes], fontfamily=FONT, fontsize=FONT_SIZE, color=TEXT)
+    ax.set_yticks(list(ys), [wrap_label(b.exam_type) for b in boxes], fontfamily=FONT, fontsize=FONT_SIZE, color=TEXT)
     ax.set_ylim(max(len(boxes), 1) - 0.5, -0.5)
     ax.set_xlim(left=0)
     _label(ax, "Exam DLP (mGy.cm)", "x")
@@ -70,7 +70,7 @@ def dlp_box_plot(boxes: Sequence[ExamTypeDlp], *, drl_name: str) -> Figure:
         return text
 
     return Figure(
-        png=_png(fig),
+        png=png_bytes(fig),
         caption="Adult exam DLP per exam type, all scanners: box from lower to upper quartile, line at the median, "
         "whiskers to the lowest and highest exam; dashed red line at the DRL",
         alt_text="Box plot of adult exam DLP in mGy.cm per exam type against the DRL. "
@@ -110,7 +110,7 @@ def median_dlp_by_month(monthly: Sequence[MonthlyMedian]) -> Figure:
         f"{t}: " + ", ".join(f"{m.month} {m.median_dlp_mgycm:g}" for m in monthly if m.exam_type == t) for t in shown
     )
     return Figure(
-        png=_png(fig),
+        png=png_bytes(fig),
         caption="Median adult exam DLP by month"
         + (f" ({len(shown)} commonest exam types; all {len(counts)} in the table)" if left_out else ""),
         alt_text=f"Lines of median adult exam DLP in mGy.cm by month. {series or 'No exams'}.",

@@ -98,7 +98,7 @@ def readiness_by_section(sections: Sequence[tuple[str, Mapping[str, int]]], *, o
         for (label, counts), total, percent in zip(rows, applicable, percents, strict=True)
     )
     return Figure(
-        png=_png(fig),
+        png=png_bytes(fig),
         caption=f"Readiness by section (overall {overall_percent:.1f}%): applicable statements per status",
         alt_text=f"Stacked bars of statements per status in each section. Overall readiness {overall_percent:.1f}%. "
         f"{details}.",
@@ -208,12 +208,12 @@ def _hbar_figure(labels: list[str], values: Sequence[float], colours: list[str],
     if not labels:
         _text(ax, 0.5, 0, "No data", ha="center", color=TEXT_MUTED)
         ax.set_xlim(0, 1)
-    return _png(fig)
+    return png_bytes(fig)
 
 
 def _canvas(labels: list[str], *, legend: bool) -> tuple[MplFigure, Axes]:
     """A 16 cm wide figure with one row per label, first at the top; no axis lines, ticks or grid."""
-    wrapped = [_wrap(label) for label in labels]
+    wrapped = [wrap_label(label) for label in labels]
     lines = max((w.count("\n") + 1 for w in wrapped), default=1)
     row = 0.16 + 0.12 * lines  # inches per bar: room for a two-line label
     height = max(len(labels), 1) * row + (0.4 if legend else 0.15)
@@ -238,7 +238,7 @@ def _text(
     ax.text(x, y, text, ha=ha, va=va, color=color, fontfamily=FONT, fontsize=FONT_SIZE - 0.5, **more)
 
 
-def _wrap(label: str) -> str:
+def wrap_label(label: str) -> str:
     return "\n".join(textwrap.wrap(label, LABEL_CHARS, max_lines=2, placeholder=" …")) or label
 
 
@@ -248,7 +248,7 @@ def _count_words(counts: Mapping[str, int], statuses: Sequence[str], *, keep_zer
     return ", ".join(parts) or "none"
 
 
-def _png(fig: MplFigure) -> bytes:
+def png_bytes(fig: MplFigure) -> bytes:
     canvas = fig.canvas
     canvas.draw()
     image = Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba()).convert("RGB")
