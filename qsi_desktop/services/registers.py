@@ -135,9 +135,11 @@ def parse_value(field: RegisterField, raw: Any) -> Any:
         return text
     if kind == "choice":
         wanted = _letters(str(raw))
-        for choice in field.choices:
-            if _letters(choice) == wanted:
-                return choice
+        exact = [c for c in field.choices if _letters(c) == wanted]
+        # "Conditional" for "MR Conditional": the end of one choice only, never a guess between two.
+        ending = [c for c in field.choices if wanted and _letters(c).endswith(wanted)]
+        if exact or len(ending) == 1:
+            return (exact or ending)[0]
         raise ValueProblem(f"{what}: not one of {', '.join(field.choices)}")
     if kind == "date":
         if isinstance(raw, datetime):
