@@ -45,7 +45,6 @@ from qsi_desktop.plugins.types import Register, RegisterField
 from qsi_desktop.services import evidence, register_io, registers
 from qsi_desktop.services.registers import RegisterRowRecord, display
 
-SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 _ModelIndex = QModelIndex | QPersistentModelIndex
 
 
@@ -66,7 +65,37 @@ class RegisterModel(QAbstractTableModel):
     def set_rows(self, rows: list[RegisterRowRecord], flags: list[str]) -> None:
         self.beginResetModel()
         self.rows, self.flags_of = rows, flags
+        self._texts: list[str | None] = [None] * len(rows)
         self.endResetModel()
+
+    def search_text(self, row: int) -> str:
+        """Every cell of a row as one lowercase text, made when the filter first asks."""
+        text = self._texts[row]
+        if text is None:
+            record = self.rows[row]
+            cells = (display(f, record.values.get(f.key)) for f in self._fields)
+            text = self._texts[row] = "\x1f".join((*cells, self.flags_of[row])).casefold()
+        return text
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Sort in Python on the typed values (numbers as numbers), empty cells last in either order."""
+        if not 0 <= column <= len(self._fields):
+            return
+        self.layoutAboutToBeChanged.emit()
+        paired = list(zip(self.rows, self.flags_of, self._texts, strict=True))
+        if column == len(self._fields):
+            value = [flags for _row, flags, _text in paired]
+        else:
+            key = self._fields[column].key
+            value = [row.values.get(key) for row, _flags, _text in paired]
+        filled = [i for i, v in enumerate(value) if v is not None and v != ""]
+        empty = [i for i, v in enumerate(value) if v is None or v == ""]
+        filled.sort(key=lambda i: _sort_key(value[i]), reverse=order == Qt.SortOrder.DescendingOrder)
+        ordered = [paired[i] for i in filled + empty]
+        self.rows = [p[0] for p in ordered]
+        self.flags_of = [p[1] for p in ordered]
+        self._texts = [p[2] for p in ordered]
+        self.layoutChanged.emit()
 
     def rowCount(self, parent: _ModelIndex = QModelIndex()) -> int:  # noqa: B008 (Qt's signature)
         return 0 if parent.isValid() else len(self.rows)
@@ -97,13 +126,6 @@ class RegisterModel(QAbstractTableModel):
                 return self.flags_of[index.row()]
             text = display(self._fields[column], row.values.get(self._fields[column].key))
             return f"{text} (retired)" if row.retired and column == 0 else text
-        if role == SORT_ROLE:
-            if column == len(self._fields):
-                return self.flags_of[index.row()]
-            value = row.values.get(self._fields[column].key)
-            if value is None:
-                return ""
-            return float(value) if isinstance(value, int | float) else str(value).casefold()
         if role == Qt.ItemDataRole.ForegroundRole and row.retired:
             return QBrush(QColor("#768692"))  # NHS mid grey
         if role == Qt.ItemDataRole.ForegroundRole and column == len(self._fields) and self.flags_of[index.row()]:
@@ -111,17 +133,35 @@ class RegisterModel(QAbstractTableModel):
         return None
 
 
-class _Proxy(QSortFilterProxyModel):
-    """Sorts on the typed values (numbers as numbers, empty last) and filters on every column."""
+def _sort_key(value: Any) -> tuple[int, Any]:
+    if isinstance(value, bool | int | float):
+        return (0, float(value))
+    return (1, str(value).casefold())
 
-    def lessThan(self, left: _ModelIndex, right: _ModelIndex) -> bool:
-        a, b = left.data(SORT_ROLE), right.data(SORT_ROLE)
-        if a == "" or b == "":  # empty cells last, in either order
-            descending = self.sortOrder() == Qt.SortOrder.DescendingOrder
-            return (a == "") == descending and a != b
-        if type(a) is not type(b):
-            return isinstance(a, float)
-        return a < b
+
+class _Proxy(QSortFilterProxyModel):
+    """Filters on the model's row texts, in one pass of plain string tests (no cell calls)."""
+
+    def __init__(self, model: RegisterModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setSourceModel(model)
+        self._model = model
+        self._needle = ""
+
+    def set_text(self, text: str) -> None:
+        if hasattr(self, "beginFilterChange"):  # Qt 6.10 and later
+            self.beginFilterChange()
+            self._needle = text.strip().casefold()
+            self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+        else:
+            self._needle = text.strip().casefold()
+            self.invalidateFilter()
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        self._model.sort(column, order)
+
+    def filterAcceptsRow(self, source_row: int, source_parent: _ModelIndex) -> bool:
+        return not self._needle or self._needle in self._model.search_text(source_row)
 
 
 class RegisterEditor(QWidget):
@@ -135,17 +175,13 @@ class RegisterEditor(QWidget):
         self.setObjectName(f"register-{register.id}")
         self.setAccessibleName(register.title)
         self.model = RegisterModel(register, self)
-        self.proxy = _Proxy(self)
-        self.proxy.setSourceModel(self.model)
-        self.proxy.setSortRole(SORT_ROLE)
-        self.proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-        self.proxy.setFilterKeyColumn(-1)
+        self.proxy = _Proxy(self.model, self)
 
         self.filter = QLineEdit(self)
         self.filter.setPlaceholderText("Filter rows")
         self.filter.setAccessibleName(f"Filter {register.title}")
         self.filter.setClearButtonEnabled(True)
-        self.filter.textChanged.connect(self.proxy.setFilterFixedString)
+        self.filter.textChanged.connect(self.proxy.set_text)
         self.show_retired = QCheckBox("Show retired", self)
         self.show_retired.toggled.connect(lambda _on: self.reload())
         buttons = QHBoxLayout()
@@ -169,8 +205,9 @@ class RegisterEditor(QWidget):
         self.table = QTableView(self)
         self.table.setModel(self.proxy)
         self.table.setAccessibleName(f"{register.title} rows")
+        # The model sorts (in the order rows were added until a header is clicked); the proxy only filters.
+        self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
         self.table.setSortingEnabled(True)
-        self.table.sortByColumn(-1, Qt.SortOrder.AscendingOrder)  # the order rows were added, until asked
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -211,6 +248,8 @@ class RegisterEditor(QWidget):
         rows = registers.list_rows(self.ctx.workspace, self.register, include_retired=self.show_retired.isChecked())
         flags = [self._flags(row) for row in rows]
         self.model.set_rows(rows, flags)
+        header = self.table.horizontalHeader()
+        self.model.sort(header.sortIndicatorSection(), header.sortIndicatorOrder())  # as the user last sorted
         retired = sum(1 for row in rows if row.retired)
         flagged = sum(1 for f in flags if f)
         text = f"{len(rows) - retired} rows"

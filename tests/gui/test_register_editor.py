@@ -204,7 +204,9 @@ def test_a_10000_row_register_opens_in_under_half_a_second(qtbot, ctx: GuiContex
     widget.table.sortByColumn(1, Qt.SortOrder.DescendingOrder)
     widget.filter.setText("Item 99")
     assert widget.proxy.rowCount() == 111  # 99, 990-999, 9900-9999
-    assert time.perf_counter() - started < 1.0
+    elapsed = time.perf_counter() - started
+    print(f"sorted and filtered in {elapsed:.3f} s")
+    assert elapsed < 0.5
 
 
 def test_register_tabs_sit_beside_their_modalitys_checklists(qtbot, ctx: GuiContext) -> None:
