@@ -892,6 +892,132 @@ def _mgy(text: str) -> float:
         raise UserError(f"--set {text!r} is not a number of mGy (or 'default')") from None
 
 
+# -- registers ------------------------------------------------------------------------------------
+
+
+def cmd_register_list(args: argparse.Namespace, app: App) -> int:
+    from qsi_desktop.services import registers
+
+    with _open(args.path, app) as ws:
+        found = app.plugins.registers() if args.all else registers.applicable_registers(ws, app)
+        data = [registers.register_dict(r, len(registers.list_rows(ws, r))) for r in found]
+    if args.json:
+        _print_json(data)
+        return 0
+    rows = [[d["id"], d["title"], d["modality"] or "", str(d["rows"]), ", ".join(d["statements"])] for d in data]
+    print(_table(rows, ["Register", "Title", "Modality", "Rows", "Statements"]) if rows else "no registers apply")
+    return 0
+
+
+def cmd_register_show(args: argparse.Namespace, app: App) -> int:
+    from qsi_desktop.services import registers
+
+    register = registers.find_register(app, args.register)
+    with _open(args.path, app) as ws:
+        rows = registers.list_rows(ws, register, include_retired=args.all)
+    flagged = [(row, registers.row_flags(app, register, row.values)) for row in rows]
+    if args.json:
+        data = registers.register_dict(register, len(rows))
+        data["rows"] = [registers.row_dict(register, row, flags) for row, flags in flagged]
+        _print_json(data)
+        return 0
+    headers = ["#", *(f.label for f in register.fields), "Flags"]
+    table = [
+        [
+            str(row.id) + (" (retired)" if row.retired else ""),
+            *(registers.display(f, row.values.get(f.key))[:40] for f in register.fields),
+            "; ".join(flags),
+        ]
+        for row, flags in flagged
+    ]
+    print(f"{register.title} ({len(rows)} rows)")
+    print(_table(table, headers) if table else "no rows yet")
+    return 0
+
+
+def _assignments(values: Sequence[str]) -> dict[str, str]:
+    """``FIELD=VALUE`` (or ``COLUMN=FIELD``) pairs; the first ``=`` splits."""
+    pairs: dict[str, str] = {}
+    for value in values:
+        name, sep, rest = value.partition("=")
+        if not sep or not name.strip():
+            raise UserError(f"{value!r}: give NAME=VALUE")
+        pairs[name.strip()] = rest.strip()
+    return pairs
+
+
+def cmd_register_add(args: argparse.Namespace, app: App) -> int:
+    from qsi_desktop.services import registers
+
+    register = registers.find_register(app, args.register)
+    with _open(args.path, app) as ws:
+        row = registers.add_row(ws, register, _assignments(args.set), actor=_actor(args))
+    print(f"{register.id}: row {row.id} added ({registers.key_text(register, row.values)})")
+    return 0
+
+
+def cmd_register_retire(args: argparse.Namespace, app: App) -> int:
+    from qsi_desktop.services import registers
+
+    register = registers.find_register(app, args.register)
+    with _open(args.path, app) as ws:
+        row = registers.find_row(ws, register, args.row)
+        registers.retire_row(ws, register, row.id, expected_version=row.row_version, actor=_actor(args))
+    print(f"{register.id}: row {row.id} retired ({registers.key_text(register, row.values)})")
+    return 0
+
+
+def cmd_register_import(args: argparse.Namespace, app: App) -> int:
+    from qsi_desktop.services import register_io, registers
+
+    register = registers.find_register(app, args.register)
+    mapping = _assignments(args.map) if args.map else None
+    with _open(args.path, app) as ws:
+        result = register_io.preview(ws, register, Path(args.file), mapping=mapping)
+        stored = None if args.dry_run or not result.ok else register_io.commit(ws, register, result, actor=_actor(args))
+    if args.json:
+        _print_json({**register_io.preview_dict(result), "stored": not args.dry_run and stored is not None})
+    else:
+        _print_preview(result, stored is not None)
+    if not result.ok:
+        return 2
+    return 1 if result.issues else 0
+
+
+def _print_preview(result: Any, stored: bool) -> None:
+    where = f" sheet {result.sheet!r}," if result.sheet else ""
+    print(f"{result.file_name}:{where} header on row {result.header_row}")
+    if result.remembered:
+        print("columns mapped as last time for files of this shape")
+    for column in result.columns:
+        target = column.field or {"patient": "(patient data: not read)", "duplicate": "(field already filled)"}.get(
+            column.use, "(not read)"
+        )
+        print(f"  {column.header!r} -> {target}")
+    if result.missing:
+        print(f"no column for: {', '.join(result.missing)}; map one with --map 'COLUMN=FIELD'")
+        for key, names in result.spellings.items():
+            print(f"  {key}: accepts {', '.join(names)}")
+        return
+    verb = "stored" if stored else "would store"
+    print(
+        f"{verb}: {result.new} new, {result.updated} updated, {result.restored} brought back, "
+        f"{result.unchanged} unchanged; {len(result.issues)} rejected, {result.blank_rows} blank"
+    )
+    for issue in result.issues:
+        print(f"  row {issue.row}: {issue.reason}")
+
+
+def cmd_register_export(args: argparse.Namespace, app: App) -> int:
+    from qsi_desktop.services import register_io, registers
+
+    register = registers.find_register(app, args.register)
+    with _open(args.path, app) as ws:
+        count = register_io.export_xlsx(ws, register, Path(args.out), include_retired=args.all)
+    print(f"{args.out}: {count} rows of {register.title}")
+    return 0
+
+
 # -- parser -----------------------------------------------------------------------------------------
 
 
@@ -1032,6 +1158,41 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--answer", required=True, help="yes, partial, no or n/a")
     p.add_argument("--note")
     p.add_argument("--evidence", type=int, metavar="ID", help="the evidence item that shows it")
+
+    register_cmd = sub.add_parser("register", help="registers kept for each modality").add_subparsers(metavar="ACTION")
+    p = command("list", cmd_register_list, "registers for the service's modalities, with their rows", register_cmd)
+    p.add_argument("path")
+    p.add_argument("--all", action="store_true", help="also registers of modalities not provided")
+    p.add_argument("--json", action="store_true")
+    p = command("show", cmd_register_show, "a register's rows", register_cmd)
+    p.add_argument("path")
+    p.add_argument("register", help="register id, e.g. us.transducers")
+    p.add_argument("--all", action="store_true", help="also retired rows")
+    p.add_argument("--json", action="store_true")
+    p = command("add", cmd_register_add, "add a row to a register", register_cmd)
+    p.add_argument("path")
+    p.add_argument("register")
+    p.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE", required=True, help="repeatable")
+    p = command("retire", cmd_register_retire, "retire a row (kept with its history)", register_cmd)
+    p.add_argument("path")
+    p.add_argument("register")
+    p.add_argument("row", metavar="ROWKEY", help="the row's number, or its key values ('Main site | Room 2')")
+    p = command(
+        "import", cmd_register_import, "import rows from .csv or .xlsx (new rows added, others updated)", register_cmd
+    )
+    p.add_argument("path")
+    p.add_argument("register")
+    p.add_argument("file")
+    p.add_argument(
+        "--map", action="append", default=[], metavar="COLUMN=FIELD", help="map a column ('COLUMN=' skips it)"
+    )
+    p.add_argument("--dry-run", action="store_true", help="show the mapping and what would change; store nothing")
+    p.add_argument("--json", action="store_true")
+    p = command("export", cmd_register_export, "write a register to a .xlsx workbook", register_cmd)
+    p.add_argument("path")
+    p.add_argument("register")
+    p.add_argument("out", metavar="OUT.xlsx")
+    p.add_argument("--all", action="store_true", help="also retired rows")
 
     p = command("verify", cmd_verify, "check the database and every evidence file's hash")
     p.add_argument("path")

@@ -148,6 +148,7 @@ class TableRead:
     ignored: tuple[str, ...]  # other headers the caller did not ask for
     width: int
     _text: str = field(repr=False, default="")
+    header: tuple[str, ...] = ()  # the header row's cells as found (stripped)
 
     def rows(self) -> Iterator[Row]:
         reader = csv.reader(io.StringIO(self._text, newline=""), delimiter=self.delimiter)
@@ -210,6 +211,21 @@ def read_table(
         delimiter, text = directive.group(1), text[directive.end() :]
     else:
         delimiter = _sniff_delimiter(text, path.suffix.lower())
+    return table_from_text(path, text, columns=columns, required=required, encoding=encoding, delimiter=delimiter)
+
+
+def table_from_text(
+    path: Path,
+    text: str,
+    *,
+    columns: Mapping[str, Sequence[str]],
+    required: Sequence[str] = (),
+    encoding: str = "utf-8",
+    delimiter: str = ",",
+) -> TableRead:
+    """:func:`read_table` on text already decoded (e.g. a worksheet written out as CSV by the caller):
+    the same header search, aliases and patient-column dropping. ``path`` only names the source."""
+    name = path.name
     aliases = _alias_index(columns)
     header_row, header = _find_header(text, delimiter, aliases)
     if header is None:
@@ -243,6 +259,7 @@ def read_table(
         ignored=tuple(ignored),
         width=len(header),
         _text=text,
+        header=tuple(cell.strip() for cell in header),
     )
 
 
@@ -337,6 +354,12 @@ def _sniff_delimiter(text: str, suffix: str) -> str:
     widest = {d: max((len(cells) for cells in csv.reader(lines, delimiter=d)), default=0) for d in DELIMITERS}
     best = max(DELIMITERS, key=lambda d: widest[d])  # ties keep the earlier (comma first)
     return best if widest[best] > 1 else ","
+
+
+def header_matcher(columns: Mapping[str, Sequence[str]]) -> Callable[[str], str | None]:
+    """A function giving the canonical column a header names (as :func:`read_table` matches), or None."""
+    aliases = _alias_index(columns)
+    return lambda title: _match(title, aliases)
 
 
 def _alias_index(columns: Mapping[str, Sequence[str]]) -> dict[str, str]:

@@ -175,6 +175,64 @@ def test_register_scopes() -> None:
     assert not pm.failures
 
 
+def test_register_registers() -> None:
+    from qsi_desktop.plugins.types import Register, RegisterField
+
+    units = Register(
+        id="zz.units",
+        title="Units",
+        fields=(RegisterField("room", "Room"), RegisterField("tesla", "Field strength", kind="number", unit="T")),
+        key_fields=("room",),
+        modality="ZZ",
+    )
+
+    @hookimpl
+    def qsi_register_registers() -> list[Register]:
+        return [units]
+
+    pm = PluginManager([_module("zz", PLUGIN_NAME="zz", qsi_register_registers=qsi_register_registers)])
+    assert pm.registers() == [units] and pm.register("zz.units") is units and pm.register("zz.none") is None
+    assert pm.plugin_of(units) == "zz" and not pm.failures
+
+
+@pytest.mark.parametrize(
+    ("fields", "key_fields", "error"),
+    [
+        ((), ("room",), "has no fields"),
+        (("Room",), ("Room",), "is not lowercase letters"),
+        (("room", "room"), ("room",), "a field key is used twice"),
+        (("room",), ("site",), "key_fields must name some of its fields"),
+    ],
+)
+def test_a_register_that_cannot_be_kept_fails_its_plugin(
+    fields: tuple[str, ...], key_fields: tuple[str, ...], error: str
+) -> None:
+    from qsi_desktop.plugins.types import Register, RegisterField
+
+    @hookimpl
+    def qsi_register_registers() -> list[Register]:
+        return [Register("bad.reg", "Bad", tuple(RegisterField(k, k) for k in fields), key_fields)]
+
+    pm = PluginManager([_module("bad", PLUGIN_NAME="bad", qsi_register_registers=qsi_register_registers)])
+    assert pm.registers() == [] and error in pm.failures[0].error
+
+
+def test_a_choice_field_without_choices_or_an_unknown_kind_fails_its_plugin() -> None:
+    from qsi_desktop.plugins.types import Register, RegisterField
+
+    for field, error in (
+        (RegisterField("label", "Label", kind="choice"), "lists no choices"),
+        (RegisterField("label", "Label", kind="colour"), "unknown kind 'colour'"),  # type: ignore[arg-type]
+    ):
+
+        @hookimpl
+        def qsi_register_registers(field: RegisterField = field) -> list[Register]:
+            return [Register("bad.reg", "Bad", (field,), ("label",))]
+
+        pm = PluginManager([_module("bad", PLUGIN_NAME="bad", qsi_register_registers=qsi_register_registers)])
+        assert pm.registers() == [] and error in pm.failures[0].error
+
+
 def test_a_section_using_a_scope_nobody_registers_fails_its_plugin() -> None:
     @hookimpl
     def qsi_register_standards_sections() -> list[Section]:

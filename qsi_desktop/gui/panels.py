@@ -1,4 +1,5 @@
-"""The Modalities area: a checklist tab per modality the service provides, then plugins' own panels.
+"""The Modalities area: a checklist tab per modality the service provides, each followed by a tab per
+register of that modality (:mod:`qsi_desktop.gui.register_editor`), then plugins' own panels.
 
 The core builds each modality's checklist panel from the templates its plugin registers, keeping
 only those that apply to the service profile; a plugin needs no Qt code for that. A plugin's
@@ -15,6 +16,7 @@ from PySide6.QtWidgets import QLabel, QTabWidget, QWidget
 
 from qsi_desktop.gui.checklist_panel import checklist_tree
 from qsi_desktop.gui.context import GuiContext
+from qsi_desktop.gui.register_editor import RegisterEditor, registers_by_modality
 from qsi_desktop.plugins import guard
 from qsi_desktop.plugins.types import ChecklistTemplate
 from qsi_desktop.services.applies import applicable_templates, provided_modalities
@@ -50,6 +52,7 @@ def fill_tabs(tabs: QTabWidget, ctx: GuiContext) -> None:
         tabs.removeTab(0)
         widget.deleteLater()
     names = {code: m.name for code, m in ctx.app.modalities().items()}
+    registers = registers_by_modality(ctx)  # a tab each, beside their modality's checklists
     for spec in checklist_tabs(ctx):
         label = names.get(spec.modality or "", "every service")
         widget = checklist_tree(
@@ -60,6 +63,10 @@ def fill_tabs(tabs: QTabWidget, ctx: GuiContext) -> None:
             context=ctx,
         )
         tabs.setTabToolTip(tabs.addTab(widget, spec.title), f"{label} checklists and registers")
+        for register in registers.pop(spec.modality, []):
+            tabs.setTabToolTip(tabs.addTab(RegisterEditor(register, ctx, tabs), register.title), register.description)
+    for register in (r for rest in registers.values() for r in rest):  # modalities without a checklist tab
+        tabs.setTabToolTip(tabs.addTab(RegisterEditor(register, ctx, tabs), register.title), register.description)
     provided = {m.code for m in provided_modalities(ctx.workspace, ctx.app)}
     for panel in ctx.app.plugins.panels():
         if panel.modality is not None and panel.modality not in provided:

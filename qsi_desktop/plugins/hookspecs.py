@@ -16,7 +16,7 @@ from qsi_desktop.plugins.markers import hookspec
 
 if TYPE_CHECKING:
     from qsi_desktop.catalogue.model import Section
-    from qsi_desktop.plugins.types import ChecklistTemplate, Importer, Modality, ReportSection, Scope
+    from qsi_desktop.plugins.types import ChecklistTemplate, Importer, Modality, Register, ReportSection, Scope
 
 
 @hookspec
@@ -86,4 +86,16 @@ def qsi_register_report_sections() -> list[ReportSection]:
     """Return sections for the Word submission pack; ``render(context)`` returns report blocks.
 
     .. versionadded:: 1
+    """
+
+
+@hookspec
+def qsi_register_registers() -> list[Register]:
+    """Return the registers this plugin's modality leads keep (MR units, transducers, SOP documents).
+
+    A register declares typed fields and the fields that identify a row; the core stores the rows
+    with the audit trail, builds its table editor beside the modality's checklist tab, imports and
+    exports it (.csv, .xlsx) and serves it to ``qsi register``. Ids are ``<plugin>.<name>``.
+
+    .. versionadded:: 2
     """

@@ -17,6 +17,7 @@ from __future__ import annotations
 import importlib
 import logging
 import os
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from importlib.metadata import entry_points
@@ -35,7 +36,16 @@ from qsi_desktop.plugins.markers import (
     PLUGIN_API_VERSION,
     PROJECT_NAME,
 )
-from qsi_desktop.plugins.types import ChecklistTemplate, Importer, Modality, Panel, ReportSection, Scope
+from qsi_desktop.plugins.types import (
+    FIELD_KINDS,
+    ChecklistTemplate,
+    Importer,
+    Modality,
+    Panel,
+    Register,
+    ReportSection,
+    Scope,
+)
 
 log = logging.getLogger(__name__)
 
@@ -236,6 +246,8 @@ class PluginManager:
                 raise RegistrationError(f"importer {item.name} must give exactly one of read (streaming) and run")
             if isinstance(item, Importer) and not item.patterns:
                 raise RegistrationError(f"importer {item.name} gives no file patterns (e.g. ('*.csv',))")
+            if isinstance(item, Register):
+                _check_register(item)
             if isinstance(item, Section) and not item.framework_id and framework_id is not None:
                 item = _in_framework(item, framework_id)  # built by hand (API 1): the framework asked for
             if isinstance(item, Section):
@@ -278,6 +290,7 @@ class PluginManager:
         self.importers()
         self.report_sections()
         self.panels()
+        self.registers()
 
     def scopes(self) -> list[Scope]:
         return self._collect("qsi_register_scopes", Scope)
@@ -328,12 +341,41 @@ class PluginManager:
         """Custom panels; only the GUI calls their factories (through the guard)."""
         return self._collect("qsi_register_panels", Panel)
 
+    def registers(self) -> list[Register]:
+        """Registers modality leads keep; the core stores their rows and builds their editors."""
+        return self._collect("qsi_register_registers", Register)
+
+    def register(self, register_id: str) -> Register | None:
+        return next((r for r in self.registers() if r.id == register_id), None)
+
     def catalogue(self, framework_id: str = DEFAULT_FRAMEWORK_ID) -> Catalogue:
         return Catalogue(list(self.standards_sections(framework_id)))
 
     def plugins(self) -> list[PluginInfo]:
         self.load_all()
         return list(self._info.values())
+
+
+_FIELD_KEY = re.compile(r"[a-z][a-z0-9_]{0,39}")
+
+
+def _check_register(register: Register) -> None:
+    """A register's fields must be usable: keys well formed and unique, kinds known, key fields real."""
+    where = f"register {register.id}"
+    if not register.fields:
+        raise RegistrationError(f"{where} has no fields")
+    keys = [f.key for f in register.fields]
+    for item in register.fields:
+        if not _FIELD_KEY.fullmatch(item.key):
+            raise RegistrationError(f"{where}: field key {item.key!r} is not lowercase letters, digits and _")
+        if item.kind not in FIELD_KINDS:
+            raise RegistrationError(f"{where}: field {item.key} has unknown kind {item.kind!r}")
+        if item.kind == "choice" and not item.choices:
+            raise RegistrationError(f"{where}: choice field {item.key} lists no choices")
+    if len(set(keys)) != len(keys):
+        raise RegistrationError(f"{where}: a field key is used twice")
+    if not register.key_fields or any(k not in keys for k in register.key_fields):
+        raise RegistrationError(f"{where}: key_fields must name some of its fields ({', '.join(keys)})")
 
 
 def _plugin_name(module: ModuleType) -> str:

@@ -56,6 +56,7 @@ class SimpleReportContext:
     service: dict[str, Any] = field(default_factory=dict)
     states: list[dict[str, Any]] = field(default_factory=list)
     items: list[dict[str, Any]] = field(default_factory=list)
+    rows_by_register: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
     def records(self, importer: str, *, since: date | None = None, until: date | None = None) -> list[dict[str, Any]]:
         """Records given up front, filtered on ``occurred_on`` like the workspace's context."""
@@ -80,6 +81,9 @@ class SimpleReportContext:
 
     def evidence(self) -> list[dict[str, Any]]:
         return list(self.items)
+
+    def register_rows(self, register_id: str) -> list[dict[str, Any]]:
+        return list(self.rows_by_register.get(register_id, []))
 
 
 # -- the conformance check ----------------------------------------------------------------------------
@@ -131,6 +135,12 @@ def check_plugin(module: str | ModuleType, *, framework_id: str = DEFAULT_FRAMEW
             assert isinstance(blocks, list), f"report section {section.id} returned {type(blocks).__name__}"
             for block in blocks:
                 assert isinstance(block, REPORT_BLOCK_TYPES), f"{section.id}: {type(block).__name__}"
+    for register in manager.registers():
+        assert register.id.startswith(f"{prefix}."), f"register {register.id} is not prefixed '{prefix}.'"
+        resolves(register.statement_refs, f"register {register.id}")
+        if register.flags is not None:
+            flags = register.flags({}, date.today())  # an empty row must not break it
+            assert all(isinstance(f, str) for f in flags), f"register {register.id}: flags must be text"
     for panel in manager.panels():
         assert panel.id.startswith(f"{prefix}."), f"panel {panel.id} is not prefixed '{prefix}.'"
     if importlib.util.find_spec(module_name.split(".")[0]) is not None:  # a module built in a test is not

@@ -7,7 +7,7 @@ Plugins never touch the database or Qt through these types: an importer turns fi
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -262,6 +262,11 @@ class ReportContext(Protocol):
         ``review_due_on``, ``statements`` (refs), ``review_overdue`` (measured on ``as_of``)."""
         ...
 
+    def register_rows(self, register_id: str) -> list[dict[str, Any]]:
+        """The register's rows in use (retired rows left out): each row's values by field key plus
+        ``id``; dates as ISO text, evidence as its id. An unknown register raises ``QsiError``."""
+        ...
+
 
 def occurred_in_range(occurred_on: str | None, since: date | None, until: date | None) -> bool:
     """Whether an ISO date (or ``YYYY-MM``) falls in ``since``..``until``; a month counts when it overlaps."""
@@ -291,6 +296,61 @@ class ReportSection:
     order: int = 100
     statement_refs: tuple[str, ...] = ()
     section_ref: str | None = None
+
+
+FIELD_KINDS = ("text", "choice", "date", "number", "boolean", "file", "evidence")
+FieldKind = Literal["text", "choice", "date", "number", "boolean", "file", "evidence"]
+
+
+@dataclass(frozen=True)
+class RegisterField:
+    """One column of a :class:`Register`.
+
+    ``kind``: ``"text"``, ``"choice"`` (one of ``choices``), ``"date"``, ``"number"`` (between
+    ``minimum`` and ``maximum`` when given, in ``unit``), ``"boolean"``, ``"file"`` (where a document
+    is: a file name, path or link, kept as text) or ``"evidence"`` (an evidence item of the
+    workspace, ``E-014``). ``aliases`` are other header spellings the import accepts (the key and
+    the label always are). Text is refused when it holds something like an NHS number.
+    """
+
+    key: str  # lowercase letters, digits and underscores, stable: rows store their values by key
+    label: str  # the column header shown and exported
+    kind: FieldKind = "text"
+    required: bool = False
+    choices: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = ()
+    unit: str = ""  # "T", "W/kg": shown beside the label; a header "SAR (W/kg)" still matches
+    minimum: float | None = None
+    maximum: float | None = None
+    help: str = ""
+
+
+RowFlags = Callable[[Mapping[str, Any], date], Sequence[str]]
+
+
+@dataclass(frozen=True)
+class Register:
+    """A register a modality lead keeps up to date (MR units, transducers, SOP documents).
+
+    The core stores its rows in the workspace with the audit trail, builds a table editor for it in
+    the Modalities area (add, edit, retire with history, sort, filter, .xlsx import and export) and
+    serves it to ``qsi register`` and to report sections (:meth:`ReportContext.register_rows`).
+    ``key_fields`` name the fields that identify a row (a transducer's id; a unit's site and room):
+    two rows may not share them, and an import updates the row they identify. ``flags(values,
+    as_of)``, optional, returns short warnings for one row ("review overdue"), shown beside it.
+    """
+
+    id: str  # "<plugin>.<name>", e.g. "us.transducers"
+    title: str
+    fields: tuple[RegisterField, ...]
+    key_fields: tuple[str, ...]
+    modality: str | None = None
+    statement_refs: tuple[str, ...] = ()
+    description: str = ""
+    flags: RowFlags | None = None
+
+    def field(self, key: str) -> RegisterField | None:
+        return next((f for f in self.fields if f.key == key), None)
 
 
 @dataclass(frozen=True)

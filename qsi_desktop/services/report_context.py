@@ -10,7 +10,7 @@ from typing import Any
 from qsi_desktop.export.names import evidence_label
 from qsi_desktop.plugins import guard
 from qsi_desktop.plugins.types import REPORT_BLOCK_TYPES, ReportBlock, ReportContext, ReportSection
-from qsi_desktop.services import checklists, evidence, importing, readiness
+from qsi_desktop.services import checklists, evidence, importing, readiness, registers
 from qsi_desktop.services.app import App
 from qsi_desktop.services.applies import applicable_refs
 from qsi_desktop.services.profile import profile_dict
@@ -56,6 +56,9 @@ class WorkspaceReportContext:
             }
             for item in evidence.list_evidence(self.ws)
         ]
+
+    def register_rows(self, register_id: str) -> list[dict[str, Any]]:
+        return registers.rows_for_report(self.ws, self.app, register_id)
 
 
 def applicable_sections(app: App, context: WorkspaceReportContext) -> list[ReportSection]:

@@ -9,6 +9,7 @@ import json
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from qsi_desktop.services.errors import UserError
 from qsi_desktop.store.models import StoredTable
@@ -34,18 +35,21 @@ def keys(ws: Workspace, namespace: str) -> list[str]:
 
 def put(ws: Workspace, namespace: str, key: str, value: Any, *, actor: str) -> None:
     """Save ``value`` (JSON) under ``namespace``/``key``, replacing what was there; ``None`` deletes it."""
+    with ws.transaction(actor) as session:
+        put_in(session, namespace, key, value, actor=actor)
+
+
+def put_in(session: Session, namespace: str, key: str, value: Any, *, actor: str) -> None:
+    """:func:`put` inside a transaction the caller holds (saved with the rest of its work)."""
     if value is not None and len(json.dumps(value)) > MAX_BYTES:
         raise UserError(f"{namespace} {key}: too large to keep as a table ({MAX_BYTES // 1_000_000} MB at most)")
-    with ws.transaction(actor) as session:
-        row = session.scalars(
-            select(StoredTable).where(StoredTable.namespace == namespace, StoredTable.key == key)
-        ).first()
-        if value is None:
-            if row is not None:
-                session.delete(row)
-            return
-        if row is None:
-            session.add(StoredTable(namespace=namespace, key=key, value=value, updated_by=actor))
-        else:
-            row.value = value
-            row.updated_by = actor
+    row = session.scalars(select(StoredTable).where(StoredTable.namespace == namespace, StoredTable.key == key)).first()
+    if value is None:
+        if row is not None:
+            session.delete(row)
+        return
+    if row is None:
+        session.add(StoredTable(namespace=namespace, key=key, value=value, updated_by=actor))
+    else:
+        row.value = value
+        row.updated_by = actor

@@ -21,12 +21,23 @@ from qsi_desktop.store.models import (
     EvidenceItem,
     EvidenceLink,
     ImportRun,
+    RegisterRow,
     ServiceProfile,
     StoredTable,
 )
 from qsi_desktop.store.types import utcnow
 
-AUDITED = (ServiceProfile, Assessment, EvidenceItem, EvidenceLink, Action, ChecklistResponse, ImportRun, StoredTable)
+AUDITED = (
+    ServiceProfile,
+    Assessment,
+    EvidenceItem,
+    EvidenceLink,
+    Action,
+    ChecklistResponse,
+    ImportRun,
+    StoredTable,
+    RegisterRow,
+)
 # Bookkeeping columns that change on every update and would only add noise to the trail.
 _IGNORED = frozenset({"updated_at", "updated_by", "version_id"})
 
@@ -85,7 +96,12 @@ def _entry(obj: Any, action: str, actor: str) -> dict[str, Any] | None:
 
 
 def _summary(obj: Any, action: str) -> str:
-    label = getattr(obj, "statement_ref", None) or getattr(obj, "title", None) or getattr(obj, "name", None)
+    label = (
+        getattr(obj, "statement_ref", None)
+        or getattr(obj, "title", None)
+        or getattr(obj, "name", None)
+        or getattr(obj, "register_id", None)
+    )
     name = type(obj).__name__
     return f"{action} {name} {label}" if label else f"{action} {name}"
 

@@ -288,6 +288,34 @@ class StoredTable(Base):
     updated_by: Mapped[str] = mapped_column(Text, default="")
 
 
+class RegisterRow(Base):
+    """One row of a plugin's register (an MR unit, a transducer), its values by field key as JSON.
+
+    ``row_key`` is made from the register's key fields (normalised), unique per register: a retired
+    row keeps it, and adding the same key again brings the row back. Edits are versioned (a
+    concurrent edit fails instead of being lost) and audited: the audit trail is the row's history.
+    """
+
+    __tablename__ = "register_row"
+    __table_args__ = (
+        UniqueConstraint("register_id", "row_key", name="uq_register_row_key"),
+        Index("ix_register_row_register", "register_id", "retired"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(Integer, default=1)
+    __mapper_args__ = {"version_id_col": version_id}
+    register_id: Mapped[str] = mapped_column(String(100))
+    row_key: Mapped[str] = mapped_column(String(64))
+    values: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
+    retired: Mapped[bool] = mapped_column(Boolean, default=False)
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    retired_by: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    updated_by: Mapped[str] = mapped_column(Text, default="")
+
+
 class AuditEntry(Base):
     """Who changed what, when, with the values before and after. Written for every change."""
 

@@ -294,7 +294,16 @@ def test_modality_checklist_tabs_follow_the_profile(window: MainWindow) -> None:
     index = window.main_tabs.indexOf(window.modalities)
     assert index > 0 and window.main_tabs.tabText(index) == "&Modalities"
     titles = [window.modalities.tabText(i) for i in range(window.modalities.count())]
-    assert titles == ["CT checklists", "IR checklists", "MR checklists", "US checklists"]  # the demo has no NM
+    assert titles == [  # the demo has no NM; each modality's registers follow its checklists
+        "CT checklists",
+        "IR checklists",
+        "MR checklists",
+        "MR units",
+        "MR equipment safety register",
+        "MR safety roles",
+        "US checklists",
+        "Transducer register",
+    ]
 
     def ct_templates() -> list[str]:
         index = titles.index("CT checklists")

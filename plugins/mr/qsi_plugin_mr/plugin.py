@@ -9,10 +9,11 @@ from pathlib import Path
 
 from qsi_desktop.catalogue import Section, load_framework_file
 from qsi_desktop.plugins.markers import hookimpl
-from qsi_desktop.plugins.types import ChecklistTemplate, Importer, Modality, ReportSection
+from qsi_desktop.plugins.types import ChecklistTemplate, Importer, Modality, Register, ReportSection
 from qsi_plugin_mr import __version__
 from qsi_plugin_mr.checklists import CHECKLISTS
 from qsi_plugin_mr.importers import equipment
+from qsi_plugin_mr.registers import REGISTERS
 from qsi_plugin_mr.report import REPORT_SECTIONS
 
 PLUGIN_NAME = "mr"
@@ -40,6 +41,11 @@ def qsi_register_checklists() -> list[ChecklistTemplate]:
 @hookimpl
 def qsi_register_importers() -> list[Importer]:
     return [equipment.IMPORTER]
+
+
+@hookimpl
+def qsi_register_registers() -> list[Register]:
+    return list(REGISTERS)
 
 
 @hookimpl

@@ -10,10 +10,11 @@ from pathlib import Path
 
 from qsi_desktop.catalogue import Section, load_framework_file
 from qsi_desktop.plugins.markers import hookimpl
-from qsi_desktop.plugins.types import ChecklistTemplate, Importer, Modality, ReportSection
+from qsi_desktop.plugins.types import ChecklistTemplate, Importer, Modality, Register, ReportSection
 from qsi_plugin_nm import __version__
 from qsi_plugin_nm.checklists import CHECKLISTS
 from qsi_plugin_nm.importers import licences
+from qsi_plugin_nm.registers import REGISTERS
 from qsi_plugin_nm.report import REPORT_SECTIONS
 
 PLUGIN_NAME = "nm"
@@ -41,6 +42,11 @@ def qsi_register_checklists() -> list[ChecklistTemplate]:
 @hookimpl
 def qsi_register_importers() -> list[Importer]:
     return [licences.IMPORTER]
+
+
+@hookimpl
+def qsi_register_registers() -> list[Register]:
+    return list(REGISTERS)
 
 
 @hookimpl

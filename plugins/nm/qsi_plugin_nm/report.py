@@ -12,6 +12,7 @@ from typing import Any
 from qsi_desktop.plugins.types import Paragraph, ReportBlock, ReportContext, ReportSection, Table
 from qsi_plugin_nm.importers.licences import EXPIRING_TYPES, TYPES
 from qsi_plugin_nm.importers.licences import NAME as LICENCES
+from qsi_plugin_nm.registers import SOP_SECTION
 
 WARNING_DAYS = 90
 COLUMNS = ("Type", "Holder", "Reference", "Expires", "Status")
@@ -127,4 +128,4 @@ LICENCES_SECTION = ReportSection(
     statement_refs=("NM-905",),
 )
 
-REPORT_SECTIONS: tuple[ReportSection, ...] = (LICENCES_SECTION,)
+REPORT_SECTIONS: tuple[ReportSection, ...] = (LICENCES_SECTION, SOP_SECTION)

@@ -187,7 +187,8 @@ def test_plugin_registers_modality_checklists_importer_and_report() -> None:
     assert not [f for f in manager.failures if f.name == "nm"]
     assert manager.modalities() == [plugin.MODALITY]
     assert [i.name for i in manager.importers()] == ["nm-licences"]
-    assert [s.id for s in manager.report_sections()] == ["nm.licences-expiry"]
+    assert [s.id for s in manager.report_sections()] == ["nm.licences-expiry", "nm.radiopharmaceutical-sops"]
+    assert [r.id for r in manager.registers()] == ["nm.radiopharmaceutical-sops"]
     report = next(t for t in manager.checklists() if t.id == "nm.annual-compliance-report")
     assert [i.text[:2] for i in report.items[1:9]] == [f"{c}." for c in "abcdefgh"]
     sop = next(t for t in manager.checklists() if t.id == "nm.radiopharmaceutical-sop")

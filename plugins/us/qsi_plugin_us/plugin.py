@@ -9,10 +9,11 @@ from pathlib import Path
 
 from qsi_desktop.catalogue import Section, load_framework_file
 from qsi_desktop.plugins.markers import hookimpl
-from qsi_desktop.plugins.types import ChecklistTemplate, Importer, Modality, ReportSection
+from qsi_desktop.plugins.types import ChecklistTemplate, Importer, Modality, Register, ReportSection
 from qsi_plugin_us import __version__
 from qsi_plugin_us.checklists import CHECKLISTS
 from qsi_plugin_us.importers import decontamination
+from qsi_plugin_us.registers import REGISTERS
 from qsi_plugin_us.report import REPORT_SECTIONS
 
 PLUGIN_NAME = "us"
@@ -40,6 +41,11 @@ def qsi_register_checklists() -> list[ChecklistTemplate]:
 @hookimpl
 def qsi_register_importers() -> list[Importer]:
     return [decontamination.IMPORTER]
+
+
+@hookimpl
+def qsi_register_registers() -> list[Register]:
+    return list(REGISTERS)
 
 
 @hookimpl

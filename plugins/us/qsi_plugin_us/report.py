@@ -10,6 +10,7 @@ from typing import Any
 
 from qsi_desktop.plugins.types import Paragraph, ReportBlock, ReportContext, ReportSection, Table
 from qsi_plugin_us.importers.decontamination import NAME as DECONTAMINATION
+from qsi_plugin_us.registers import TRANSDUCERS, unknown_probes
 
 COLUMNS = ("Uses", "Uses needing HLD", "With passing HLD", "Compliance")
 
@@ -76,6 +77,7 @@ def render(context: ReportContext) -> list[ReportBlock]:
                 style="note",
             )
         )
+    blocks.append(_register_check(records, context.register_rows(TRANSDUCERS.id)))
     blocks.append(
         Table(
             ("Transducer", *COLUMNS, "No cycle record"),
@@ -91,6 +93,21 @@ def render(context: ReportContext) -> list[ReportBlock]:
         )
     )
     return blocks
+
+
+def _register_check(records: list[dict[str, Any]], register: list[dict[str, Any]]) -> ReportBlock:
+    """The log's probes against the transducer register: those it does not list, by name."""
+    if not register:
+        return Paragraph(
+            "No transducer register is kept, so the log's probes could not be checked against it.", style="note"
+        )
+    unknown = unknown_probes(records, register)
+    if not unknown:
+        return Paragraph(f"Every probe in the log is in the transducer register ({len(register)} transducers).")
+    return Paragraph(
+        f"{len(unknown)} probes in the log are not in the transducer register: {', '.join(unknown)}.",
+        style="warning",
+    )
 
 
 def _tally(records: Iterable[dict[str, Any]]) -> _Tally:
