@@ -45,6 +45,8 @@ CONTENT_TEMPLATE_SEQUENCE = 0x0040A504
 TEMPLATE_IDENTIFIER = 0x0040DB00
 SUMMARY_IMAGE = "dose summary image"
 RDSR = "dose report"
+CUT_SHORT = "the DICOM file is cut short or corrupt: it ends inside an element"
+_UNDEFINED_LENGTH = 0xFFFFFFFF
 
 _CT_CONTAINERS = frozenset({codes.CT_ACCUMULATED_DOSE_DATA, codes.CT_ACQUISITION})
 _PROJECTION_CONTAINERS = frozenset({codes.ACCUMULATED_XRAY_DOSE_DATA, codes.IRRADIATION_EVENT_XRAY_DATA})
@@ -60,10 +62,12 @@ def read_dicom(source: str | Path | IO[bytes], *, force: bool = False) -> DoseRe
             ds = dcmread(source, stop_before_pixels=True, force=force)
         except InvalidDicomError:
             raise skipped("not a DICOM file") from None
-        except OSError as exc:
+        except (FileNotFoundError, PermissionError, IsADirectoryError) as exc:
             raise NotUsable(f"cannot read the file ({exc.strerror or type(exc).__name__})") from None
-        except Exception:  # EOFError, struct.error, ValueError...: pydicom stopped mid-element
-            raise NotUsable("the DICOM file is cut short or corrupt: its header cannot be read") from None
+        except Exception:  # OSError, EOFError, struct.error...: pydicom stopped mid-element
+            raise NotUsable(CUT_SHORT) from None
+        if _cut_short(ds):
+            raise NotUsable(CUT_SHORT)
         try:
             return read_dataset(ds)
         except NotUsable:
@@ -125,6 +129,18 @@ def read_dataset(ds: Dataset) -> DoseReport:
         study_uid=uid(ds, STUDY_INSTANCE),
         first_event_uid=first_event.uid if first_event else "",
     )
+
+
+def _cut_short(ds: Dataset) -> bool:
+    """pydicom reads a file cut inside a defined-length element without complaint, handing out fewer
+    bytes than the element declares: a cut anywhere shows in the top-level element holding it."""
+    for tag in tuple(ds.keys()):
+        element = ds.get_item(tag)
+        value = getattr(element, "value", None)
+        length = getattr(element, "length", 0)
+        if isinstance(value, bytes) and length != _UNDEFINED_LENGTH and len(value) < length:
+            return True
+    return False
 
 
 def template(ds: Dataset) -> str | None:
