@@ -52,6 +52,9 @@ START_OF_IRRADIATION: Code = ("113809", "DCM")
 # -- CT (TID 10011-10014) --------------------------------------------------------------------------
 CT_DLP_TOTAL: Code = ("113813", "DCM")
 CT_ACQUISITION_TYPE: Code = ("113820", "DCM")
+# TID 10013's CT Acquisition Parameters (exposure time, pitch, collimation, X-ray sources) hold nothing
+# an audit reads: not descended into, which halves the sequences pydicom has to parse.
+CT_ACQUISITION_PARAMETERS: Code = ("113822", "DCM")
 MEAN_CTDIVOL: Code = ("113830", "DCM")
 CTDIW_PHANTOM_TYPE: Code = ("113835", "DCM")
 DLP: Code = ("113838", "DCM")

@@ -136,20 +136,22 @@ def _raw_or_text(ds: Dataset, tag: int) -> bytes | str | None:
     return value if isinstance(value, bytes | str) or value is None else str(value)
 
 
-def walk(ds: Dataset) -> Iterator[tuple[Code | None, Dataset]]:
-    """Every content item under ``ds``, depth first, with its concept name."""
+def walk(ds: Dataset, skip: frozenset[Code] = frozenset()) -> Iterator[tuple[Code | None, Dataset]]:
+    """Every content item under ``ds``, depth first, with its concept name; the items of containers
+    named in ``skip`` are not visited (pydicom parses a sequence only when it is read)."""
     stack = list(reversed(items(ds)))
     while stack:
         item = stack.pop()
-        yield concept(item), item
-        if CONTENT_SEQUENCE in item:
+        code = concept(item)
+        yield code, item
+        if code not in skip and CONTENT_SEQUENCE in item:
             stack.extend(reversed(items(item)))
 
 
-def index(ds: Dataset, wanted: frozenset[Code]) -> dict[Code, Dataset]:
-    """The first item of each wanted concept under ``ds`` (at any depth)."""
+def index(ds: Dataset, wanted: frozenset[Code], skip: frozenset[Code] = frozenset()) -> dict[Code, Dataset]:
+    """The first item of each wanted concept under ``ds`` (at any depth, ``skip`` left out)."""
     found: dict[Code, Dataset] = {}
-    for code, item in walk(ds):
+    for code, item in walk(ds, skip):
         if code in wanted and code not in found:
             found[code] = item
     return found

@@ -31,6 +31,7 @@ _EVENT_ITEMS = frozenset(
         codes.DLP,
     }
 )
+_NOT_READ = frozenset({codes.CT_ACQUISITION_PARAMETERS})
 
 
 def extract(ds: Dataset) -> Extracted:
@@ -54,7 +55,7 @@ def extract(ds: Dataset) -> Extracted:
 
 
 def _event(acquisition: Dataset) -> Event:
-    found = index(acquisition, _EVENT_ITEMS)
+    found = index(acquisition, _EVENT_ITEMS, _NOT_READ)
     kind, kind_text = item_code(found.get(codes.CT_ACQUISITION_TYPE))
     localiser = kind == codes.CONSTANT_ANGLE
     phantom, _ = item_code(found.get(codes.CTDIW_PHANTOM_TYPE))
