@@ -61,7 +61,7 @@ def read_path(path: Path) -> Iterator[Entry]:
         return
     if not head:
         yield Entry(skipped("the file is empty"))
-    elif zipfile.is_zipfile(path) and head.startswith(b"PK"):
+    elif head.startswith(b"PK") and zipfile.is_zipfile(path):
         yield from _zip_entries(path)
     elif not _is_dicom(head):
         yield Entry(skipped("not a DICOM file"))

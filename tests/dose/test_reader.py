@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import io
 import zipfile
 from pathlib import Path
@@ -374,3 +375,31 @@ def test_a_truncated_rdsr_with_undefined_length_sequences_is_rejected(tmp_path: 
     assert isinstance(only(tmp_path / "whole"), DoseReport)
     (tmp_path / "cut").write_bytes(whole[: len(whole) * 2 // 3])
     assert "cut short" in problem(tmp_path / "cut").reason
+
+
+def test_real_fluoroscopy_rdsrs_from_pyskindose_when_installed() -> None:
+    """pyskindose (MIT) ships real Philips and Siemens RDSRs; not a dependency: read when present."""
+    spec = importlib.util.find_spec("pyskindose")
+    if spec is None or not spec.submodule_search_locations:
+        pytest.skip("pyskindose is not installed")
+    folder = Path(next(iter(spec.submodule_search_locations))) / "example_data" / "RDSR"
+    for path in sorted(folder.glob("*.dcm")):
+        result = report(path)
+        assert result.kind == "projection" and result.events > 10
+        assert result.data["dap_total_gycm2"] and result.data["rp_dose_total_mgy"], path.name
+
+
+def test_a_huge_file_is_refused_with_the_limit_but_a_huge_image_is_just_an_image(
+    tmp_path: Path, dicom: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from qsi_desktop.dose import files
+
+    monkeypatch.setattr(files, "MAX_FILE_BYTES", 2000)
+    big = dicom.save(dicom.ct_rdsr([dicom.ct_event() for _ in range(3)]), tmp_path / "big")
+    found = problem(big)
+    assert found.kind == "rejected" and "too large" in found.reason and "2,000" in found.reason
+    image = Dataset()
+    dicom.header(image, dicom.CT_IMAGE, study_uid=dicom.uid(), sop_uid=None, study_date="20240315")
+    image.Rows, image.Columns, image.BitsAllocated = 40, 50, 16
+    image.PixelData = b"\x00" * 4000
+    assert problem(dicom.save(image, tmp_path / "IM1")).reason == "a DICOM image, not a dose report"
