@@ -23,7 +23,7 @@ def test_plugin_registers_modality_checklists_and_report() -> None:
     assert not [f for f in manager.failures if f.name == plugin.PLUGIN_NAME]
     assert manager.modalities() == [plugin.MODALITY]
     assert plugin.MODALITY.section_ref == SECTION
-    assert manager.importers() == []  # the dose (RDSR) importer comes in a later issue
+    assert [i.name for i in manager.importers()] == ["ct-dose"]
     assert [s.id for s in manager.report_sections()] == ["ct.registers", "ct.drl-audit"]
     templates = manager.checklists()
     assert [t.id for t in templates] == [

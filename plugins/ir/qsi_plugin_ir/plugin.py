@@ -9,9 +9,10 @@ from pathlib import Path
 
 from qsi_desktop.catalogue import Section, load_framework_file
 from qsi_desktop.plugins.markers import hookimpl
-from qsi_desktop.plugins.types import ChecklistTemplate, Modality, ReportSection
+from qsi_desktop.plugins.types import ChecklistTemplate, Importer, Modality, ReportSection
 from qsi_plugin_ir import __version__
 from qsi_plugin_ir.checklists import CHECKLISTS
+from qsi_plugin_ir.importers import dose
 from qsi_plugin_ir.report import REPORT_SECTIONS
 
 PLUGIN_NAME = "ir"
@@ -36,8 +37,9 @@ def qsi_register_checklists() -> list[ChecklistTemplate]:
     return list(CHECKLISTS)
 
 
-# No qsi_register_importers yet: the IR dose (RDSR) importer comes with the DICOM dose work
-# (qsi_desktop.dose), in a later issue.
+@hookimpl
+def qsi_register_importers() -> list[Importer]:
+    return [dose.IMPORTER]
 
 
 @hookimpl
