@@ -812,7 +812,30 @@ def _save_dose_audit(
         )
         details = evidence.EvidenceDetails(title=f"CT DRL audit {first}-{last}", targets=list(DRL_AUDIT_STATEMENTS))
         item = evidence.add_file(ws, app, path, details, actor=_actor(args))
-    return {"id": item.id, "title": item.title, "statements": [str(t) for t in item.targets], "file": item.file_name}
+    linked = _link_audit_to_checklist(ws, app, item.id, _actor(args))
+    return {
+        "id": item.id,
+        "title": item.title,
+        "statements": [str(t) for t in item.targets],
+        "file": item.file_name,
+        "checklist_items": linked,
+    }
+
+
+def _link_audit_to_checklist(ws: Workspace, app: App, evidence_id: int, actor: str) -> list[str]:
+    """The saved audit becomes the evidence of the CT checklist items it shows (answers left as they are)."""
+    from qsi_desktop.dose.export import AUDIT_CHECKLIST_ITEMS
+    from qsi_desktop.services import checklists
+
+    template_id, keys = AUDIT_CHECKLIST_ITEMS
+    if template_id not in {t.id for t in app.plugins.checklists()}:
+        return []  # the CT plugin is not loaded: nothing to link
+    answers = checklists.responses(ws, template_id)
+    for key in keys:
+        stored = answers.get((template_id, key))
+        answer = stored.answer if stored is not None else ""
+        checklists.answer_item(ws, app, template_id, key, answer, evidence_id=evidence_id, actor=actor)
+    return [f"{template_id} {key}" for key in keys]
 
 
 def cmd_dose_drl(args: argparse.Namespace, app: App) -> int:

@@ -26,6 +26,10 @@ GROUP_COLUMNS = (
     *("DLP DRL (mGy.cm)", "DLP median above DRL", "Notes"),
 )
 
+# What a saved CT audit gives evidence for in the CT plugin's DRL audit checklist: local DRLs set from
+# the medians, and compared with the national DRLs.
+AUDIT_CHECKLIST_ITEMS = ("ct.drl-audit", ("local-drls", "national-comparison"))
+
 
 def _quartiles(stats: Stats | None) -> tuple[float | None, ...]:
     return (stats.q1, stats.median, stats.q3) if stats else (None, None, None)

@@ -74,6 +74,14 @@ def test_audit_prints_json_and_saves_a_reproducible_evidence_item(
         assert sorted(t.ref for t in item.targets) == ["CT-904", "XR-501", "XR-604"]
         assert item.file_name == "ct-drl-audit-2026-01-01-to-2026-12-31.csv"
         text = ws.files.path_for(item.file_sha256).read_bytes().decode("utf-8-sig")
+        # The CT checklist items the audit shows now point to it; their answers are left to the CT lead.
+        from qsi_desktop.services import checklists
+
+        linked = checklists.responses(ws, "ct.drl-audit")
+        assert {key for (_, key), a in linked.items() if a.evidence_id == item.id} == {
+            "local-drls",
+            "national-comparison",
+        }
     finally:
         ws.close()
     rows = list(csv.reader(io.StringIO(text)))

@@ -3,6 +3,7 @@ re-sends and continued studies, bad files, and privacy down to every byte of the
 
 from __future__ import annotations
 
+import io
 import json
 import zipfile
 from pathlib import Path
@@ -158,12 +159,26 @@ def test_patient_data_is_absent_from_every_byte_of_the_workspace(
     assert records(qsi, workspace, "ct-dose")
     forbidden = [s.encode() for s in (*dicom.PLANTED_STRINGS, *uids)]
     forbidden += [s.encode("utf-16-le") for s in dicom.PLANTED_STRINGS]
+    # The audit saved as evidence and the exported pack and bundle hold none of it either.
+    assert qsi("dose", "audit", workspace, "--save-evidence")[0] == 0
+    out = tmp_path / "export"
+    assert qsi("export", workspace, out / "pack.docx", "--bundle", out / "bundle.zip", "--no-scan")[0] == 0
     files = [p for p in workspace.rglob("*") if p.is_file()]
     assert files
     for path in files:
         content = path.read_bytes()
         for needle in forbidden:
             assert needle not in content, (path.name, needle)
+    for archive in (out / "pack.docx", out / "bundle.zip"):
+        with zipfile.ZipFile(archive) as package:
+            for name in package.namelist():
+                if name.endswith(".docx"):
+                    with zipfile.ZipFile(io.BytesIO(package.read(name))) as inner:
+                        content = b"".join(inner.read(n) for n in inner.namelist())
+                else:
+                    content = package.read(name)
+                for needle in forbidden:
+                    assert needle not in content, (archive.name, name, needle)
 
 
 def test_parallel_read_gives_the_same_records(tmp_path: Path, dicom: Any, context: Any) -> None:
