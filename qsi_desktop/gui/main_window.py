@@ -274,9 +274,9 @@ class MainWindow(QMainWindow):
         elif not self.modalities.count() and index >= 0:
             self.main_tabs.removeTab(index)
 
-    def refresh(self) -> None:
-        """Recompute readiness and update the tree and summary in place."""
-        self.state = readiness(self.workspace, self.app)
+    def refresh(self, state: Readiness | None = None) -> None:
+        """Recompute readiness (or show ``state``, computed on a worker) and update the tree and summary."""
+        self.state = state or readiness(self.workspace, self.app)
         self.model.update_states(self.state.statements)
         self.summary.show_readiness(self.state)
         self.view.form.set_owner_suggestions(s.owner for s in self.state.statements)
@@ -508,13 +508,17 @@ class MainWindow(QMainWindow):
         ws, app, actor = self.workspace, self.app, self.ctx.actor
         importer = importing.find_importer(app, importer_name)
 
-        def work(progress: workers.Progress, cancel: workers.CancelRequested) -> importing.ImportSummary:
-            return importing.run_import(
+        def work(
+            progress: workers.Progress, cancel: workers.CancelRequested
+        ) -> tuple[importing.ImportSummary, Readiness]:
+            summary = importing.run_import(
                 ws, app, importer_name, paths, actor=actor, dry_run=dry_run, on_progress=progress, cancel=cancel
             )
+            return summary, readiness(ws, app)  # here, not on the GUI thread: it keeps painting
 
-        def finished(summary: importing.ImportSummary) -> None:
-            self.refresh()
+        def finished(result: tuple[importing.ImportSummary, Readiness]) -> None:
+            summary, state = result
+            self.refresh(state)
             dialog = ImportSummaryDialog(summary, importer.title, self)
             self.last_dialog = dialog
             dialog.open()

@@ -26,7 +26,8 @@ from qsi_desktop.plugins.types import Importer
 from qsi_desktop.services.app import App
 from qsi_desktop.store.models import ImportedRecordRow, ImportRun
 from qsi_desktop.store.workspace import Workspace
-from tests.conftest import ALL_PLUGINS
+
+ALL_PLUGINS = [f"qsi_plugin_{m}.plugin" for m in ("ct", "ir", "mr", "nm", "us")]
 
 XRAY_DOSE_SR = "1.2.840.10008.5.1.4.1.1.88.67"
 ENHANCED_SR = "1.2.840.10008.5.1.4.1.1.88.22"
