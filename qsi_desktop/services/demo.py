@@ -15,6 +15,7 @@ from pathlib import Path
 from qsi_desktop.services import actions, evidence, importing
 from qsi_desktop.services.app import App
 from qsi_desktop.services.assessments import AssessmentChange, assess
+from qsi_desktop.services.errors import UserError
 from qsi_desktop.services.values import add_months
 from qsi_desktop.store.workspace import NewProfile, Workspace
 
@@ -210,9 +211,90 @@ def build_demo(path: Path, app: App, *, actor: str = "demo", today: date | None 
                     actor=actor,
                 )
         _import_logs(ws, app, actor, today)
+        _registers(ws, app, actor, today)
     finally:
         ws.close()
     return ws.path
+
+
+# register id -> rows (values by field key). Dates are days before today. L12-03 is missing from the
+# transducer register on purpose: the decontamination check lists it as an unknown probe.
+REGISTER_ROWS: dict[str, list[dict[str, object]]] = {
+    "mr.units": [
+        {
+            "site": "Riverside General Hospital",
+            "room": "MR 1",
+            "scanner": "Siemens MAGNETOM Sola",
+            "field_strength": 1.5,
+        },
+        {"site": "Riverside General Hospital", "room": "MR 2", "scanner": "Siemens MAGNETOM Vida", "field_strength": 3},
+    ],
+    "mr.equipment": [
+        {
+            "item": "MR Conditional patient trolley",
+            "location": "MR 1",
+            "label": "MR Conditional",
+            "field_strength": 3,
+            "last_checked": 40,
+        },
+        {
+            "item": "Fire extinguisher (non-magnetic)",
+            "location": "MR 1 control room",
+            "label": "MR Safe",
+            "last_checked": 40,
+        },
+        {"item": "Oxygen cylinder (steel)", "location": "Zone 2 store", "label": "MR Unsafe", "last_checked": 400},
+        {"item": "Patient monitor", "location": "MR 2", "label": "MR Conditional", "last_checked": 20},
+    ],
+    "mr.safety-roles": [
+        {"role": "MR Responsible Person", "name": "MR Superintendent", "unit": "MR 1", "trained_on": 200},
+        {"role": "MR Safety Expert", "name": "Consultant Physicist", "unit": "All units", "trained_on": 500},
+    ],
+    "us.transducers": [
+        {
+            "probe": "TV-01",
+            "make": "GE",
+            "model": "RIC5-9-D",
+            "type": "endocavity",
+            "location": "US 1",
+            "use": "Intracavity",
+        },
+        {
+            "probe": "TV-02",
+            "make": "GE",
+            "model": "RIC5-9-D",
+            "type": "endocavity",
+            "location": "US 2",
+            "use": "Intracavity",
+        },
+        {
+            "probe": "C5-01",
+            "make": "GE",
+            "model": "C1-6-D",
+            "type": "curvilinear",
+            "location": "US 1",
+            "use": "Surface",
+        },
+    ],
+}
+
+
+def _registers(ws: Workspace, app: App, actor: str, today: date) -> None:
+    """A few rows in each register of the modalities the demo provides, so each editor shows something."""
+    from qsi_desktop.services import registers
+
+    for register_id, rows in REGISTER_ROWS.items():
+        try:
+            register = registers.find_register(app, register_id)
+        except UserError:
+            continue  # that plugin is not installed
+        for row in rows:
+            values = {
+                key: (today - timedelta(days=value)).isoformat() if key.endswith(("_checked", "_on")) else value
+                for key, value in row.items()
+                if value != ""
+            }
+            registers.add_row(ws, register, values, actor=actor)
 
 
 def _assess(ws: Workspace, app: App, actor: str, today: date) -> None:
