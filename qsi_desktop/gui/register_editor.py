@@ -172,6 +172,7 @@ class RegisterEditor(QWidget):
         self.register = register
         self.ctx = ctx
         self._loaded = False
+        self._fitted = False
         self.setObjectName(f"register-{register.id}")
         self.setAccessibleName(register.title)
         self.model = RegisterModel(register, self)
@@ -242,6 +243,26 @@ class RegisterEditor(QWidget):
         if not self._loaded:
             self.reload()
 
+    def _fit_columns(self, sample: int = 200) -> None:
+        """Each column as wide as its header and the first rows' text, within bounds, and together no wider
+        than the view: names stay readable and the flags (the last column) stay in sight. Once, so a
+        width the user set is kept."""
+        self._fitted = True
+        metrics = self.fontMetrics()
+        rows = min(sample, self.model.rowCount())
+        widths = []
+        for column in range(self.model.columnCount()):
+            texts = [str(self.model.headerData(column, Qt.Orientation.Horizontal) or "")]
+            texts += [str(self.model.index(row, column).data() or "") for row in range(rows)]
+            widths.append(max(70, min(320, max(metrics.horizontalAdvance(text) for text in texts) + 24)))
+        available = self.table.viewport().width()
+        if sum(widths) > available > 0:  # narrower, all but the flags, down to a floor
+            others = sum(widths[:-1])
+            scale = max(0.4, (available - widths[-1]) / others) if others else 1.0
+            widths = [max(60, int(w * scale)) for w in widths[:-1]] + widths[-1:]
+        for column, width in enumerate(widths):
+            self.table.setColumnWidth(column, width)
+
     def reload(self) -> None:
         """Read the rows again (and their flags) from the workspace."""
         self._loaded = True
@@ -250,6 +271,8 @@ class RegisterEditor(QWidget):
         self.model.set_rows(rows, flags)
         header = self.table.horizontalHeader()
         self.model.sort(header.sortIndicatorSection(), header.sortIndicatorOrder())  # as the user last sorted
+        if not self._fitted:
+            self._fit_columns()
         retired = sum(1 for row in rows if row.retired)
         flagged = sum(1 for f in flags if f)
         text = f"{len(rows) - retired} rows"
