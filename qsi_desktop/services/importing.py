@@ -23,7 +23,7 @@ import fnmatch
 import json
 import os
 import pickle
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -310,6 +310,7 @@ class _RecordStore:
     importer: Importer
     summary: ImportSummary
     file_number: int = 0
+    _contested: set[str] = field(default_factory=set)  # the chunk's groups that need settling
 
     def begin_file(self, number: int) -> None:
         self.file_number = number
@@ -318,6 +319,11 @@ class _RecordStore:
         fresh = self._new(session, records)
         if not fresh:
             return
+        # Groups with more than one record (stored already, or twice in this chunk) are settled after
+        # the insert; a record alone in its group (the common case) is simply current.
+        grouped = Counter(r.group for r in fresh if r.group is not None)
+        repeated = {group for group, count in grouped.items() if count > 1}
+        self._contested = _stored_groups(session, self.importer.name, list(grouped)) | repeated
         # Core executemany on the table (not the ORM's bulk path): a third of the time per row.
         session.connection().execute(
             insert(ImportedRecordRow.__table__),
@@ -331,14 +337,13 @@ class _RecordStore:
                     "shape_version": self.importer.version,
                     "group_key": r.group,
                     "rank": float(r.rank),
-                    "current": r.group is None,
+                    "current": r.group is None or r.group not in self._contested,
                 }
                 for r in fresh
             ],
         )
         self.summary.imported += len(fresh)
-        groups = {r.group for r in fresh if r.group is not None}
-        self.summary.replaced += settle_groups(session, self.importer.name, groups, self.summary.run_id)
+        self.summary.replaced += settle_groups(session, self.importer.name, self._contested, self.summary.run_id)
 
     def _new(self, session: Session, records: list[ImportedRecord]) -> list[ImportedRecord]:
         """Records whose key is neither stored (earlier files and chunks included) nor repeated here."""
@@ -650,13 +655,14 @@ def _invalid(record: ImportedRecord) -> str:
         return "importer produced a record without a valid key"
     if record.group is not None and (not record.group or len(record.group) > 64):
         return "importer produced a record with an invalid group"
-    field = _field_with_nhs_number(record.data)
-    if field is not None:  # whatever the importer: an identifier never reaches the workspace
-        return f"the {field} value looks like an NHS number: the row was not stored"
     try:
-        json.dumps(record.data)
+        text = json.dumps(record.data, ensure_ascii=False)
     except (TypeError, ValueError) as exc:
         return f"importer produced data that cannot be stored ({exc})"
+    # One pass over the whole record's text; only a hit walks the fields to name the one.
+    if find_nhs_numbers(text):  # whatever the importer: an identifier never reaches the workspace
+        field = _field_with_nhs_number(record.data) or "record"
+        return f"the {field} value looks like an NHS number: the row was not stored"
     return ""
 
 
@@ -671,6 +677,20 @@ def _field_with_nhs_number(value: Any, field: str = "") -> str | None:
     else:
         return None
     return next((found for name, inner in items if (found := _field_with_nhs_number(inner, name))), None)
+
+
+def _stored_groups(session: Session, importer: str, groups: list[str]) -> set[str]:
+    found: set[str] = set()
+    for start in range(0, len(groups), CHUNK):
+        chunk = groups[start : start + CHUNK]
+        found.update(
+            session.scalars(
+                select(ImportedRecordRow.group_key)
+                .where(ImportedRecordRow.importer == importer, ImportedRecordRow.group_key.in_(chunk))
+                .distinct()
+            )
+        )
+    return found
 
 
 def _stored_keys(session: Session, importer: str, keys: list[str]) -> set[str]:
