@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -85,14 +86,32 @@ def render(context: ReportContext) -> list[ReportBlock]:
             caption="Decontamination compliance by transducer",
         )
     )
-    blocks.append(
-        Table(
-            ("Month", *COLUMNS),
-            tuple((month_label(month), *tally.cells()) for month, tally in sorted(by_month.items())),
-            caption="Decontamination compliance by month",
-        )
+    months = sorted(by_month.items())
+    by_month_table = Table(
+        ("Month", *COLUMNS),
+        tuple((month_label(month), *tally.cells()) for month, tally in months),
+        caption="Decontamination compliance by month",
     )
+    blocks.append(_monthly_chart(months, by_month_table))
     return blocks
+
+
+def _monthly_chart(months: list[tuple[str, _Tally]], table: Table) -> ReportBlock:
+    """Compliance per month as a chart, its data the month table (matplotlib loads only when drawing)."""
+    from qsi_desktop.export.charts import bar_chart
+
+    rates = [math.floor(t.passing * 1000 / t.needing) / 10 if t.needing else 0.0 for _, t in months]
+    figure = bar_chart(
+        [month_label(month) for month, _ in months],
+        rates,
+        title="Decontamination compliance by month",
+        value_label="Uses needing HLD with a passing record (%)",
+        caption="Transducer decontamination compliance by month",
+        alt_text_intro="Share of uses needing high-level disinfection with a passing record, by month",
+        category_label="Month",
+        value_format="{:g}%",
+    )
+    return replace(figure, table=table)
 
 
 def _register_check(records: list[dict[str, Any]], register: list[dict[str, Any]]) -> ReportBlock:

@@ -15,7 +15,7 @@ from qsi_plugin_us.report import render
 
 from qsi_desktop.plugins.manager import PluginManager
 from qsi_desktop.plugins.testing import SimpleImportContext, SimpleReportContext, check_plugin
-from qsi_desktop.plugins.types import Paragraph, Table
+from qsi_desktop.plugins.types import Figure, Paragraph, Table
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -254,7 +254,10 @@ def test_report_tables_by_probe_and_month(tmp_path: Path) -> None:
     assert "5 uses of 3 transducers" in summary.text
     assert "2 of 4 uses needing high-level disinfection" in summary.text and "(50%)" in summary.text
     assert any(isinstance(b, Paragraph) and b.style == "warning" for b in blocks)
-    by_probe, by_month = (b for b in blocks if isinstance(b, Table))
+    (by_probe,) = (b for b in blocks if isinstance(b, Table))
+    (chart,) = (b for b in blocks if isinstance(b, Figure))  # the monthly chart, its data the month table
+    by_month = chart.table
+    assert chart.png.startswith(b"\x89PNG") and "%" in chart.alt_text
     assert by_probe.rows == (
         ("AB-07", "1", "0", "0", "n/a", "0"),
         ("TOE-2", "1", "1", "0", "0%", "0"),
