@@ -12,8 +12,9 @@ from qsi_desktop.catalogue import Section, load_framework_file
 from qsi_desktop.plugins.markers import hookimpl
 from qsi_desktop.plugins.types import ChecklistTemplate, Importer, Modality, Register, ReportSection
 from qsi_plugin_nm import __version__
+from qsi_plugin_nm.activity_audit import ACTIVITY_SECTION, REFERENCE_ACTIVITIES
 from qsi_plugin_nm.checklists import CHECKLISTS
-from qsi_plugin_nm.importers import licences
+from qsi_plugin_nm.importers import activity, licences
 from qsi_plugin_nm.registers import REGISTERS
 from qsi_plugin_nm.report import REPORT_SECTIONS
 
@@ -41,17 +42,17 @@ def qsi_register_checklists() -> list[ChecklistTemplate]:
 
 @hookimpl
 def qsi_register_importers() -> list[Importer]:
-    return [licences.IMPORTER]
+    return [licences.IMPORTER, activity.IMPORTER]
 
 
 @hookimpl
 def qsi_register_registers() -> list[Register]:
-    return list(REGISTERS)
+    return [*REGISTERS, REFERENCE_ACTIVITIES]
 
 
 @hookimpl
 def qsi_register_report_sections() -> list[ReportSection]:
-    return list(REPORT_SECTIONS)
+    return [*REPORT_SECTIONS, ACTIVITY_SECTION]
 
 
 __all__ = ["PLUGIN_NAME", "QSI_PLUGIN_API_VERSION", "__version__"]

@@ -15,7 +15,7 @@ from qsi_plugin_nm.report import render
 
 from qsi_desktop.plugins.manager import PluginManager
 from qsi_desktop.plugins.testing import SimpleImportContext, SimpleReportContext, check_plugin
-from qsi_desktop.plugins.types import Paragraph, Table
+from qsi_desktop.plugins.types import Figure, Paragraph, Table
 
 
 def _context(records: list[dict], as_of: date | None = None) -> SimpleReportContext:
@@ -186,9 +186,13 @@ def test_plugin_registers_modality_checklists_importer_and_report() -> None:
     manager = PluginManager(plugins=["qsi_plugin_nm.plugin"])
     assert not [f for f in manager.failures if f.name == "nm"]
     assert manager.modalities() == [plugin.MODALITY]
-    assert [i.name for i in manager.importers()] == ["nm-licences"]
-    assert [s.id for s in manager.report_sections()] == ["nm.licences-expiry", "nm.radiopharmaceutical-sops"]
-    assert [r.id for r in manager.registers()] == ["nm.radiopharmaceutical-sops"]
+    assert [i.name for i in manager.importers()] == ["nm-licences", "nm-activity"]
+    assert [s.id for s in manager.report_sections()] == [
+        "nm.licences-expiry",
+        "nm.radiopharmaceutical-sops",
+        "nm.administered-activity",
+    ]
+    assert [r.id for r in manager.registers()] == ["nm.radiopharmaceutical-sops", "nm.reference-activities"]
     report = next(t for t in manager.checklists() if t.id == "nm.annual-compliance-report")
     assert [i.text[:2] for i in report.items[1:9]] == [f"{c}." for c in "abcdefgh"]
     sop = next(t for t in manager.checklists() if t.id == "nm.radiopharmaceutical-sop")
@@ -235,3 +239,60 @@ def test_conformance() -> None:
     """Loads cleanly, refs resolve, ids prefixed, no Qt, reports render empty, bad files give issues."""
     manager = check_plugin("qsi_plugin_nm.plugin")
     assert [m.code for m in manager.modalities()] == ["NM"]
+
+
+# -- the administered activity log --------------------------------------------------------------------
+
+ACTIVITY_LOG = """Administered activity log, Riverside NM
+Date,Time,Procedure,Radiopharmaceutical,Administered activity (MBq),Weight (kg),Age band,Room,Patient name
+03/03/2026,09:10,Bone scan,Tc-99m HDP,600,80,adult,Gamma 1,Jane Patient
+03/03/2026,09:40,Bone scan,Tc-99m HDP,650,90,adult,Gamma 1,John Patient
+04/03/2026,10:00,Bone scan,Tc-99m HDP,520,,adult,Gamma 1,
+04/03/2026,11:00,FDG PET,F-18 FDG,400,100,adult,PET,
+05/03/2026,11:00,FDG PET,F-18 FDG,300,60,adult,PET,
+06/03/2026,12:00,Renogram,Tc-99m MAG3,lots,,adult,Gamma 2,
+"""
+
+
+def test_activity_log_reads_rows_and_drops_patient_columns(tmp_path: Path) -> None:
+    from qsi_plugin_nm.importers import activity
+
+    batch = activity.run([write(tmp_path / "activity.csv", ACTIVITY_LOG)], SimpleImportContext())
+    assert [r.data["activity_mbq"] for r in batch.records] == [600, 650, 520, 400, 300]
+    assert batch.records[0].data["weight_kg"] == 80 and batch.records[2].data["weight_kg"] is None
+    assert "Patient" not in json.dumps([r.data for r in batch.records])
+    assert [(i.row, i.reason) for i in batch.rejected] == [(8, "administered activity (MBq): 'lots' is not a number")]
+    assert "patient-identifying columns not read: Patient name" in batch.skipped[0].reason
+
+
+def test_activity_audit_against_fixed_and_weight_based_references(tmp_path: Path) -> None:
+    from qsi_plugin_nm.activity_audit import render
+    from qsi_plugin_nm.importers import activity
+
+    records = [
+        {**r.data, "occurred_on": r.occurred_on}
+        for r in activity.run([write(tmp_path / "activity.csv", ACTIVITY_LOG)], SimpleImportContext()).records
+    ]
+    (note,) = render(SimpleReportContext({"nm-activity": []}, frozenset({"NM"})))
+    assert "No administered activity log" in note.text
+    blocks = render(SimpleReportContext({"nm-activity": records}, frozenset({"NM"})))
+    assert "No reference activities are recorded yet" in blocks[0].text
+    references = [
+        {"procedure": "Bone scan", "reference": 600, "unit": "MBq"},
+        {"procedure": "fdg pet", "reference": 3.5, "unit": "MBq/kg"},  # 350 MBq for 100 kg, 210 for 60 kg
+    ]
+    context = SimpleReportContext(
+        {"nm-activity": records}, frozenset({"NM"}), rows_by_register={"nm.reference-activities": references}
+    )
+    blocks = render(context)
+    assert blocks[0].text.startswith("5 administrations of 2 procedures; 3 above their reference activity.")
+    (chart,) = [b for b in blocks if isinstance(b, Figure)]
+    by_procedure = {row[0]: row for row in chart.table.rows}
+    assert by_procedure["Bone scan"] == ("Bone scan", 3, 600.0, 650.0, "600 MBq", 1)
+    assert by_procedure["FDG PET"] == ("FDG PET", 2, 350.0, 400.0, "3.5 MBq/kg", 2)
+    outliers = [b for b in blocks if isinstance(b, Table)][-1]
+    assert [row[:4] for row in outliers.rows] == [
+        ("2026-03", "Bone scan", 650.0, 600.0),
+        ("2026-03", "FDG PET", 400.0, 350.0),
+        ("2026-03", "FDG PET", 300.0, 210.0),
+    ]
