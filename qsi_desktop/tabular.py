@@ -22,7 +22,7 @@ import re
 import zipfile
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, time
 from functools import lru_cache
 from operator import itemgetter
 from pathlib import Path
@@ -305,6 +305,80 @@ def _refuse_binary(path: Path, data: bytes) -> None:
         raise TableError(f"{name}: this is not a CSV text file (it contains binary data)")
 
 
+def open_any_table(
+    path: Path,
+    columns: Mapping[str, Sequence[str]],
+    *,
+    required: Sequence[str] = (),
+    max_bytes: int = MAX_BYTES,
+) -> tuple[TableRead, str]:
+    """The table of a CSV/TSV file, or of the first worksheet of an .xlsx workbook where a header is
+    found (with the sheet's name): importers and registers read both the same way."""
+    if path.suffix.lower() not in WORKBOOK_SUFFIXES and not _is_workbook(path):
+        return read_table(path, columns=columns, required=required, max_bytes=max_bytes), ""
+    failure: TableError | None = None
+    for sheet, text in _worksheets_as_csv(path, max_bytes):
+        try:
+            table = table_from_text(path, text, columns=columns, required=required, encoding="xlsx", delimiter=",")
+            return table, sheet
+        except TableError as exc:
+            failure = failure or exc
+    raise failure or TableError(f"{path.name}: the workbook has no worksheet with rows")
+
+
+def _worksheets_as_csv(path: Path, max_bytes: int = MAX_BYTES) -> list[tuple[str, str]]:
+    """Each worksheet as CSV text: merged cells filled with their value (a header merged over two
+    rows or columns names each), dates as ISO text, formulas by their last computed value."""
+    from openpyxl import load_workbook  # only when a workbook is imported
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    name = path.name
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise TableError(f"{name}: the file is too large ({size:,} bytes; the limit is {max_bytes:,})")
+        book = load_workbook(path, data_only=True)
+    except FileNotFoundError:
+        raise TableError(f"{name}: file not found") from None
+    except PermissionError:
+        raise TableError(f"{name}: permission denied: close it in Excel or check access") from None
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError):
+        raise TableError(f"{name}: is not an Excel workbook that can be read (save it again as .xlsx)") from None
+    sheets = []
+    try:
+        for sheet in book.worksheets:
+            cells = [[_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+            for merged in sheet.merged_cells.ranges:
+                value = cells[merged.min_row - 1][merged.min_col - 1] if merged.min_row <= len(cells) else ""
+                for r in range(merged.min_row - 1, min(merged.max_row, len(cells))):
+                    for c in range(merged.min_col - 1, min(merged.max_col, len(cells[r]))):
+                        cells[r][c] = value
+            out = io.StringIO()
+            csv.writer(out, lineterminator="\n").writerows(cells)
+            if out.getvalue().strip(",\n"):
+                sheets.append((sheet.title, out.getvalue()))
+    finally:
+        book.close()
+    return sheets
+
+
+def _cell_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == time() else value.isoformat(sep=" ", timespec="minutes")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
+
+
 def _is_workbook(path: Path) -> bool:
     try:
         with zipfile.ZipFile(path) as archive:
@@ -568,7 +642,7 @@ def _read_file(
 ) -> Iterator[ImportedRecord | ImportIssue]:
     name = path.name
     try:
-        table = read_table(path, columns=spec.columns, required=spec.required, max_bytes=max_bytes)
+        table, _sheet = open_any_table(path, spec.columns, required=spec.required, max_bytes=max_bytes)
     except TableError as exc:
         yield ImportIssue(name, str(exc))
         return

@@ -10,13 +10,10 @@ same shape (the same headers), so the next export from the same system maps itse
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
-import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, time
+from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
@@ -36,18 +33,15 @@ from qsi_desktop.services.registers import (
 from qsi_desktop.store.models import EvidenceItem, RegisterRow
 from qsi_desktop.store.workspace import Workspace
 from qsi_desktop.tabular import (
-    MAX_BYTES,
     TableError,
     TableRead,
     header_key,
     header_matcher,
     is_patient_column,
-    read_table,
-    table_from_text,
+    open_any_table,
 )
 
 NAMESPACE = "registers"  # stored_tables namespace of the remembered mappings
-WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 IGNORE = ""  # a column mapped to no field
 
 Use = Literal["matched", "remembered", "chosen", "patient", "unused", "duplicate"]
@@ -116,69 +110,6 @@ def _spellings(register: Register) -> dict[str, tuple[str, ...]]:
     return {f.key: tuple(dict.fromkeys((f.label, f.key.replace("_", " "), *f.aliases))) for f in register.fields}
 
 
-def _open_table(path: Path, columns: Mapping[str, tuple[str, ...]]) -> tuple[TableRead, str]:
-    """The table of a CSV file, or of the first worksheet of a workbook where a header is found."""
-    if path.suffix.lower() not in WORKBOOK_SUFFIXES:
-        return read_table(path, columns=columns), ""
-    failure: TableError | None = None
-    for sheet, text in _worksheets_as_csv(path):
-        try:
-            return table_from_text(path, text, columns=columns, encoding="xlsx", delimiter=","), sheet
-        except TableError as exc:
-            failure = failure or exc
-    raise failure or TableError(f"{path.name}: the workbook has no worksheet with rows")
-
-
-def _worksheets_as_csv(path: Path) -> list[tuple[str, str]]:
-    """Each worksheet as CSV text: merged cells filled with their value (a header merged over two
-    rows or columns names each), dates as ISO text, formulas by their last computed value."""
-    from openpyxl import load_workbook  # only when a workbook is imported
-    from openpyxl.utils.exceptions import InvalidFileException
-
-    name = path.name
-    try:
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            raise TableError(f"{name}: the file is too large ({size:,} bytes; the limit is {MAX_BYTES:,})")
-        book = load_workbook(path, data_only=True)
-    except FileNotFoundError:
-        raise TableError(f"{name}: file not found") from None
-    except PermissionError:
-        raise TableError(f"{name}: permission denied: close it in Excel or check access") from None
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError):
-        raise TableError(f"{name}: is not an Excel workbook that can be read (save it again as .xlsx)") from None
-    sheets = []
-    try:
-        for sheet in book.worksheets:
-            cells = [[_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
-            for merged in sheet.merged_cells.ranges:
-                value = cells[merged.min_row - 1][merged.min_col - 1] if merged.min_row <= len(cells) else ""
-                for r in range(merged.min_row - 1, min(merged.max_row, len(cells))):
-                    for c in range(merged.min_col - 1, min(merged.max_col, len(cells[r]))):
-                        cells[r][c] = value
-            out = io.StringIO()
-            csv.writer(out, lineterminator="\n").writerows(cells)
-            if out.getvalue().strip(",\n"):
-                sheets.append((sheet.title, out.getvalue()))
-    finally:
-        book.close()
-    return sheets
-
-
-def _cell_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.date().isoformat() if value.time() == time() else value.isoformat(sep=" ", timespec="minutes")
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
 def shape_of(header: tuple[str, ...]) -> str:
     """A file's shape: its header cells, spelling differences of case and punctuation ignored."""
     keys = [header_key(h) for h in header]
@@ -211,7 +142,7 @@ def preview(
     # The chosen headers are spellings too, so the header row is found even when nothing else matches.
     columns = {k: (*v, *(h for h, f in (mapping or {}).items() if f == k)) for k, v in spellings.items()}
     try:
-        table, sheet = _open_table(path, columns)
+        table, sheet = open_any_table(path, columns)
     except TableError as exc:
         raise UserError(str(exc)) from None
     shape = shape_of(table.header)

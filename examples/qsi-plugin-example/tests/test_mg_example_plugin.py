@@ -84,7 +84,7 @@ def test_files_of_the_wrong_type_are_rejected(tmp_path: Path) -> None:
     with zipfile.ZipFile(workbook, "w") as archive:
         archive.writestr("xl/workbook.xml", "<workbook/>")
     _, issues = read_all(workbook)
-    assert "Excel workbook; save it as CSV" in issues[0].reason
+    assert "is not an Excel workbook that can be read" in issues[0].reason
 
     decontamination_log = "Probe ID,Date,Category,Method,Result\nTV-01,05/03/2026,TV,Trophon,Pass\n"
     other_log = write(tmp_path / "decon.csv", decontamination_log)

@@ -154,7 +154,7 @@ def test_empty_truncated_binary_workbook_and_oversized_files(tmp_path: Path) -> 
     assert "empty" in reasons[("empty.csv", None)]
     assert "cut short" in reasons[("cut.csv", 5)]
     assert "binary" in reasons[("photo.csv", None)]
-    assert "Excel workbook; save it as CSV" in reasons[("register.xlsx", None)]
+    assert "is not an Excel workbook that can be read" in reasons[("register.xlsx", None)]
     assert "PDF" in reasons[("register.pdf.csv", None)]
 
     small = run([write(tmp_path / "r.csv", GOOD_REGISTER)], SimpleImportContext(), max_bytes=50)

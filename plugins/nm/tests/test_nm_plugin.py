@@ -147,7 +147,7 @@ def test_unusable_files_are_rejected_and_the_batch_goes_on(tmp_path: Path) -> No
     assert "empty" in reasons[("empty.csv", None)]
     assert "cut short" in reasons[("cut.csv", 5)]
     assert "binary" in reasons[("licences.csv", None)]
-    assert "Excel workbook; save it as CSV" in reasons[("licences-export.csv", None)]
+    assert "is not an Excel workbook that can be read" in reasons[("licences-export.csv", None)]
     assert "required columns missing: expires" in reasons[("no-expiry.csv", None)]
 
     small = run([write(tmp_path / "r.csv", REGISTER)], SimpleImportContext(), max_bytes=64)

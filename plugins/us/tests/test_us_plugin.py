@@ -155,7 +155,7 @@ def test_binary_and_workbook_files_are_rejected(tmp_path: Path) -> None:
     assert batch.files == 3 and len(batch.records) == 5  # the good file still imports
     reasons = [i.reason for i in batch.rejected]
     assert "scan.csv" in reasons[0] and "binary" in reasons[0]
-    assert "Excel workbook; save it as CSV" in reasons[1]
+    assert "is not an Excel workbook that can be read" in reasons[1]
 
 
 def test_cp1252_export_is_read(tmp_path: Path) -> None:
@@ -278,3 +278,26 @@ def test_conformance() -> None:
     """Loads cleanly, refs resolve, ids prefixed, no Qt, reports render empty, bad files give issues."""
     manager = check_plugin("qsi_plugin_us.plugin")
     assert [m.code for m in manager.modalities()] == ["US"]
+
+
+def test_a_real_workbook_export_is_read_like_its_csv(tmp_path: Path) -> None:
+    """Vendor systems export .xlsx: a title row, the header, UK dates as real dates, a merged title cell."""
+    from datetime import datetime
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["Decontamination log export", None, None])
+    sheet.merge_cells("A1:C1")
+    rows = [line.split(",") for line in GOOD_LOG.strip().splitlines()]
+    sheet.append(rows[0])
+    for row in rows[1:]:
+        if not any(row):
+            continue
+        sheet.append([datetime(2026, 3, 5, 9, 10) if cell == "05/03/2026" else cell for cell in row])
+    book.save(tmp_path / "export.xlsx")
+    from_csv = run([write(tmp_path / "decon.csv", GOOD_LOG)], SimpleImportContext())
+    from_xlsx = run([tmp_path / "export.xlsx"], SimpleImportContext())
+    assert [r.data for r in from_xlsx.records] == [r.data for r in from_csv.records]
+    assert not from_xlsx.rejected

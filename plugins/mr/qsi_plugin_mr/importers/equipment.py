@@ -206,7 +206,7 @@ IMPORTER = Importer(
     name=NAME,
     title="MR equipment safety register",
     read=read,
-    patterns=("*.csv", "*.tsv"),
+    patterns=("*.csv", "*.tsv", "*.xlsx", "*.xlsm"),
     modality="MR",
     description=(
         "CSV export of the MR equipment register: item, location or MR unit, label (MR Safe, MR Conditional, "

@@ -85,7 +85,7 @@ IMPORTER = Importer(
     name=NAME,
     title="Administered activity log",
     read=read,
-    patterns=("*.csv", "*.tsv"),
+    patterns=("*.csv", "*.tsv", "*.xlsx", "*.xlsm"),
     modality="NM",
     description=(
         "CSV log of administered activities: date, procedure, radiopharmaceutical, activity in MBq, and "

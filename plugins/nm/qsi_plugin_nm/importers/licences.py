@@ -172,7 +172,7 @@ IMPORTER = Importer(
     name=NAME,
     title="ARSAC licences, appointments and permits",
     read=read,
-    patterns=("*.csv", "*.tsv"),
+    patterns=("*.csv", "*.tsv", "*.xlsx", "*.xlsm"),
     modality="NM",
     description=(
         "CSV register of ARSAC employer and practitioner licences, MPE, RPA and RWA appointments and "

@@ -287,7 +287,7 @@ IMPORTER = Importer(
     name=NAME,
     title="Transducer decontamination log",
     read=read,
-    patterns=("*.csv", "*.tsv"),
+    patterns=("*.csv", "*.tsv", "*.xlsx", "*.xlsm"),
     modality="US",
     description=(
         "CSV export of a transducer decontamination log: probe, date, time, examination category, "
