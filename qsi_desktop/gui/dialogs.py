@@ -103,6 +103,21 @@ def _buttons(dialog: QDialog, ok_text: str) -> QDialogButtonBox:
     return box
 
 
+def _dates_read(message: MessageLabel, *fields: OptionalDateEdit) -> bool:
+    """Read the dates typed; the first that is not a date is said in ``message`` and gets focus."""
+    for field in fields:
+        if not field.commit():
+            message.show_message(field.problem_text())
+            field.setFocus(Qt.FocusReason.OtherFocusReason)
+            return False
+    return True
+
+
+def _report_date_problems(message: MessageLabel, *fields: OptionalDateEdit) -> None:
+    for field in fields:
+        field.problem.connect(lambda text: message.show_message(text) if text else message.clear_message())
+
+
 def _labelled(form: QFormLayout, text: str, widget: QWidget, accessible: str = "") -> None:
     label = QLabel(text)
     label.setBuddy(widget)
@@ -334,6 +349,7 @@ class EvidenceDialog(QDialog):
         self.message = MessageLabel()
         layout.addWidget(self.message)
         layout.addWidget(_buttons(self, "Add" if previous is None else "Save new version"))
+        _report_date_problems(self.message, self.approved, self.review_due)
 
     def details(self) -> evidence.EvidenceDetails:
         return evidence.EvidenceDetails(
@@ -351,6 +367,8 @@ class EvidenceDialog(QDialog):
         return self.url.text().strip() if self.url is not None else ""
 
     def accept(self) -> None:
+        if not _dates_read(self.message, self.approved, self.review_due):
+            return
         if self.url is not None and not self.link_url():
             self.message.show_message("Enter the link to the evidence.")
             self.url.setFocus()
@@ -394,8 +412,11 @@ class ActionDialog(QDialog):
         self.message = MessageLabel()
         layout.addWidget(self.message)
         layout.addWidget(_buttons(self, "Add"))
+        _report_date_problems(self.message, self.due)
 
     def accept(self) -> None:
+        if not _dates_read(self.message, self.due):
+            return
         if not self.description.toPlainText().strip():
             self.message.show_message("Describe the action.")
             self.description.setFocus()

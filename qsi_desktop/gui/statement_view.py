@@ -214,6 +214,8 @@ class AssessmentForm(QWidget):
             self.signed_off_by.textChanged,
         ):
             signal.connect(self._edited)
+        for field in (self.last_reviewed, self.next_review):
+            field.problem.connect(self._date_problem)
         QWidget.setTabOrder(self.status, self.owner)
         QWidget.setTabOrder(self.owner, self.narrative)
         QWidget.setTabOrder(self.narrative, self.justification)
@@ -301,6 +303,12 @@ class AssessmentForm(QWidget):
         self.justification.setPlaceholderText(hint.capitalize())
         self.justification.setToolTip(f"Justification: {hint}")
 
+    def _date_problem(self, message: str) -> None:
+        if message:
+            self.message.show_message(message, "error")
+        elif not any(field.has_problem() for field in (self.last_reviewed, self.next_review)):
+            self.message.clear_message()
+
     def _edited(self) -> None:
         if not self._loading:
             if self.message.kind == "info":
@@ -363,6 +371,10 @@ class AssessmentForm(QWidget):
         if self.ctx is None or self.details is None:
             return False
         ref = self.details.ref
+        for field in (self.last_reviewed, self.next_review):
+            if not field.commit():  # it said why in the message line
+                field.setFocus(Qt.FocusReason.OtherFocusReason)
+                return False
         try:
             assess(self.ctx.workspace, self.ctx.app, ref, self.change(), actor=self.ctx.actor)
         except ACTIONABLE_ERRORS as exc:

@@ -38,6 +38,7 @@ QLabel#service-name {{ font-size: 12pt; font-weight: bold; color: {NHS_DARK_BLUE
 QLabel#form-message {{ padding: 6px; border-radius: 3px; }}
 QLabel#form-message[kind="error"] {{ background: #fbe9e7; color: {TEXT_OVERDUE}; border: 1px solid {NHS_RED}; }}
 QLabel#form-message[kind="info"] {{ background: #e6f4ea; color: {NHS_GREEN}; border: 1px solid {NHS_GREEN}; }}
+QLineEdit[invalid="true"] {{ border: 2px solid {TEXT_OVERDUE}; }}
 QFrame#summary {{ background: #f0f4f5; border-bottom: 1px solid #d8dde0; }}
 """
 
