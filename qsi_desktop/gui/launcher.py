@@ -85,6 +85,35 @@ def build_parser() -> argparse.ArgumentParser:
 
 # -- the application ---------------------------------------------------------------------------------
 
+NO_PYSIDE = (
+    "the window needs PySide6, which is not installed: install QSI Desktop with its GUI extra "
+    '(pip install "qsi-desktop[gui]", or bash tools/setup-venv.sh), or use the qsi command'
+)
+
+
+def start_qt() -> Any | None:
+    """The QApplication, or None after one line on stderr saying what to install."""
+    try:
+        from PySide6.QtWidgets import QApplication
+    except ImportError as exc:
+        log.error("PySide6 not importable: %s", exc)
+        _stderr(NO_PYSIDE)
+        return None
+    problem = display_problem()
+    if problem:
+        log.error("no usable display: %s", problem)
+        _stderr(problem)
+        return None
+    qt_app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "qsi-desktop"])
+    qt_app.setApplicationName(APP_NAME)
+    qt_app.setApplicationVersion(__version__)
+    return qt_app
+
+
+def display_problem(environ: Mapping[str, str] | None = None) -> str:
+    """Why Qt could not open a window here ("" when it can; Qt itself would abort with a misleading line)."""
+    return ""
+
 
 def main(argv: Sequence[str] | None = None) -> int:
     try:
@@ -95,11 +124,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     choice = choose_workspace(args.workspace)
     log_to_file(data_dir(), "qsi-desktop.log", console=True)
 
-    from PySide6.QtWidgets import QApplication, QMessageBox
+    # The services and the plugins load before Qt: once PySide6 is imported, its import hook reads the
+    # source of every module imported after it (a tenth of a second of the start).
+    from qsi_desktop.catalogue.loader import CatalogueError
+    from qsi_desktop.errors import QsiError
+    from qsi_desktop.services.app import App
 
-    qt_app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "qsi-desktop"])
-    qt_app.setApplicationName(APP_NAME)
-    qt_app.setApplicationVersion(__version__)
+    try:
+        app: App | None = App.load()
+        problem = ""
+    except CatalogueError as exc:
+        app, problem = None, f"{exc}\n\nReinstall QSI Desktop."
+
+    qt_app = start_qt()
+    if qt_app is None:
+        return EXIT_UNUSABLE
+    from PySide6.QtWidgets import QMessageBox
 
     def fail(title: str, message: str) -> int:
         _stderr(message)
@@ -108,18 +148,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             QMessageBox.critical(None, f"{APP_NAME}: {title}", message)
         return EXIT_UNUSABLE
 
-    from qsi_desktop.catalogue.loader import CatalogueError
-    from qsi_desktop.errors import QsiError
+    if app is None:
+        return fail("cannot load the standard", problem)
+
     from qsi_desktop.gui import workers
     from qsi_desktop.gui.context import current_actor
     from qsi_desktop.gui.main_window import MainWindow, network_warning
-    from qsi_desktop.services.app import App
     from qsi_desktop.store.workspace import is_network_path
 
-    try:
-        app = App.load()
-    except CatalogueError as exc:
-        return fail("cannot load the standard", f"{exc}\n\nReinstall QSI Desktop.")
     for failure in app.plugins.failures:
         log.warning("plugin %s was not loaded: %s", failure.name, failure.error)
     for warning in app.plugins.warnings:
@@ -170,20 +206,29 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _screenshot(qt_app: Any, window: Any, target: Path) -> int:
-    from PySide6.QtCore import QTimer
+    """Show the window, save it as it is at its first paint, and quit."""
+    from PySide6.QtCore import QEvent, QObject, QTimer
 
-    window.show()
     outcome: dict[str, bool] = {}
 
     def grab() -> None:
-        qt_app.processEvents()
         target.parent.mkdir(parents=True, exist_ok=True)
         outcome["saved"] = window.grab().save(str(target), "PNG")
         window.close()
         qt_app.quit()
 
-    QTimer.singleShot(800, grab)
+    class FirstPaint(QObject):
+        def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+            if event.type() == QEvent.Type.Paint and not outcome:
+                outcome["painted"] = False
+                QTimer.singleShot(0, grab)  # once this paint is done
+            return False
+
+    first_paint = FirstPaint(window)
+    window.installEventFilter(first_paint)
+    window.show()
     qt_app.exec()
+    window.removeEventFilter(first_paint)
     if not outcome.get("saved"):
         _stderr(f"{target}: could not save the screenshot")
         return EXIT_FAILED

@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
@@ -37,8 +38,7 @@ from qsi_desktop.catalogue.loader import core_framework_path, load_framework_fil
 from qsi_desktop.gui import workers
 from qsi_desktop.gui.context import GuiContext, current_actor
 from qsi_desktop.gui.dialogs import ImportDialog, ImportSummaryDialog, NewWorkspaceDialog, ProfileDialog
-from qsi_desktop.gui.export_dialog import ExportDialog, PackExport, default_pack_path, pack_sections
-from qsi_desktop.gui.panels import fill_tabs
+from qsi_desktop.gui.panels import fill_tabs, has_tabs
 from qsi_desktop.gui.readiness_bar import ReadinessSummary
 from qsi_desktop.gui.statement_model import (
     COL_EVIDENCE,
@@ -54,16 +54,18 @@ from qsi_desktop.gui.statement_model import (
 )
 from qsi_desktop.gui.statement_view import StatementView
 from qsi_desktop.gui.style import APP_STYLESHEET, status_icon
-from qsi_desktop.services import importing
 from qsi_desktop.services.app import App
-from qsi_desktop.services.applies import applicable_importers
 from qsi_desktop.services.errors import ACTIONABLE_ERRORS
 from qsi_desktop.services.profile import profile_dict, update_profile
 from qsi_desktop.services.readiness import Readiness, readiness
 from qsi_desktop.services.values import STATUS_LABELS
-from qsi_desktop.services.verify import VerifyReport, verify
 from qsi_desktop.store.models import STATUSES
 from qsi_desktop.store.workspace import Workspace, is_network_path
+
+if TYPE_CHECKING:
+    from qsi_desktop.gui.export_dialog import PackExport
+    from qsi_desktop.services import importing
+    from qsi_desktop.services.verify import VerifyReport
 
 log = logging.getLogger(__name__)
 
@@ -123,6 +125,8 @@ class MainWindow(QMainWindow):
         self.main_tabs.addTab(self.splitter, "&Self-assessment")
         self.modalities = QTabWidget()
         self.modalities.setAccessibleName("Modality panels")
+        self._panels_stale = True  # the Modalities tab's pages are built when it is first shown
+        self.main_tabs.currentChanged.connect(self._main_tab_changed)
         self.setCentralWidget(central)
 
         self.workspace_label = QLabel()
@@ -266,13 +270,28 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(message)
 
     def _build_panels(self) -> None:
-        """The Modalities area follows the profile: rebuilt on open and when the profile changes."""
+        """The Modalities area follows the profile: rebuilt on open and when the profile changes.
+
+        Its pages are built when the tab is shown (not for the window's first paint)."""
         index = self.main_tabs.indexOf(self.modalities)
-        fill_tabs(self.modalities, self.ctx)
-        if self.modalities.count() and index < 0:
+        self._panels_stale = True
+        wanted = has_tabs(self.ctx)
+        if wanted and index < 0:
             self.main_tabs.addTab(self.modalities, "&Modalities")
-        elif not self.modalities.count() and index >= 0:
+        elif not wanted and index >= 0:
             self.main_tabs.removeTab(index)
+        if self.main_tabs.currentWidget() is self.modalities:
+            self.ensure_panels()
+
+    def ensure_panels(self) -> None:
+        """Build the Modalities tab's pages if the profile changed since they were built."""
+        if self._panels_stale:
+            self._panels_stale = False
+            fill_tabs(self.modalities, self.ctx)
+
+    def _main_tab_changed(self, index: int) -> None:
+        if self.main_tabs.widget(index) is self.modalities:
+            self.ensure_panels()
 
     def refresh(self) -> None:
         """Recompute readiness and update the tree and summary in place."""
@@ -452,6 +471,8 @@ class MainWindow(QMainWindow):
 
     def verify_workspace(self) -> workers.Worker:
         """Check the database and every evidence file's hash on a worker; Cancel stops between files."""
+        from qsi_desktop.services.verify import verify
+
         ws = self.workspace
 
         def work(progress: workers.Progress, cancel: workers.CancelRequested) -> VerifyReport:
@@ -490,6 +511,8 @@ class MainWindow(QMainWindow):
         box.open()
 
     def import_dialog(self) -> None:
+        from qsi_desktop.services.applies import applicable_importers
+
         importers = applicable_importers(self.workspace, self.app)
         if not importers:
             QMessageBox.information(
@@ -505,6 +528,8 @@ class MainWindow(QMainWindow):
         self.run_import(dialog.importer_name(), dialog.paths(), dry_run=dialog.dry_run.isChecked())
 
     def run_import(self, importer_name: str, paths: list[Path], *, dry_run: bool = False) -> workers.Worker:
+        from qsi_desktop.services import importing
+
         ws, app, actor = self.workspace, self.app, self.ctx.actor
         importer = importing.find_importer(app, importer_name)
 
@@ -527,6 +552,8 @@ class MainWindow(QMainWindow):
         """The export's choices, then (on workers) read and check, the findings, and write."""
         if not self._settle_unsaved_changes():  # the pack shows what is saved
             return None
+        from qsi_desktop.gui.export_dialog import ExportDialog, PackExport, default_pack_path, pack_sections
+
         dialog = ExportDialog(
             pack_sections(self.workspace, self.app),
             pack_path=default_pack_path(self.workspace.path, self.state.service if self.state else "QSI"),

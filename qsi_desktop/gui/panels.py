@@ -13,10 +13,9 @@ from dataclasses import dataclass
 
 from PySide6.QtWidgets import QLabel, QTabWidget, QWidget
 
-from qsi_desktop.gui.checklist_panel import checklist_tree
 from qsi_desktop.gui.context import GuiContext
 from qsi_desktop.plugins import guard
-from qsi_desktop.plugins.types import ChecklistTemplate
+from qsi_desktop.plugins.types import ChecklistTemplate, Panel
 from qsi_desktop.services.applies import applicable_templates, provided_modalities
 
 log = logging.getLogger(__name__)
@@ -43,8 +42,21 @@ def checklist_tabs(ctx: GuiContext) -> list[TabSpec]:
     return tabs
 
 
+def _panels(ctx: GuiContext) -> list[Panel]:
+    """Plugins' own panels for the modalities the service provides (and those for every service)."""
+    provided = {m.code for m in provided_modalities(ctx.workspace, ctx.app)}
+    return [p for p in ctx.app.plugins.panels() if p.modality is None or p.modality in provided]
+
+
+def has_tabs(ctx: GuiContext) -> bool:
+    """Whether the Modalities area has anything to show (without building it)."""
+    return bool(checklist_tabs(ctx) or _panels(ctx))
+
+
 def fill_tabs(tabs: QTabWidget, ctx: GuiContext) -> None:
     """Replace the tabs' pages with what applies to the open workspace now."""
+    from qsi_desktop.gui.checklist_panel import checklist_tree  # built on demand: not for the first paint
+
     while tabs.count():
         widget = tabs.widget(0)
         tabs.removeTab(0)
@@ -60,10 +72,7 @@ def fill_tabs(tabs: QTabWidget, ctx: GuiContext) -> None:
             context=ctx,
         )
         tabs.setTabToolTip(tabs.addTab(widget, spec.title), f"{label} checklists and registers")
-    provided = {m.code for m in provided_modalities(ctx.workspace, ctx.app)}
-    for panel in ctx.app.plugins.panels():
-        if panel.modality is not None and panel.modality not in provided:
-            continue
+    for panel in _panels(ctx):
         plugin = ctx.app.plugins.plugin_of(panel)
         try:
             widget = guard.call(plugin, f"panel {panel.id}", panel.factory, tabs, ctx)

@@ -293,6 +293,8 @@ def test_open_workspace_and_the_errors_it_shows(
 def test_modality_checklist_tabs_follow_the_profile(window: MainWindow) -> None:
     index = window.main_tabs.indexOf(window.modalities)
     assert index > 0 and window.main_tabs.tabText(index) == "&Modalities"
+    assert window.modalities.count() == 0  # built when first shown, not for the window's first paint
+    window.main_tabs.setCurrentIndex(index)
     titles = [window.modalities.tabText(i) for i in range(window.modalities.count())]
     assert titles == ["CT checklists", "IR checklists", "MR checklists", "US checklists"]  # the demo has no NM
 
@@ -573,6 +575,7 @@ def test_a_failing_plugin_panel_shows_its_reason_in_its_tab(window: MainWindow, 
     monkeypatch.setattr(panels, "provided_modalities", lambda ws, app: [])
     monkeypatch.setattr(panels, "applicable_templates", lambda ws, app: [])
     window._build_panels()
+    window.ensure_panels()
     assert window.modalities.tabText(0) == "Broken panel"
     assert window.modalities.widget(0).text() == (
         "The Broken panel panel could not be shown: panel px.broken (plugin px) failed: KeyError 'column'"
