@@ -4,7 +4,8 @@ Which workspace:
 
 1. the ``WORKSPACE`` argument, else
 2. the ``QSI_WORKSPACE`` environment variable, else
-3. the default: ``Workspace`` in the data folder. The data folder is the user's local data folder
+3. the workspace shown last (remembered in the user's settings, while it is still there), else
+4. the default: ``Workspace`` in the data folder. The data folder is the user's local data folder
    (platformdirs: ``%LOCALAPPDATA%\\QSI Desktop`` on Windows), or in portable mode (``QSI_PORTABLE=1``,
    or a ``portable.txt`` file beside the frozen executable) a ``data`` folder beside the executable.
    The first time, a demo workspace is built there so there is something to explore.
@@ -45,19 +46,27 @@ log = logging.getLogger("qsi_desktop.gui.launcher")
 @dataclass(frozen=True)
 class WorkspaceChoice:
     path: Path
-    source: str  # "argument", "environment" or "default"
+    source: str  # "argument", "environment", "remembered" (the last one shown) or "default"
 
     @property
     def is_default(self) -> bool:
         return self.source == "default"
 
 
-def choose_workspace(argument: str | None, environ: Mapping[str, str] | None = None, **kwargs: Any) -> WorkspaceChoice:
+def choose_workspace(
+    argument: str | None,
+    environ: Mapping[str, str] | None = None,
+    *,
+    remembered: Path | None = None,
+    **kwargs: Any,
+) -> WorkspaceChoice:
     environ = os.environ if environ is None else environ
     if argument:
         return WorkspaceChoice(Path(argument).expanduser(), "argument")
     if environ.get(WORKSPACE_ENV):
         return WorkspaceChoice(Path(environ[WORKSPACE_ENV]).expanduser(), "environment")
+    if remembered is not None:
+        return WorkspaceChoice(remembered, "remembered")
     return WorkspaceChoice(data_dir(environ, **kwargs) / DEFAULT_WORKSPACE_NAME, "default")
 
 
@@ -121,7 +130,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # --help, --version, bad arguments
         return int(exc.code or 0)
     dialogs = not args.screenshot
-    choice = choose_workspace(args.workspace)
     log_to_file(data_dir(), "qsi-desktop.log", console=True)
 
     # The services and the plugins load before Qt: once PySide6 is imported, its import hook reads the
@@ -150,6 +158,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     if app is None:
         return fail("cannot load the standard", problem)
+
+    from qsi_desktop.gui import settings
+
+    choice = choose_workspace(args.workspace, remembered=settings.last_workspace())
 
     from qsi_desktop.gui import workers
     from qsi_desktop.gui.context import current_actor
@@ -186,7 +198,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return fail("cannot open the workspace", f"{exc}{hint}")
 
     try:
-        window = MainWindow(app, workspace, actor=actor, status_message=status)
+        window = MainWindow(app, workspace, actor=actor, status_message=status, remember=dialogs)
     except QsiError as exc:
         workspace.close()
         return fail("cannot open the workspace", str(exc))

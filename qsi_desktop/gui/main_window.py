@@ -13,8 +13,8 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtCore import QByteArray, QItemSelectionModel, QModelIndex, QRect, Qt
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 
 from qsi_desktop import __version__
 from qsi_desktop.catalogue.loader import core_framework_path, load_framework_file
-from qsi_desktop.gui import workers
+from qsi_desktop.gui import settings, workers
 from qsi_desktop.gui.context import GuiContext, current_actor
 from qsi_desktop.gui.dialogs import ImportDialog, ImportSummaryDialog, NewWorkspaceDialog, ProfileDialog
 from qsi_desktop.gui.panels import fill_tabs, has_tabs
@@ -88,7 +88,9 @@ class MainWindow(QMainWindow):
         *,
         actor: str | None = None,
         status_message: str = "",
+        remember: bool = True,
     ) -> None:
+        """``remember``: record the workspace shown as the last and recent one (not for screenshots)."""
         super().__init__()
         self.app = app
         self.ctx = GuiContext(app, workspace, actor or current_actor(), on_changed=self.refresh)
@@ -96,7 +98,7 @@ class MainWindow(QMainWindow):
         self.last_dialog: QWidget | None = None  # the latest result dialog (verify, import), for tests
         self.setObjectName("main-window")
         self.setStyleSheet(APP_STYLESHEET)
-        self.resize(1280, 820)
+        self.remember = remember
 
         self.summary = ReadinessSummary()
         self.model = StatementModel(self)
@@ -137,6 +139,7 @@ class MainWindow(QMainWindow):
         QWidget.setTabOrder(self.status_filter, self.tree)
         QWidget.setTabOrder(self.tree, self.view.tabs)
 
+        self._restore_layout()
         self._show_workspace(workspace)
         if status_message:
             self.statusBar().showMessage(status_message)
@@ -207,6 +210,9 @@ class MainWindow(QMainWindow):
         self._action(
             file_menu, "&Open workspace…", self.open_workspace_dialog, QKeySequence.StandardKey.Open, "open-workspace"
         )
+        self.recent_menu = file_menu.addMenu("Open &recent")
+        self.recent_menu.setObjectName("recent-workspaces")
+        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
         file_menu.addSeparator()
         self.import_action = self._action(file_menu, "&Import…", self.import_dialog, "Ctrl+I", "import")
         self._action(file_menu, "&Verify workspace", self.verify_workspace, None, "verify")
@@ -258,6 +264,60 @@ class MainWindow(QMainWindow):
         first = next(iter(self.app.catalogue.statements()), None)
         if first is not None:
             self.select_ref(first.ref)
+        if self.remember:
+            settings.remember_workspace(workspace.path)
+
+    def _fill_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        shown = [p for p in settings.recent_workspaces() if p != self.workspace.path]
+        for number, path in enumerate(shown, start=1):
+            action = self.recent_menu.addAction(f"&{number} {path}" if number < 10 else str(path))
+            action.setData(str(path))
+            exists = (path / "qsi-workspace.json").is_file()
+            action.setEnabled(exists)
+            action.setToolTip(str(path) if exists else f"{path} (not found)")
+            action.triggered.connect(lambda _checked=False, p=path: self.open_recent(p))
+        if not shown:
+            self.recent_menu.addAction("No other recent workspaces").setEnabled(False)
+
+    def open_recent(self, path: Path) -> workers.Worker | None:
+        if not self._settle_unsaved_changes():
+            return None
+        return self.open_workspace(path)
+
+    # -- size and layout ------------------------------------------------------------------------------
+
+    def _available(self) -> QRect:
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        return screen.availableGeometry()
+
+    def fit_to(self, available: QRect) -> None:
+        """The preferred size, shrunk to fit ``available`` (a screen's area without task bars)."""
+        self.setMinimumSize(settings.minimum_size(available))
+        self.setGeometry(settings.fitted_geometry(available))
+
+    def _restore_layout(self) -> None:
+        """The geometry and splitters of the last session, else a size that fits the screen."""
+        stored = settings.app_settings()
+        available = self._available()
+        geometry = stored.value(settings.GEOMETRY)
+        if not isinstance(geometry, QByteArray) or not self.restoreGeometry(geometry):
+            self.fit_to(available)
+        else:
+            self.setMinimumSize(settings.minimum_size(available))
+        splitters = stored.value(settings.SPLITTERS)
+        if isinstance(splitters, list) and len(splitters) == 2:
+            for splitter, state in zip((self.splitter, self.view.splitter), splitters, strict=True):
+                if isinstance(state, QByteArray):
+                    splitter.restoreState(state)
+
+    def _save_layout(self) -> None:
+        if not self.remember:
+            return
+        stored = settings.app_settings()
+        stored.setValue(settings.GEOMETRY, self.saveGeometry())
+        stored.setValue(settings.SPLITTERS, [self.splitter.saveState(), self.view.splitter.saveState()])
+        stored.sync()
 
     def set_workspace(self, workspace: Workspace, message: str = "") -> None:
         """Show another workspace; the one shown before is closed."""
@@ -598,6 +658,7 @@ class MainWindow(QMainWindow):
         if not self._settle_unsaved_changes():
             event.ignore()
             return
+        self._save_layout()
         if not workers.cancel_all(wait_ms=30_000):
             log.warning("background work did not stop within 30 s")
         self.workspace.close()

@@ -471,7 +471,13 @@ def test_workspace_choice_argument_environment_default_portable(tmp_path: Path) 
 
 
 def _launch(*args: str, env_extra: dict[str, str] | None = None, tmp: Path) -> subprocess.CompletedProcess:
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_DATA_HOME": str(tmp / "xdg"), **(env_extra or {})}
+    env = {
+        **os.environ,
+        "QT_QPA_PLATFORM": "offscreen",
+        "XDG_DATA_HOME": str(tmp / "xdg"),
+        "XDG_CONFIG_HOME": str(tmp / "xdg-config"),  # never the user's settings
+        **(env_extra or {}),
+    }
     env.pop("QSI_WORKSPACE", None)
     return subprocess.run(
         [sys.executable, "-m", "qsi_desktop.gui.launcher", *args],
