@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from qsi_desktop.gui.widgets import MessageLabel, OptionalDateEdit
+from qsi_desktop.gui.workers import error_message
 from qsi_desktop.plugins.types import Importer
 from qsi_desktop.services import evidence
 from qsi_desktop.services.app import App
@@ -379,7 +380,7 @@ class EvidenceDialog(QDialog):
         try:
             evidence.parse_targets(self._app, [self.targets.text()])
         except ACTIONABLE_ERRORS as exc:
-            self.message.show_message(str(exc))
+            self.message.show_message(error_message(exc))
             self.targets.setFocus()
             return
         super().accept()
@@ -527,7 +528,7 @@ def import_summary_html(summary: ImportSummary) -> str:
     elif summary.dry_run:
         head = "<p><b>Dry run: nothing was stored.</b></p>"
     elif summary.run_id is not None:
-        head = f"<p>Stored as import run {summary.run_id}: it can be taken out whole with qsi import-undo.</p>"
+        head = f"<p>Stored as import run {summary.run_id}.</p>"
     else:
         head = ""
     verb = "Would import" if summary.dry_run else "Imported"

@@ -195,13 +195,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         workspace = app.open_workspace(choice.path)
     except QsiError as exc:
         hint = f" (from {WORKSPACE_ENV})" if choice.source == "environment" else ""
-        return fail("cannot open the workspace", f"{exc}{hint}")
+        return fail("cannot open the workspace", f"{workers.error_message(exc)}{hint}")
 
     try:
         window = MainWindow(app, workspace, actor=actor, status_message=status, remember=dialogs)
     except QsiError as exc:
         workspace.close()
-        return fail("cannot open the workspace", str(exc))
+        return fail("cannot open the workspace", workers.error_message(exc))
     if args.statement and not window.select_ref(args.statement.strip().upper()):
         _stderr(f"no quality statement {args.statement!r}")
 

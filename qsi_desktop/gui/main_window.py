@@ -368,14 +368,14 @@ class MainWindow(QMainWindow):
         try:
             current = profile_dict(self.workspace)
         except ACTIONABLE_ERRORS as exc:
-            QMessageBox.warning(self, "Service profile", str(exc))
+            QMessageBox.warning(self, "Service profile", workers.error_message(exc))
             return False
         dialog = ProfileDialog(self.app, current, self)
         while dialog.exec() == QDialog.DialogCode.Accepted:
             try:
                 update_profile(self.workspace, dialog.change(), actor=self.ctx.actor)
             except ACTIONABLE_ERRORS as exc:
-                dialog.message.show_message(str(exc))
+                dialog.message.show_message(workers.error_message(exc))
                 continue
             self.refresh()
             self._build_panels()  # checklists follow the modalities and scopes provided

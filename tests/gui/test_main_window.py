@@ -97,7 +97,7 @@ def test_clicking_xr501_shows_its_text_and_status(window: MainWindow, qtbot) -> 
     assert "Met" in view.badge.text() and view.badge.accessibleName() == "Status: Met"
     assert view.form.status.currentData() == "met"
     assert view.form.owner.text() == "Radiation Protection Supervisor"
-    assert view.tabs.tabText(1) == "&Evidence (2)"
+    assert view.tabs.tabText(1) == "Ev&idence (2)"
     assert view.evidence.table.rowCount() == 2
 
 
@@ -198,7 +198,7 @@ def test_evidence_file_is_stored_on_a_worker_and_counted(window: MainWindow, tmp
     with qtbot.waitSignal(worker.signals.done, timeout=10_000):
         pass
     qtbot.waitUntil(lambda: window.view.evidence.table.rowCount() == 1)
-    assert window.view.tabs.tabText(1) == "&Evidence (1)"
+    assert window.view.tabs.tabText(1) == "Ev&idence (1)"
     assert window.view.evidence.table.item(0, 0).text() == "Job plan"
     assert window.model.itemFromIndex(window.model.index_for_ref("XR-601").siblingAtColumn(2)).text() == "1"
 
