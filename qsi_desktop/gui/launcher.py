@@ -105,12 +105,12 @@ def start_qt() -> Any | None:
     try:
         from PySide6.QtWidgets import QApplication
     except ImportError as exc:
-        log.error("PySide6 not importable: %s", exc)
+        log.info("PySide6 not importable: %s", exc)  # the file only: stderr gets the one line below
         _stderr(NO_PYSIDE)
         return None
     problem = display_problem()
     if problem:
-        log.error("no usable display: %s", problem)
+        log.info("no usable display: %s", problem)
         _stderr(problem)
         return None
     qt_app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "qsi-desktop"])
@@ -119,8 +119,68 @@ def start_qt() -> Any | None:
     return qt_app
 
 
-def display_problem(environ: Mapping[str, str] | None = None) -> str:
-    """Why Qt could not open a window here ("" when it can; Qt itself would abort with a misleading line)."""
+# The system libraries Qt's X11 (xcb) platform plugin loads, and the Debian/Ubuntu packages holding them.
+XCB_LIBRARIES = {
+    "libxcb.so.1": "libxcb1",
+    "libX11-xcb.so.1": "libx11-xcb1",
+    "libxcb-cursor.so.0": "libxcb-cursor0",
+    "libxcb-icccm.so.4": "libxcb-icccm4",
+    "libxcb-image.so.0": "libxcb-image0",
+    "libxcb-keysyms.so.1": "libxcb-keysyms1",
+    "libxcb-randr.so.0": "libxcb-randr0",
+    "libxcb-render.so.0": "libxcb-render0",
+    "libxcb-render-util.so.0": "libxcb-render-util0",
+    "libxcb-shape.so.0": "libxcb-shape0",
+    "libxcb-shm.so.0": "libxcb-shm0",
+    "libxcb-sync.so.1": "libxcb-sync1",
+    "libxcb-util.so.1": "libxcb-util1",
+    "libxcb-xfixes.so.0": "libxcb-xfixes0",
+    "libxcb-xkb.so.1": "libxcb-xkb1",
+    "libxkbcommon.so.0": "libxkbcommon0",
+    "libxkbcommon-x11.so.0": "libxkbcommon-x11-0",
+    "libEGL.so.1": "libegl1",
+    "libGL.so.1": "libgl1",
+    "libfontconfig.so.1": "libfontconfig1",
+    "libdbus-1.so.3": "libdbus-1-3",
+    "libglib-2.0.so.0": "libglib2.0-0",
+}
+
+
+def missing_libraries(libraries: Mapping[str, str] = XCB_LIBRARIES) -> list[str]:
+    """The libraries of ``libraries`` the system cannot load."""
+    import ctypes
+
+    missing = []
+    for name in libraries:
+        try:
+            ctypes.CDLL(name)
+        except OSError:
+            missing.append(name)
+    return missing
+
+
+def display_problem(environ: Mapping[str, str] | None = None, platform: str = sys.platform) -> str:
+    """Why Qt could not open a window here, in one line saying what to do ("" when it can).
+
+    Qt itself aborts the process in these cases, naming the wrong library."""
+    environ = os.environ if environ is None else environ
+    requested = environ.get("QT_QPA_PLATFORM", "")
+    if not platform.startswith("linux") or requested.split(":")[0] not in ("", "xcb"):
+        return ""  # Windows, macOS, offscreen, Wayland...: Qt knows best
+    if not requested and environ.get("WAYLAND_DISPLAY"):
+        return ""
+    if not environ.get("DISPLAY"):
+        return (
+            "no display to open the window on: start it from a desktop session (for a picture without a display: "
+            "QT_QPA_PLATFORM=offscreen qsi-desktop WORKSPACE --screenshot PNG)"
+        )
+    missing = missing_libraries()
+    if missing:
+        packages = " ".join(XCB_LIBRARIES[name] for name in missing)
+        return (
+            f"the window needs system libraries this computer lacks ({', '.join(missing)}); "
+            f"on Debian or Ubuntu: sudo apt-get install {packages}"
+        )
     return ""
 
 

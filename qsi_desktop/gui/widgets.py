@@ -57,6 +57,7 @@ class OptionalDateEdit(QWidget):
         self.edit.installEventFilter(self)
         self.button = QToolButton()
         self.button.setText("▾")
+        self.button.setStyleSheet("QToolButton::menu-indicator { image: none; width: 0px; }")
         self.button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # F4 or Alt+Down from the field opens it
         self.button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.calendar = QCalendarWidget()
