@@ -11,6 +11,7 @@ import html
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -38,11 +39,13 @@ from qsi_desktop.plugins.types import Importer
 from qsi_desktop.services import evidence
 from qsi_desktop.services.app import App
 from qsi_desktop.services.errors import ACTIONABLE_ERRORS
-from qsi_desktop.services.importing import ImportSummary
 from qsi_desktop.services.profile import ProfileChange
 from qsi_desktop.services.records import EvidenceRecord
 from qsi_desktop.store.models import ACTION_STATUSES
 from qsi_desktop.store.workspace import NewProfile
+
+if TYPE_CHECKING:
+    from qsi_desktop.services.importing import ImportSummary  # loaded when an import runs
 
 
 class ProvisionBoxes(QWidget):

@@ -141,6 +141,7 @@ class MainWindow(QMainWindow):
 
         self._restore_layout()
         self._show_workspace(workspace)
+        self.tree.setFocus(Qt.FocusReason.OtherFocusReason)  # where keyboard work starts
         if status_message:
             self.statusBar().showMessage(status_message)
         elif app.plugins.failures:
