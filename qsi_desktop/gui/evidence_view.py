@@ -36,7 +36,8 @@ def _cell(text: str, *, tooltip: str = "", overdue: bool = False) -> QTableWidge
     item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
     if tooltip:
         item.setToolTip(tooltip)
-    if overdue:
+    if overdue:  # red and bold, and in words for screen readers
+        item.setData(Qt.ItemDataRole.AccessibleTextRole, f"{text}, overdue")
         item.setForeground(QBrush(QColor(TEXT_OVERDUE)))
         font = QFont()
         font.setBold(True)

@@ -24,13 +24,22 @@ from PySide6.QtWidgets import (
 )
 
 from qsi_desktop.colours import STATUS_BADGE
+from qsi_desktop.export.check import Finding
 from qsi_desktop.gui.checklist_panel import EvidenceChooser
-from qsi_desktop.gui.dialogs import ActionDialog, EvidenceDialog, ImportDialog, NewWorkspaceDialog, ProfileDialog
-from qsi_desktop.gui.export_dialog import ExportDialog, pack_sections
+from qsi_desktop.gui.dialogs import (
+    ActionDialog,
+    EvidenceDialog,
+    ImportDialog,
+    ImportSummaryDialog,
+    NewWorkspaceDialog,
+    ProfileDialog,
+)
+from qsi_desktop.gui.export_dialog import ExportDialog, PreExportCheckDialog, pack_sections
 from qsi_desktop.gui.main_window import MainWindow
 from qsi_desktop.gui.workers import error_message, gui_text
 from qsi_desktop.services.applies import applicable_importers
 from qsi_desktop.services.errors import UserError
+from qsi_desktop.services.importing import ImportSummary
 from qsi_desktop.services.profile import profile_dict
 
 pytestmark = pytest.mark.gui
@@ -122,6 +131,8 @@ def _dialogs(window: MainWindow, tmp_path: Path) -> dict[str, Callable[[], QDial
             pack_sections(ws, app), pack_path=tmp_path / "p.docx", author="t", parent=window
         ),
         "link evidence": lambda: EvidenceChooser(items, ["XR-501"], item_text="Local rules", parent=window),
+        "import summary": lambda: ImportSummaryDialog(ImportSummary("us-decontamination", files=1), "Log", window),
+        "before you export": lambda: PreExportCheckDialog([Finding("not-started", "XR-601", "not started")], window),
     }
 
 
@@ -249,6 +260,9 @@ def test_contrast_of_the_status_badges() -> None:
 
 
 def test_status_is_never_shown_by_colour_alone(window: MainWindow) -> None:
+    overdue = window.state.overdue_reviews[0]
+    review = window.model.index_for_ref(overdue).siblingAtColumn(3)
+    assert review.data(Qt.ItemDataRole.AccessibleTextRole).endswith(", review overdue")
     window.select_ref("XR-501")
     assert "Met" in window.view.badge.text() and window.view.badge.accessibleName() == "Status: Met"
     index = window.model.index_for_ref("XR-501")
