@@ -99,9 +99,7 @@ def test_opening_an_older_database_backs_it_up_then_migrates(make_workspace, tmp
         "        batch.add_column(sa.Column('note', sa.Text(), nullable=True))\n\n"
         "def downgrade():\n    pass\n"
     )
-    config = migrate.alembic_config()
-    config.set_main_option("script_location", str(scripts))
-    monkeypatch.setattr(migrate, "alembic_config", lambda: config)
+    monkeypatch.setattr(migrate, "migrations_folder", lambda: scripts)
 
     with Workspace.open(ws.path) as reopened, reopened.engine.connect() as connection:
         assert migrate.current_revision(connection) == "9001"
@@ -205,9 +203,7 @@ def _extra_migration(tmp_path: Path, monkeypatch, body: str) -> None:
         f"revision = '9001'\ndown_revision = '{head}'\nbranch_labels = None\ndepends_on = None\n\n"
         f"def upgrade():\n{body}\n\ndef downgrade():\n    pass\n"
     )
-    config = migrate.alembic_config()
-    config.set_main_option("script_location", str(scripts))
-    monkeypatch.setattr(migrate, "alembic_config", lambda: config)
+    monkeypatch.setattr(migrate, "migrations_folder", lambda: scripts)
 
 
 def test_a_failed_migration_leaves_the_database_as_it_was(make_workspace, tmp_path: Path, monkeypatch) -> None:

@@ -11,6 +11,7 @@ import html
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -33,15 +34,18 @@ from PySide6.QtWidgets import (
 )
 
 from qsi_desktop.gui.widgets import MessageLabel, OptionalDateEdit
+from qsi_desktop.gui.workers import error_message
 from qsi_desktop.plugins.types import Importer
 from qsi_desktop.services import evidence
 from qsi_desktop.services.app import App
 from qsi_desktop.services.errors import ACTIONABLE_ERRORS
-from qsi_desktop.services.importing import ImportSummary
 from qsi_desktop.services.profile import ProfileChange
 from qsi_desktop.services.records import EvidenceRecord
 from qsi_desktop.store.models import ACTION_STATUSES
 from qsi_desktop.store.workspace import NewProfile
+
+if TYPE_CHECKING:
+    from qsi_desktop.services.importing import ImportSummary  # loaded when an import runs
 
 
 class ProvisionBoxes(QWidget):
@@ -101,6 +105,21 @@ def _buttons(dialog: QDialog, ok_text: str) -> QDialogButtonBox:
     box.accepted.connect(dialog.accept)
     box.rejected.connect(dialog.reject)
     return box
+
+
+def _dates_read(message: MessageLabel, *fields: OptionalDateEdit) -> bool:
+    """Read the dates typed; the first that is not a date is said in ``message`` and gets focus."""
+    for field in fields:
+        if not field.commit():
+            message.show_message(field.problem_text())
+            field.setFocus(Qt.FocusReason.OtherFocusReason)
+            return False
+    return True
+
+
+def _report_date_problems(message: MessageLabel, *fields: OptionalDateEdit) -> None:
+    for field in fields:
+        field.problem.connect(lambda text: message.show_message(text) if text else message.clear_message())
 
 
 def _labelled(form: QFormLayout, text: str, widget: QWidget, accessible: str = "") -> None:
@@ -334,6 +353,7 @@ class EvidenceDialog(QDialog):
         self.message = MessageLabel()
         layout.addWidget(self.message)
         layout.addWidget(_buttons(self, "Add" if previous is None else "Save new version"))
+        _report_date_problems(self.message, self.approved, self.review_due)
 
     def details(self) -> evidence.EvidenceDetails:
         return evidence.EvidenceDetails(
@@ -351,6 +371,8 @@ class EvidenceDialog(QDialog):
         return self.url.text().strip() if self.url is not None else ""
 
     def accept(self) -> None:
+        if not _dates_read(self.message, self.approved, self.review_due):
+            return
         if self.url is not None and not self.link_url():
             self.message.show_message("Enter the link to the evidence.")
             self.url.setFocus()
@@ -361,7 +383,7 @@ class EvidenceDialog(QDialog):
         try:
             evidence.parse_targets(self._app, [self.targets.text()])
         except ACTIONABLE_ERRORS as exc:
-            self.message.show_message(str(exc))
+            self.message.show_message(error_message(exc))
             self.targets.setFocus()
             return
         super().accept()
@@ -394,8 +416,11 @@ class ActionDialog(QDialog):
         self.message = MessageLabel()
         layout.addWidget(self.message)
         layout.addWidget(_buttons(self, "Add"))
+        _report_date_problems(self.message, self.due)
 
     def accept(self) -> None:
+        if not _dates_read(self.message, self.due):
+            return
         if not self.description.toPlainText().strip():
             self.message.show_message("Describe the action.")
             self.description.setFocus()
@@ -506,7 +531,7 @@ def import_summary_html(summary: ImportSummary) -> str:
     elif summary.dry_run:
         head = "<p><b>Dry run: nothing was stored.</b></p>"
     elif summary.run_id is not None:
-        head = f"<p>Stored as import run {summary.run_id}: it can be taken out whole with qsi import-undo.</p>"
+        head = f"<p>Stored as import run {summary.run_id}.</p>"
     else:
         head = ""
     verb = "Would import" if summary.dry_run else "Imported"

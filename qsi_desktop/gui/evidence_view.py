@@ -36,7 +36,8 @@ def _cell(text: str, *, tooltip: str = "", overdue: bool = False) -> QTableWidge
     item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
     if tooltip:
         item.setToolTip(tooltip)
-    if overdue:
+    if overdue:  # red and bold, and in words for screen readers
+        item.setData(Qt.ItemDataRole.AccessibleTextRole, f"{text}, overdue")
         item.setForeground(QBrush(QColor(TEXT_OVERDUE)))
         font = QFont()
         font.setBold(True)
@@ -106,7 +107,7 @@ class EvidencePane(_Pane):
         layout.addWidget(self.empty)
         layout.addWidget(self.table, 1)
         row = QHBoxLayout()
-        self.add_file_button = QPushButton("Add &file…")
+        self.add_file_button = QPushButton("A&dd file…")
         self.add_file_button.setAccessibleName("Add an evidence file")
         self.add_file_button.clicked.connect(self.add_file)
         self.add_link_button = QPushButton("Add &link…")
@@ -116,7 +117,7 @@ class EvidencePane(_Pane):
         self.open_button.setAccessibleName("Open the selected evidence")
         self.open_button.setToolTip("Open a copy of the file (the stored evidence is never changed), or the link")
         self.open_button.clicked.connect(self.open_selected)
-        self.new_version_button = QPushButton("New &version…")
+        self.new_version_button = QPushButton("&New version…")
         self.new_version_button.setAccessibleName("Add a new version of the selected evidence file")
         self.new_version_button.setToolTip("Replace the selected document with its new version (keeps its links)")
         self.new_version_button.clicked.connect(self.new_version)
@@ -252,7 +253,7 @@ class EvidencePane(_Pane):
                     self.ctx.workspace, self.ctx.app, dialog.link_url(), dialog.details(), actor=self.ctx.actor
                 )
             except ACTIONABLE_ERRORS as exc:
-                dialog.message.show_message(str(exc))
+                dialog.message.show_message(workers.error_message(exc))
                 continue
             self.changed.emit()
             return
@@ -271,10 +272,10 @@ class ActionsPane(_Pane):
         layout.addWidget(self.empty)
         layout.addWidget(self.table, 1)
         row = QHBoxLayout()
-        self.add_button = QPushButton("Add &action…")
+        self.add_button = QPushButton("A&dd action…")
         self.add_button.setAccessibleName("Add an action")
         self.add_button.clicked.connect(self.add_action)
-        self.done_button = QPushButton("Mark &done")
+        self.done_button = QPushButton("Mar&k done")
         self.done_button.setAccessibleName("Mark the selected action done")
         self.done_button.clicked.connect(self.mark_done)
         self.done_button.setEnabled(False)
@@ -325,7 +326,7 @@ class ActionsPane(_Pane):
                     actor=self.ctx.actor,
                 )
             except ACTIONABLE_ERRORS as exc:
-                dialog.message.show_message(str(exc))
+                dialog.message.show_message(workers.error_message(exc))
                 continue
             self.changed.emit()
             return

@@ -4,7 +4,8 @@ Which workspace:
 
 1. the ``WORKSPACE`` argument, else
 2. the ``QSI_WORKSPACE`` environment variable, else
-3. the default: ``Workspace`` in the data folder. The data folder is the user's local data folder
+3. the workspace shown last (remembered in the user's settings, while it is still there), else
+4. the default: ``Workspace`` in the data folder. The data folder is the user's local data folder
    (platformdirs: ``%LOCALAPPDATA%\\QSI Desktop`` on Windows), or in portable mode (``QSI_PORTABLE=1``,
    or a ``portable.txt`` file beside the frozen executable) a ``data`` folder beside the executable.
    The first time, a demo workspace is built there so there is something to explore.
@@ -45,19 +46,27 @@ log = logging.getLogger("qsi_desktop.gui.launcher")
 @dataclass(frozen=True)
 class WorkspaceChoice:
     path: Path
-    source: str  # "argument", "environment" or "default"
+    source: str  # "argument", "environment", "remembered" (the last one shown) or "default"
 
     @property
     def is_default(self) -> bool:
         return self.source == "default"
 
 
-def choose_workspace(argument: str | None, environ: Mapping[str, str] | None = None, **kwargs: Any) -> WorkspaceChoice:
+def choose_workspace(
+    argument: str | None,
+    environ: Mapping[str, str] | None = None,
+    *,
+    remembered: Path | None = None,
+    **kwargs: Any,
+) -> WorkspaceChoice:
     environ = os.environ if environ is None else environ
     if argument:
         return WorkspaceChoice(Path(argument).expanduser(), "argument")
     if environ.get(WORKSPACE_ENV):
         return WorkspaceChoice(Path(environ[WORKSPACE_ENV]).expanduser(), "environment")
+    if remembered is not None:
+        return WorkspaceChoice(remembered, "remembered")
     return WorkspaceChoice(data_dir(environ, **kwargs) / DEFAULT_WORKSPACE_NAME, "default")
 
 
@@ -85,6 +94,95 @@ def build_parser() -> argparse.ArgumentParser:
 
 # -- the application ---------------------------------------------------------------------------------
 
+NO_PYSIDE = (
+    "the window needs PySide6, which is not installed: install QSI Desktop with its GUI extra "
+    '(pip install "qsi-desktop[gui]", or bash tools/setup-venv.sh), or use the qsi command'
+)
+
+
+def start_qt() -> Any | None:
+    """The QApplication, or None after one line on stderr saying what to install."""
+    try:
+        from PySide6.QtWidgets import QApplication
+    except ImportError as exc:
+        log.info("PySide6 not importable: %s", exc)  # the file only: stderr gets the one line below
+        _stderr(NO_PYSIDE)
+        return None
+    problem = display_problem()
+    if problem:
+        log.info("no usable display: %s", problem)
+        _stderr(problem)
+        return None
+    qt_app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "qsi-desktop"])
+    qt_app.setApplicationName(APP_NAME)
+    qt_app.setApplicationVersion(__version__)
+    return qt_app
+
+
+# The system libraries Qt's X11 (xcb) platform plugin loads, and the Debian/Ubuntu packages holding them.
+XCB_LIBRARIES = {
+    "libxcb.so.1": "libxcb1",
+    "libX11-xcb.so.1": "libx11-xcb1",
+    "libxcb-cursor.so.0": "libxcb-cursor0",
+    "libxcb-icccm.so.4": "libxcb-icccm4",
+    "libxcb-image.so.0": "libxcb-image0",
+    "libxcb-keysyms.so.1": "libxcb-keysyms1",
+    "libxcb-randr.so.0": "libxcb-randr0",
+    "libxcb-render.so.0": "libxcb-render0",
+    "libxcb-render-util.so.0": "libxcb-render-util0",
+    "libxcb-shape.so.0": "libxcb-shape0",
+    "libxcb-shm.so.0": "libxcb-shm0",
+    "libxcb-sync.so.1": "libxcb-sync1",
+    "libxcb-util.so.1": "libxcb-util1",
+    "libxcb-xfixes.so.0": "libxcb-xfixes0",
+    "libxcb-xkb.so.1": "libxcb-xkb1",
+    "libxkbcommon.so.0": "libxkbcommon0",
+    "libxkbcommon-x11.so.0": "libxkbcommon-x11-0",
+    "libEGL.so.1": "libegl1",
+    "libGL.so.1": "libgl1",
+    "libfontconfig.so.1": "libfontconfig1",
+    "libdbus-1.so.3": "libdbus-1-3",
+    "libglib-2.0.so.0": "libglib2.0-0",
+}
+
+
+def missing_libraries(libraries: Mapping[str, str] = XCB_LIBRARIES) -> list[str]:
+    """The libraries of ``libraries`` the system cannot load."""
+    import ctypes
+
+    missing = []
+    for name in libraries:
+        try:
+            ctypes.CDLL(name)
+        except OSError:
+            missing.append(name)
+    return missing
+
+
+def display_problem(environ: Mapping[str, str] | None = None, platform: str = sys.platform) -> str:
+    """Why Qt could not open a window here, in one line saying what to do ("" when it can).
+
+    Qt itself aborts the process in these cases, naming the wrong library."""
+    environ = os.environ if environ is None else environ
+    requested = environ.get("QT_QPA_PLATFORM", "")
+    if not platform.startswith("linux") or requested.split(":")[0] not in ("", "xcb"):
+        return ""  # Windows, macOS, offscreen, Wayland...: Qt knows best
+    if not requested and environ.get("WAYLAND_DISPLAY"):
+        return ""
+    if not environ.get("DISPLAY"):
+        return (
+            "no display to open the window on: start it from a desktop session (for a picture without a display: "
+            "QT_QPA_PLATFORM=offscreen qsi-desktop WORKSPACE --screenshot PNG)"
+        )
+    missing = missing_libraries()
+    if missing:
+        packages = " ".join(XCB_LIBRARIES[name] for name in missing)
+        return (
+            f"the window needs system libraries this computer lacks ({', '.join(missing)}); "
+            f"on Debian or Ubuntu: sudo apt-get install {packages}"
+        )
+    return ""
+
 
 def main(argv: Sequence[str] | None = None) -> int:
     try:
@@ -92,14 +190,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # --help, --version, bad arguments
         return int(exc.code or 0)
     dialogs = not args.screenshot
-    choice = choose_workspace(args.workspace)
     log_to_file(data_dir(), "qsi-desktop.log", console=True)
 
-    from PySide6.QtWidgets import QApplication, QMessageBox
+    # The services and the plugins load before Qt: once PySide6 is imported, its import hook reads the
+    # source of every module imported after it (a tenth of a second of the start).
+    from qsi_desktop.catalogue.loader import CatalogueError
+    from qsi_desktop.errors import QsiError
+    from qsi_desktop.services.app import App
 
-    qt_app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "qsi-desktop"])
-    qt_app.setApplicationName(APP_NAME)
-    qt_app.setApplicationVersion(__version__)
+    try:
+        app: App | None = App.load()
+        problem = ""
+    except CatalogueError as exc:
+        app, problem = None, f"{exc}\n\nReinstall QSI Desktop."
+
+    qt_app = start_qt()
+    if qt_app is None:
+        return EXIT_UNUSABLE
+    from PySide6.QtWidgets import QMessageBox
 
     def fail(title: str, message: str) -> int:
         _stderr(message)
@@ -108,18 +216,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             QMessageBox.critical(None, f"{APP_NAME}: {title}", message)
         return EXIT_UNUSABLE
 
-    from qsi_desktop.catalogue.loader import CatalogueError
-    from qsi_desktop.errors import QsiError
+    if app is None:
+        return fail("cannot load the standard", problem)
+
+    from qsi_desktop.gui import settings
+
+    choice = choose_workspace(args.workspace, remembered=settings.last_workspace())
+
     from qsi_desktop.gui import workers
     from qsi_desktop.gui.context import current_actor
     from qsi_desktop.gui.main_window import MainWindow, network_warning
-    from qsi_desktop.services.app import App
     from qsi_desktop.store.workspace import is_network_path
 
-    try:
-        app = App.load()
-    except CatalogueError as exc:
-        return fail("cannot load the standard", f"{exc}\n\nReinstall QSI Desktop.")
     for failure in app.plugins.failures:
         log.warning("plugin %s was not loaded: %s", failure.name, failure.error)
     for warning in app.plugins.warnings:
@@ -147,13 +255,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         workspace = app.open_workspace(choice.path)
     except QsiError as exc:
         hint = f" (from {WORKSPACE_ENV})" if choice.source == "environment" else ""
-        return fail("cannot open the workspace", f"{exc}{hint}")
+        return fail("cannot open the workspace", f"{workers.error_message(exc)}{hint}")
 
     try:
-        window = MainWindow(app, workspace, actor=actor, status_message=status)
+        window = MainWindow(app, workspace, actor=actor, status_message=status, remember=dialogs)
     except QsiError as exc:
         workspace.close()
-        return fail("cannot open the workspace", str(exc))
+        return fail("cannot open the workspace", workers.error_message(exc))
     if args.statement and not window.select_ref(args.statement.strip().upper()):
         _stderr(f"no quality statement {args.statement!r}")
 
@@ -170,20 +278,29 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _screenshot(qt_app: Any, window: Any, target: Path) -> int:
-    from PySide6.QtCore import QTimer
+    """Show the window, save it as it is at its first paint, and quit."""
+    from PySide6.QtCore import QEvent, QObject, QTimer
 
-    window.show()
     outcome: dict[str, bool] = {}
 
     def grab() -> None:
-        qt_app.processEvents()
         target.parent.mkdir(parents=True, exist_ok=True)
         outcome["saved"] = window.grab().save(str(target), "PNG")
         window.close()
         qt_app.quit()
 
-    QTimer.singleShot(800, grab)
+    class FirstPaint(QObject):
+        def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+            if event.type() == QEvent.Type.Paint and not outcome:
+                outcome["painted"] = False
+                QTimer.singleShot(0, grab)  # once this paint is done
+            return False
+
+    first_paint = FirstPaint(window)
+    window.installEventFilter(first_paint)
+    window.show()
     qt_app.exec()
+    window.removeEventFilter(first_paint)
     if not outcome.get("saved"):
         _stderr(f"{target}: could not save the screenshot")
         return EXIT_FAILED

@@ -11,9 +11,10 @@ from __future__ import annotations
 import html
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtCore import QByteArray, QItemSelectionModel, QModelIndex, QRect, Qt
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -34,11 +35,10 @@ from PySide6.QtWidgets import (
 
 from qsi_desktop import __version__
 from qsi_desktop.catalogue.loader import core_framework_path, load_framework_file
-from qsi_desktop.gui import workers
+from qsi_desktop.gui import settings, workers
 from qsi_desktop.gui.context import GuiContext, current_actor
 from qsi_desktop.gui.dialogs import ImportDialog, ImportSummaryDialog, NewWorkspaceDialog, ProfileDialog
-from qsi_desktop.gui.export_dialog import ExportDialog, PackExport, default_pack_path, pack_sections
-from qsi_desktop.gui.panels import fill_tabs
+from qsi_desktop.gui.panels import fill_tabs, has_tabs
 from qsi_desktop.gui.readiness_bar import ReadinessSummary
 from qsi_desktop.gui.statement_model import (
     COL_EVIDENCE,
@@ -54,16 +54,18 @@ from qsi_desktop.gui.statement_model import (
 )
 from qsi_desktop.gui.statement_view import StatementView
 from qsi_desktop.gui.style import APP_STYLESHEET, status_icon
-from qsi_desktop.services import importing
 from qsi_desktop.services.app import App
-from qsi_desktop.services.applies import applicable_importers
 from qsi_desktop.services.errors import ACTIONABLE_ERRORS
 from qsi_desktop.services.profile import profile_dict, update_profile
 from qsi_desktop.services.readiness import Readiness, readiness
 from qsi_desktop.services.values import STATUS_LABELS
-from qsi_desktop.services.verify import VerifyReport, verify
 from qsi_desktop.store.models import STATUSES
 from qsi_desktop.store.workspace import Workspace, is_network_path
+
+if TYPE_CHECKING:
+    from qsi_desktop.gui.export_dialog import PackExport
+    from qsi_desktop.services import importing
+    from qsi_desktop.services.verify import VerifyReport
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +88,9 @@ class MainWindow(QMainWindow):
         *,
         actor: str | None = None,
         status_message: str = "",
+        remember: bool = True,
     ) -> None:
+        """``remember``: record the workspace shown as the last and recent one (not for screenshots)."""
         super().__init__()
         self.app = app
         self.ctx = GuiContext(app, workspace, actor or current_actor(), on_changed=self.refresh)
@@ -94,7 +98,7 @@ class MainWindow(QMainWindow):
         self.last_dialog: QWidget | None = None  # the latest result dialog (verify, import), for tests
         self.setObjectName("main-window")
         self.setStyleSheet(APP_STYLESHEET)
-        self.resize(1280, 820)
+        self.remember = remember
 
         self.summary = ReadinessSummary()
         self.model = StatementModel(self)
@@ -123,6 +127,8 @@ class MainWindow(QMainWindow):
         self.main_tabs.addTab(self.splitter, "&Self-assessment")
         self.modalities = QTabWidget()
         self.modalities.setAccessibleName("Modality panels")
+        self._panels_stale = True  # the Modalities tab's pages are built when it is first shown
+        self.main_tabs.currentChanged.connect(self._main_tab_changed)
         self.setCentralWidget(central)
 
         self.workspace_label = QLabel()
@@ -133,7 +139,9 @@ class MainWindow(QMainWindow):
         QWidget.setTabOrder(self.status_filter, self.tree)
         QWidget.setTabOrder(self.tree, self.view.tabs)
 
+        self._restore_layout()
         self._show_workspace(workspace)
+        self.tree.setFocus(Qt.FocusReason.OtherFocusReason)  # where keyboard work starts
         if status_message:
             self.statusBar().showMessage(status_message)
         elif app.plugins.failures:
@@ -203,6 +211,9 @@ class MainWindow(QMainWindow):
         self._action(
             file_menu, "&Open workspace…", self.open_workspace_dialog, QKeySequence.StandardKey.Open, "open-workspace"
         )
+        self.recent_menu = file_menu.addMenu("Open &recent")
+        self.recent_menu.setObjectName("recent-workspaces")
+        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
         file_menu.addSeparator()
         self.import_action = self._action(file_menu, "&Import…", self.import_dialog, "Ctrl+I", "import")
         self._action(file_menu, "&Verify workspace", self.verify_workspace, None, "verify")
@@ -254,6 +265,60 @@ class MainWindow(QMainWindow):
         first = next(iter(self.app.catalogue.statements()), None)
         if first is not None:
             self.select_ref(first.ref)
+        if self.remember:
+            settings.remember_workspace(workspace.path)
+
+    def _fill_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        shown = [p for p in settings.recent_workspaces() if p != self.workspace.path]
+        for number, path in enumerate(shown, start=1):
+            action = self.recent_menu.addAction(f"&{number} {path}" if number < 10 else str(path))
+            action.setData(str(path))
+            exists = (path / "qsi-workspace.json").is_file()
+            action.setEnabled(exists)
+            action.setToolTip(str(path) if exists else f"{path} (not found)")
+            action.triggered.connect(lambda _checked=False, p=path: self.open_recent(p))
+        if not shown:
+            self.recent_menu.addAction("No other recent workspaces").setEnabled(False)
+
+    def open_recent(self, path: Path) -> workers.Worker | None:
+        if not self._settle_unsaved_changes():
+            return None
+        return self.open_workspace(path)
+
+    # -- size and layout ------------------------------------------------------------------------------
+
+    def _available(self) -> QRect:
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        return screen.availableGeometry()
+
+    def fit_to(self, available: QRect) -> None:
+        """The preferred size, shrunk to fit ``available`` (a screen's area without task bars)."""
+        self.setMinimumSize(settings.minimum_size(available))
+        self.setGeometry(settings.fitted_geometry(available))
+
+    def _restore_layout(self) -> None:
+        """The geometry and splitters of the last session, else a size that fits the screen."""
+        stored = settings.app_settings()
+        available = self._available()
+        geometry = stored.value(settings.GEOMETRY)
+        if not isinstance(geometry, QByteArray) or not self.restoreGeometry(geometry):
+            self.fit_to(available)
+        else:
+            self.setMinimumSize(settings.minimum_size(available))
+        splitters = stored.value(settings.SPLITTERS)
+        if isinstance(splitters, list) and len(splitters) == 2:
+            for splitter, state in zip((self.splitter, self.view.splitter), splitters, strict=True):
+                if isinstance(state, QByteArray):
+                    splitter.restoreState(state)
+
+    def _save_layout(self) -> None:
+        if not self.remember:
+            return
+        stored = settings.app_settings()
+        stored.setValue(settings.GEOMETRY, self.saveGeometry())
+        stored.setValue(settings.SPLITTERS, [self.splitter.saveState(), self.view.splitter.saveState()])
+        stored.sync()
 
     def set_workspace(self, workspace: Workspace, message: str = "") -> None:
         """Show another workspace; the one shown before is closed."""
@@ -266,13 +331,28 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(message)
 
     def _build_panels(self) -> None:
-        """The Modalities area follows the profile: rebuilt on open and when the profile changes."""
+        """The Modalities area follows the profile: rebuilt on open and when the profile changes.
+
+        Its pages are built when the tab is shown (not for the window's first paint)."""
         index = self.main_tabs.indexOf(self.modalities)
-        fill_tabs(self.modalities, self.ctx)
-        if self.modalities.count() and index < 0:
+        self._panels_stale = True
+        wanted = has_tabs(self.ctx)
+        if wanted and index < 0:
             self.main_tabs.addTab(self.modalities, "&Modalities")
-        elif not self.modalities.count() and index >= 0:
+        elif not wanted and index >= 0:
             self.main_tabs.removeTab(index)
+        if self.main_tabs.currentWidget() is self.modalities:
+            self.ensure_panels()
+
+    def ensure_panels(self) -> None:
+        """Build the Modalities tab's pages if the profile changed since they were built."""
+        if self._panels_stale:
+            self._panels_stale = False
+            fill_tabs(self.modalities, self.ctx)
+
+    def _main_tab_changed(self, index: int) -> None:
+        if self.main_tabs.widget(index) is self.modalities:
+            self.ensure_panels()
 
     def refresh(self, state: Readiness | None = None) -> None:
         """Recompute readiness (or show ``state``, computed on a worker) and update the tree and summary."""
@@ -289,14 +369,14 @@ class MainWindow(QMainWindow):
         try:
             current = profile_dict(self.workspace)
         except ACTIONABLE_ERRORS as exc:
-            QMessageBox.warning(self, "Service profile", str(exc))
+            QMessageBox.warning(self, "Service profile", workers.error_message(exc))
             return False
         dialog = ProfileDialog(self.app, current, self)
         while dialog.exec() == QDialog.DialogCode.Accepted:
             try:
                 update_profile(self.workspace, dialog.change(), actor=self.ctx.actor)
             except ACTIONABLE_ERRORS as exc:
-                dialog.message.show_message(str(exc))
+                dialog.message.show_message(workers.error_message(exc))
                 continue
             self.refresh()
             self._build_panels()  # checklists follow the modalities and scopes provided
@@ -452,6 +532,8 @@ class MainWindow(QMainWindow):
 
     def verify_workspace(self) -> workers.Worker:
         """Check the database and every evidence file's hash on a worker; Cancel stops between files."""
+        from qsi_desktop.services.verify import verify
+
         ws = self.workspace
 
         def work(progress: workers.Progress, cancel: workers.CancelRequested) -> VerifyReport:
@@ -490,6 +572,8 @@ class MainWindow(QMainWindow):
         box.open()
 
     def import_dialog(self) -> None:
+        from qsi_desktop.services.applies import applicable_importers
+
         importers = applicable_importers(self.workspace, self.app)
         if not importers:
             QMessageBox.information(
@@ -505,6 +589,8 @@ class MainWindow(QMainWindow):
         self.run_import(dialog.importer_name(), dialog.paths(), dry_run=dialog.dry_run.isChecked())
 
     def run_import(self, importer_name: str, paths: list[Path], *, dry_run: bool = False) -> workers.Worker:
+        from qsi_desktop.services import importing
+
         ws, app, actor = self.workspace, self.app, self.ctx.actor
         importer = importing.find_importer(app, importer_name)
 
@@ -531,6 +617,8 @@ class MainWindow(QMainWindow):
         """The export's choices, then (on workers) read and check, the findings, and write."""
         if not self._settle_unsaved_changes():  # the pack shows what is saved
             return None
+        from qsi_desktop.gui.export_dialog import ExportDialog, PackExport, default_pack_path, pack_sections
+
         dialog = ExportDialog(
             pack_sections(self.workspace, self.app),
             pack_path=default_pack_path(self.workspace.path, self.state.service if self.state else "QSI"),
@@ -575,6 +663,7 @@ class MainWindow(QMainWindow):
         if not self._settle_unsaved_changes():
             event.ignore()
             return
+        self._save_layout()
         if not workers.cancel_all(wait_ms=30_000):
             log.warning("background work did not stop within 30 s")
         self.workspace.close()

@@ -1,5 +1,4 @@
-"""The Modalities area: a checklist tab per modality the service provides, each followed by a tab per
-register of that modality (:mod:`qsi_desktop.gui.register_editor`), then plugins' own panels.
+"""The Modalities area: a checklist tab per modality the service provides, then plugins' own panels.
 
 The core builds each modality's checklist panel from the templates its plugin registers, keeping
 only those that apply to the service profile; a plugin needs no Qt code for that. A plugin's
@@ -14,12 +13,11 @@ from dataclasses import dataclass
 
 from PySide6.QtWidgets import QLabel, QTabWidget, QWidget
 
-from qsi_desktop.gui.checklist_panel import checklist_tree
 from qsi_desktop.gui.context import GuiContext
-from qsi_desktop.gui.register_editor import RegisterEditor, registers_by_modality
 from qsi_desktop.plugins import guard
-from qsi_desktop.plugins.types import ChecklistTemplate
+from qsi_desktop.plugins.types import ChecklistTemplate, Panel, Register
 from qsi_desktop.services.applies import applicable_templates, provided_modalities
+from qsi_desktop.services.registers import applicable_registers
 
 log = logging.getLogger(__name__)
 
@@ -45,14 +43,36 @@ def checklist_tabs(ctx: GuiContext) -> list[TabSpec]:
     return tabs
 
 
+def _panels(ctx: GuiContext) -> list[Panel]:
+    """Plugins' own panels for the modalities the service provides (and those for every service)."""
+    provided = {m.code for m in provided_modalities(ctx.workspace, ctx.app)}
+    return [p for p in ctx.app.plugins.panels() if p.modality is None or p.modality in provided]
+
+
+def _registers(ctx: GuiContext) -> dict[str | None, list[Register]]:
+    """The registers that apply to the service, by modality code (None: every service)."""
+    found: dict[str | None, list[Register]] = {}
+    for register in applicable_registers(ctx.workspace, ctx.app):
+        found.setdefault(register.modality, []).append(register)
+    return found
+
+
+def has_tabs(ctx: GuiContext) -> bool:
+    """Whether the Modalities area has anything to show (without building it)."""
+    return bool(checklist_tabs(ctx) or _panels(ctx) or _registers(ctx))
+
+
 def fill_tabs(tabs: QTabWidget, ctx: GuiContext) -> None:
     """Replace the tabs' pages with what applies to the open workspace now."""
+    from qsi_desktop.gui.checklist_panel import checklist_tree  # built on demand: not for the first paint
+    from qsi_desktop.gui.register_editor import RegisterEditor
+
     while tabs.count():
         widget = tabs.widget(0)
         tabs.removeTab(0)
         widget.deleteLater()
     names = {code: m.name for code, m in ctx.app.modalities().items()}
-    registers = registers_by_modality(ctx)  # a tab each, beside their modality's checklists
+    registers = _registers(ctx)  # a tab each, beside their modality's checklists
     for spec in checklist_tabs(ctx):
         label = names.get(spec.modality or "", "every service")
         widget = checklist_tree(
@@ -67,10 +87,7 @@ def fill_tabs(tabs: QTabWidget, ctx: GuiContext) -> None:
             tabs.setTabToolTip(tabs.addTab(RegisterEditor(register, ctx, tabs), register.title), register.description)
     for register in (r for rest in registers.values() for r in rest):  # modalities without a checklist tab
         tabs.setTabToolTip(tabs.addTab(RegisterEditor(register, ctx, tabs), register.title), register.description)
-    provided = {m.code for m in provided_modalities(ctx.workspace, ctx.app)}
-    for panel in ctx.app.plugins.panels():
-        if panel.modality is not None and panel.modality not in provided:
-            continue
+    for panel in _panels(ctx):
         plugin = ctx.app.plugins.plugin_of(panel)
         try:
             widget = guard.call(plugin, f"panel {panel.id}", panel.factory, tabs, ctx)

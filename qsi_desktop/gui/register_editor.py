@@ -643,11 +643,3 @@ class ImportDialog(QDialog):
             f"{done.unchanged} unchanged, {done.rejected} rows not imported."
         )
         return done
-
-
-def registers_by_modality(ctx: GuiContext) -> dict[str | None, list[Register]]:
-    """The registers that apply to the service, by modality code (None: every service)."""
-    found: dict[str | None, list[Register]] = {}
-    for register in registers.applicable_registers(ctx.workspace, ctx.app):
-        found.setdefault(register.modality, []).append(register)
-    return found

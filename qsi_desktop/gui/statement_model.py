@@ -158,9 +158,12 @@ class StatementModel(QStandardItemModel):
             bold.setBold(True)
             review_item.setFont(bold)
             review_item.setToolTip(f"Review overdue since {state.next_review_on.isoformat()}")
+            # Red and bold on screen; in words for screen readers (never colour alone).
+            review_item.setData(f"{review_item.text()}, review overdue", Qt.ItemDataRole.AccessibleTextRole)
             tip += f"\nReview overdue since {state.next_review_on.isoformat()}"
         else:
             review_item.setToolTip("")
+            review_item.setData(None, Qt.ItemDataRole.AccessibleTextRole)
         for item in (name_item, status_item, evidence_item):
             item.setToolTip(tip)
         evidence_item.setToolTip(f"{state.evidence} evidence item(s)" if state.applicable else tip)

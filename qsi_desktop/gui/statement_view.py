@@ -36,6 +36,7 @@ from qsi_desktop.gui.context import GuiContext
 from qsi_desktop.gui.evidence_view import ActionsPane, EvidencePane
 from qsi_desktop.gui.style import TEXT_MUTED, badge_html, status_icon
 from qsi_desktop.gui.widgets import MessageLabel, OptionalDateEdit
+from qsi_desktop.gui.workers import error_message
 from qsi_desktop.services.assessments import AssessmentChange, StatementDetails, assess, statement_details
 from qsi_desktop.services.errors import ACTIONABLE_ERRORS
 from qsi_desktop.services.values import STATUS_LABELS, status_label
@@ -133,7 +134,7 @@ class AssessmentForm(QWidget):
         self.status = QComboBox()
         for status in STATUSES:
             self.status.addItem(status_icon(status), STATUS_LABELS[status], status)
-        self._row(form, "&Status:", self.status, "Assessment status")
+        self._row(form, "Sta&tus:", self.status, "Assessment status")
         self.owner = QLineEdit()
         self.owner.setPlaceholderText("job title of the person responsible")
         self._owners = QStringListModel(self)
@@ -163,7 +164,7 @@ class AssessmentForm(QWidget):
         self.interval.setMaximumWidth(140)
         self.last_reviewed = OptionalDateEdit(accessible_name="Last reviewed")
         self.next_review = OptionalDateEdit(accessible_name="Next review")
-        self._row(form, "Re&view every:", self.interval, "Review interval in months")
+        self._row(form, "Revie&w every:", self.interval, "Review interval in months")
         dates = QHBoxLayout()
         dates.addWidget(self.last_reviewed)
         dates.addSpacing(12)
@@ -214,6 +215,8 @@ class AssessmentForm(QWidget):
             self.signed_off_by.textChanged,
         ):
             signal.connect(self._edited)
+        for field in (self.last_reviewed, self.next_review):
+            field.problem.connect(self._date_problem)
         QWidget.setTabOrder(self.status, self.owner)
         QWidget.setTabOrder(self.owner, self.narrative)
         QWidget.setTabOrder(self.narrative, self.justification)
@@ -301,6 +304,12 @@ class AssessmentForm(QWidget):
         self.justification.setPlaceholderText(hint.capitalize())
         self.justification.setToolTip(f"Justification: {hint}")
 
+    def _date_problem(self, message: str) -> None:
+        if message:
+            self.message.show_message(message, "error")
+        elif not any(field.has_problem() for field in (self.last_reviewed, self.next_review)):
+            self.message.clear_message()
+
     def _edited(self) -> None:
         if not self._loading:
             if self.message.kind == "info":
@@ -363,15 +372,35 @@ class AssessmentForm(QWidget):
         if self.ctx is None or self.details is None:
             return False
         ref = self.details.ref
+        for field in (self.last_reviewed, self.next_review):
+            if not field.commit():  # it said why in the message line
+                field.setFocus(Qt.FocusReason.OtherFocusReason)
+                return False
         try:
             assess(self.ctx.workspace, self.ctx.app, ref, self.change(), actor=self.ctx.actor)
         except ACTIONABLE_ERRORS as exc:
-            self.message.show_message(f"Not saved: {exc}", "error")
+            message = error_message(exc)
+            self.message.show_message(f"Not saved: {message}", "error")
+            self._focus_field_named_in(message)
             return False
         self.load(statement_details(self.ctx.workspace, self.ctx.app, ref))
         self.message.show_message(f"Saved {ref} at {datetime.now():%H:%M}.", "info")
         self.saved.emit(ref)
         return True
+
+    def _focus_field_named_in(self, message: str) -> None:
+        """Give the focus to the field a message is about (justification, narrative, owner...)."""
+        fields = (
+            ("justification", self.justification),
+            ("narrative", self.narrative),
+            ("owner", self.owner),
+            ("sign-off", self.signed_off_by),
+            ("review interval", self.interval),
+        )
+        for word, field in fields:
+            if word in message.lower() and field.isEnabled():
+                field.setFocus(Qt.FocusReason.OtherFocusReason)
+                return
 
     def revert(self) -> None:
         if self.details is not None:
@@ -425,6 +454,8 @@ class StatementView(QWidget):
         form_scroll.setWidget(self.form)
         form_scroll.setWidgetResizable(True)
         form_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        form_scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # its fields take the focus (and scroll into view)
+        form_scroll.setAccessibleName("Assessment form")
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.addWidget(self.text)
         self.splitter.addWidget(form_scroll)
@@ -439,7 +470,7 @@ class StatementView(QWidget):
         self.tabs.addTab(page, "&Assessment")
 
         self.evidence = EvidencePane()
-        self.tabs.addTab(self.evidence, "&Evidence")
+        self.tabs.addTab(self.evidence, "Ev&idence")
         self.actions = ActionsPane()
         self.tabs.addTab(self.actions, "A&ctions")
 
@@ -477,7 +508,7 @@ class StatementView(QWidget):
         self.form.load(details)
         self.evidence.show_items(details.ref, details.evidence)
         self.actions.show_items(details.ref, details.actions)
-        self.tabs.setTabText(1, f"&Evidence ({len(details.evidence)})")
+        self.tabs.setTabText(1, f"Ev&idence ({len(details.evidence)})")
         open_actions = sum(1 for a in details.actions if a.is_open)
         self.tabs.setTabText(2, f"A&ctions ({open_actions} open)" if details.actions else "A&ctions")
         self._show_badge(details.status)

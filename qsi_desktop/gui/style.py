@@ -38,6 +38,15 @@ QLabel#service-name {{ font-size: 12pt; font-weight: bold; color: {NHS_DARK_BLUE
 QLabel#form-message {{ padding: 6px; border-radius: 3px; }}
 QLabel#form-message[kind="error"] {{ background: #fbe9e7; color: {TEXT_OVERDUE}; border: 1px solid {NHS_RED}; }}
 QLabel#form-message[kind="info"] {{ background: #e6f4ea; color: {NHS_GREEN}; border: 1px solid {NHS_GREEN}; }}
+QPushButton:focus {{
+    border: 2px solid {NHS_BLUE}; border-radius: 3px; padding: 3px 12px; background: {NHS_PALE_GREY};
+}}
+QTextBrowser:focus, QTreeView:focus, QTreeWidget:focus, QTableWidget:focus, QListWidget:focus {{
+    border: 2px solid {NHS_BLUE};
+}}
+QTabBar::tab:focus {{ text-decoration: underline; color: {NHS_DARK_BLUE}; }}
+QComboBox:focus {{ border: 2px solid {NHS_BLUE}; border-radius: 3px; padding: 2px 18px 2px 4px; }}
+QLineEdit[invalid="true"] {{ border: 2px solid {TEXT_OVERDUE}; }}
 QFrame#summary {{ background: #f0f4f5; border-bottom: 1px solid #d8dde0; }}
 """
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -131,10 +132,26 @@ def cancel_all(wait_ms: int = 10_000) -> bool:
     return QThreadPool.globalInstance().waitForDone(wait_ms)
 
 
+# Command-line wording the services' messages carry, and what the window says instead.
+_COMMAND_LINE_HINT = re.compile(r"\s*\((?:--|qsi )[^()]*\)")  # (--justification "...") (--qs XR-101[,XR-102])
+_COMMAND_LINE_PHRASES = (
+    (re.compile(r"; '?qsi [a-z -]+'? (?:lists|shows) them"), ""),
+    (re.compile(r"; create one with 'qsi init'"), "; create one with File > New workspace"),
+)
+
+
+def gui_text(message: str) -> str:
+    """A service's message in the window's words: no command-line options or ``qsi`` commands."""
+    text = _COMMAND_LINE_HINT.sub("", message)
+    for pattern, replacement in _COMMAND_LINE_PHRASES:
+        text = pattern.sub(replacement, text)
+    return text
+
+
 def error_message(exc: BaseException) -> str:
-    """What to tell the user about a failure: our own errors as they are, anything else with its type."""
+    """What to tell the user about a failure: our own errors in the window's words, anything else with its type."""
     if isinstance(exc, QsiError):
-        return str(exc)
+        return gui_text(str(exc))
     return f"Unexpected error ({type(exc).__name__}): {exc}. Details are in the log."
 
 

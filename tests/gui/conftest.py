@@ -18,6 +18,18 @@ if importlib.util.find_spec("PySide6") is None:  # the Qt-free test job: nothing
     collect_ignore_glob = ["test_*.py"]
 
 
+@pytest.fixture(autouse=True)
+def test_local_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """QSettings of every GUI test go to a folder of the test's own: the user's are never read or changed."""
+    from PySide6.QtCore import QSettings
+
+    folder = tmp_path_factory.mktemp("settings")
+    for fmt in (QSettings.Format.NativeFormat, QSettings.Format.IniFormat):
+        for scope in (QSettings.Scope.UserScope, QSettings.Scope.SystemScope):
+            QSettings.setPath(fmt, scope, str(folder))
+    yield folder
+
+
 @pytest.fixture(scope="session")
 def demo_template(tmp_path_factory: pytest.TempPathFactory, full_app: App) -> Path:
     path = tmp_path_factory.mktemp("demo-template") / "demo"

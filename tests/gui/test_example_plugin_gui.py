@@ -54,6 +54,7 @@ def test_modalities_area_shows_an_mg_checklists_tab(
     make_window: Callable[..., object], full_app: App, tmp_path: Path
 ) -> None:
     window = make_window(_workspace(tmp_path / "ws", full_app, ("CT", "MG")))
+    window.main_tabs.setCurrentWidget(window.modalities)  # its pages are built when first shown
     tabs = window.modalities
     titles = [tabs.tabText(i) for i in range(tabs.count())]
     assert titles == ["CT checklists", "MG checklists"]
@@ -67,6 +68,7 @@ def test_no_mg_tab_when_mammography_is_not_provided(
     make_window: Callable[..., object], full_app: App, tmp_path: Path
 ) -> None:
     window = make_window(_workspace(tmp_path / "ws", full_app, ("CT",)))
+    window.ensure_panels()
     titles = [window.modalities.tabText(i) for i in range(window.modalities.count())]
     assert titles == ["CT checklists"]
     assert window.model.status_of("MG-901") == "not_applicable"

@@ -14,7 +14,6 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QDesktopServices, QKeySequence
 from PySide6.QtWidgets import QLabel, QMessageBox, QPushButton
 
-import qsi_desktop.gui.main_window as main_window
 from qsi_desktop.export import service
 from qsi_desktop.gui import export_dialog
 from qsi_desktop.gui.export_dialog import ExportDialog, PackExport, PreExportCheckDialog
@@ -44,7 +43,7 @@ def _fill_export_dialog(monkeypatch: pytest.MonkeyPatch, fill: Fill) -> list[Exp
             self.accept()
             return self.result()
 
-    monkeypatch.setattr(main_window, "ExportDialog", FilledIn)
+    monkeypatch.setattr(export_dialog, "ExportDialog", FilledIn)  # main_window imports it when used
     return made
 
 

@@ -97,7 +97,7 @@ def test_clicking_xr501_shows_its_text_and_status(window: MainWindow, qtbot) -> 
     assert "Met" in view.badge.text() and view.badge.accessibleName() == "Status: Met"
     assert view.form.status.currentData() == "met"
     assert view.form.owner.text() == "Radiation Protection Supervisor"
-    assert view.tabs.tabText(1) == "&Evidence (2)"
+    assert view.tabs.tabText(1) == "Ev&idence (2)"
     assert view.evidence.table.rowCount() == 2
 
 
@@ -198,7 +198,7 @@ def test_evidence_file_is_stored_on_a_worker_and_counted(window: MainWindow, tmp
     with qtbot.waitSignal(worker.signals.done, timeout=10_000):
         pass
     qtbot.waitUntil(lambda: window.view.evidence.table.rowCount() == 1)
-    assert window.view.tabs.tabText(1) == "&Evidence (1)"
+    assert window.view.tabs.tabText(1) == "Ev&idence (1)"
     assert window.view.evidence.table.item(0, 0).text() == "Job plan"
     assert window.model.itemFromIndex(window.model.index_for_ref("XR-601").siblingAtColumn(2)).text() == "1"
 
@@ -293,6 +293,8 @@ def test_open_workspace_and_the_errors_it_shows(
 def test_modality_checklist_tabs_follow_the_profile(window: MainWindow) -> None:
     index = window.main_tabs.indexOf(window.modalities)
     assert index > 0 and window.main_tabs.tabText(index) == "&Modalities"
+    assert window.modalities.count() == 0  # built when first shown, not for the window's first paint
+    window.main_tabs.setCurrentIndex(index)
     titles = [window.modalities.tabText(i) for i in range(window.modalities.count())]
     assert titles == [  # the demo has no NM; each modality's registers follow its checklists
         "CT checklists",
@@ -478,7 +480,13 @@ def test_workspace_choice_argument_environment_default_portable(tmp_path: Path) 
 
 
 def _launch(*args: str, env_extra: dict[str, str] | None = None, tmp: Path) -> subprocess.CompletedProcess:
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_DATA_HOME": str(tmp / "xdg"), **(env_extra or {})}
+    env = {
+        **os.environ,
+        "QT_QPA_PLATFORM": "offscreen",
+        "XDG_DATA_HOME": str(tmp / "xdg"),
+        "XDG_CONFIG_HOME": str(tmp / "xdg-config"),  # never the user's settings
+        **(env_extra or {}),
+    }
     env.pop("QSI_WORKSPACE", None)
     return subprocess.run(
         [sys.executable, "-m", "qsi_desktop.gui.launcher", *args],
@@ -582,6 +590,7 @@ def test_a_failing_plugin_panel_shows_its_reason_in_its_tab(window: MainWindow, 
     monkeypatch.setattr(panels, "provided_modalities", lambda ws, app: [])
     monkeypatch.setattr(panels, "applicable_templates", lambda ws, app: [])
     window._build_panels()
+    window.ensure_panels()
     assert window.modalities.tabText(0) == "Broken panel"
     assert window.modalities.widget(0).text() == (
         "The Broken panel panel could not be shown: panel px.broken (plugin px) failed: KeyError 'column'"

@@ -270,7 +270,7 @@ def test_new_version_supersedes_the_selected_file(
     new = next(item for item in rows if item.file_name == source.name)
     assert new.version == "8" and new.title == old.title
     assert new.targets == old.targets  # the new version takes the old one's links
-    assert window.view.tabs.tabText(1) == f"&Evidence ({len(before)})"
+    assert window.view.tabs.tabText(1) == f"Ev&idence ({len(before)})"
     with Workspace.open(demo_path) as ws:
         items = {item.id: evidence_dict(item) for item in list_evidence(ws, include_superseded=True)}
     assert items[old.id]["superseded_by"] == new.id
