@@ -262,3 +262,15 @@ def test_the_report_context_gives_profile_statements_and_evidence(demo: Path, fu
         items = context.evidence()
         assert items[0]["label"] == "E-001" and items[0]["statements"]
         assert any(item["review_overdue"] for item in items)
+
+
+def test_registers_are_dated_tables_in_their_modalitys_part(pack: tuple[Path, object]) -> None:
+    document = docx.Document(str(pack[0]))
+    headings = [text for _, text in _headings(document)]
+    mr_part = headings.index(next(h for h in headings if h.endswith("MR-9 Magnetic Resonance Imaging")))
+    us_part = headings.index(next(h for h in headings if h.endswith("US-9 Ultrasound")))
+    assert any(h.endswith(" MR units") for h in headings[mr_part:us_part])
+    assert any(h.endswith(" Transducer register") for h in headings[us_part:])
+    equipment = next(t for t in document.tables if t.rows[0].cells[0].text == "Item" and len(t.columns) > 5)
+    flags = [row.cells[-1].text for row in equipment.rows[1:]]
+    assert "last check over a year ago" in flags and "conditions not recorded" in flags

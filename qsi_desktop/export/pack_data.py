@@ -14,7 +14,7 @@ from typing import Any
 
 from qsi_desktop.catalogue.loader import core_framework_path, load_framework_file
 from qsi_desktop.catalogue.model import Section, Statement
-from qsi_desktop.plugins.types import ChecklistTemplate, ReportBlock, ReportSection
+from qsi_desktop.plugins.types import ChecklistTemplate, Paragraph, ReportBlock, ReportSection, Table
 from qsi_desktop.services import actions, applicability, checklists, evidence, readiness
 from qsi_desktop.services.app import App
 from qsi_desktop.services.assessments import get_profile
@@ -212,6 +212,8 @@ def gather(ws: Workspace, app: App, options: PackOptions, progress: Progress | N
 
     context = WorkspaceReportContext(ws, app, as_of=options.as_of)
     placed: dict[str | None, list[PluginPart]] = defaultdict(list)
+    for part in register_parts(ws, app, options.as_of):
+        placed[part.section.section_ref].append(part)
     plugin_sections = applicable_sections(app, context)
     for number, section in enumerate(plugin_sections, start=1):
         progress(number - 1, len(plugin_sections), f"report section {section.title}")
@@ -265,6 +267,49 @@ def gather(ws: Workspace, app: App, options: PackOptions, progress: Progress | N
 def pack_sections(app: App, provided: Collection[str]) -> list[Section]:
     """The sections a service's pack can hold: every XR section and those of the modalities provided."""
     return [s for s in app.catalogue.sections if s.modality is None or s.modality in provided]
+
+
+def register_parts(ws: Workspace, app: App, as_of: date) -> list[PluginPart]:
+    """Each register that applies as a dated table in its modality's part (or an appendix), its flags
+    beside each row: the register is evidence for its statements as it stands on ``as_of``."""
+    from qsi_desktop.services import registers
+
+    sections = {code: m.section_ref for code, m in app.modalities().items()}
+    parts = []
+    for register in registers.applicable_registers(ws, app):
+        if not register.in_pack:
+            continue
+        rows = registers.list_rows(ws, register)
+        blocks: list[ReportBlock] = []
+        if register.description:
+            blocks.append(Paragraph(register.description))
+        if rows:
+            flagged = [(row, registers.row_flags(app, register, row.values, as_of)) for row in rows]
+            blocks.append(
+                Paragraph(
+                    f"{len(rows)} entries on {as_of.day} {as_of:%B %Y}; "
+                    f"{sum(1 for _, flags in flagged if flags)} with something to look at."
+                )
+            )
+            header = (*(f.label + (f" ({f.unit})" if f.unit else "") for f in register.fields), "Flags")
+            table_rows = tuple(
+                (*(registers.display(f, row.values.get(f.key)) for f in register.fields), "; ".join(flags))
+                for row, flags in flagged
+            )
+            blocks.append(Table(header, table_rows, caption=register.title, landscape=len(header) > 7))
+        else:
+            blocks.append(Paragraph("No entries recorded yet.", style="note"))
+        section = ReportSection(
+            id=f"register:{register.id}",
+            title=register.title,
+            render=lambda context: [],
+            modality=register.modality,
+            statement_refs=register.statement_refs,
+            section_ref=sections.get(register.modality or ""),
+            order=50,
+        )
+        parts.append(PluginPart(section, app.plugins.plugin_of(register), tuple(blocks)))
+    return parts
 
 
 def _wanted_sections(app: App, refs: Sequence[str], provided: set[str]) -> list[Section]:

@@ -348,6 +348,9 @@ class Register:
     statement_refs: tuple[str, ...] = ()
     description: str = ""
     flags: RowFlags | None = None
+    # The core puts the register in the pack as a dated table in its modality's part; False when a
+    # report section of the plugin shows it its own way (e.g. with gaps and a summary).
+    in_pack: bool = True
 
     def field(self, key: str) -> RegisterField | None:
         return next((f for f in self.fields if f.key == key), None)

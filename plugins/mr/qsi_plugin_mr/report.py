@@ -75,7 +75,7 @@ def _by_location(records: list[dict[str, Any]]) -> Table:
 
 EQUIPMENT_SECTION = ReportSection(
     id="mr.equipment-register",
-    title="MR equipment safety register",
+    title="MR equipment register as imported (mr-equipment-register)",
     render=render,
     modality="MR",
     order=310,

@@ -59,6 +59,7 @@ SOPS = Register(
         RegisterField("review_date", "Review date", kind="date", aliases=("review due", "next review", "review by")),
     ),
     flags=sop_flags,
+    in_pack=False,  # the SOP section shows it, with the sections that have no SOP
 )
 
 REGISTERS = (SOPS,)
