@@ -15,6 +15,8 @@ from qsi_plugin_nm.importers.licences import NAME as LICENCES
 from qsi_plugin_nm.registers import SOP_SECTION
 
 WARNING_DAYS = 90
+ARSAC_REMINDER_DAYS = 14 * 7  # ARSAC's own reminder to the MPEs
+ARSAC_SUBMIT_BY_DAYS = 8 * 7  # renewals take 6-8 weeks: submit by then
 COLUMNS = ("Type", "Holder", "Reference", "Expires", "Status")
 
 
@@ -44,6 +46,12 @@ def status(record: dict[str, Any], as_of: date, superseded: bool = False) -> tup
         return f"expired {_days(-days)} ago", True
     if days == 0:
         return "expires today", True
+    if record.get("type") in EXPIRING_TYPES:
+        # ARSAC takes 6-8 weeks to renew a licence and writes to the MPEs 14 weeks before expiry.
+        if days <= ARSAC_SUBMIT_BY_DAYS:
+            return f"expires in {_days(days)}: submit the renewal to ARSAC now", True
+        if days <= ARSAC_REMINDER_DAYS:
+            return f"expires in {_days(days)}: prepare the renewal (submit 8 weeks before)", True
     if days <= WARNING_DAYS:
         return f"expires in {_days(days)}", True
     return "in date", False

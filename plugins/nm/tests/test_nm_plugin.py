@@ -11,7 +11,7 @@ from pathlib import Path
 
 from qsi_plugin_nm import plugin
 from qsi_plugin_nm.importers.licences import run
-from qsi_plugin_nm.report import render
+from qsi_plugin_nm.report import render, status
 
 from qsi_desktop.plugins.manager import PluginManager
 from qsi_desktop.plugins.testing import SimpleImportContext, SimpleReportContext, check_plugin
@@ -210,7 +210,13 @@ def test_report_lists_expired_and_expiring_items(tmp_path: Path) -> None:
         ("ARSAC practitioner licence", "Dr C Consultant", "PRA-9999", "", "no expiry date recorded"),
         ("HSE authorisation", "Riverside NHS Trust", "HSE-42", "31 January 2026", "expired 33 days ago"),
         ("RPA appointment", "RPA Services Ltd", "RPA-2020-77", "1 April 2026", "expires in 27 days"),
-        ("ARSAC practitioner licence", "Dr A Consultant", "PRA-1234", "20 May 2026", "expires in 76 days"),
+        (
+            "ARSAC practitioner licence",
+            "Dr A Consultant",
+            "PRA-1234",
+            "20 May 2026",
+            "expires in 76 days: prepare the renewal (submit 8 weeks before)",
+        ),
     )
     statuses = {row[2]: row[5] for row in register.rows}
     assert statuses["EMP-0001"] == "superseded by a renewal"  # renewed by EMP-0002
@@ -296,3 +302,12 @@ def test_activity_audit_against_fixed_and_weight_based_references(tmp_path: Path
         ("2026-03", "FDG PET", 400.0, 350.0),
         ("2026-03", "FDG PET", 300.0, 210.0),
     ]
+
+
+def test_arsac_licences_follow_arsacs_renewal_timings() -> None:
+    licence = {"type": "ARSAC employer licence", "expires": "2026-06-30"}
+    assert status(licence, date(2026, 3, 1)) == ("in date", False)  # 121 days
+    assert status(licence, date(2026, 4, 1))[0].endswith("prepare the renewal (submit 8 weeks before)")  # 90 days
+    assert status(licence, date(2026, 5, 10))[0].endswith("submit the renewal to ARSAC now")  # 51 days
+    permit = {"type": "Environmental permit (EPR)", "expires": "2026-06-30"}
+    assert status(permit, date(2026, 5, 10)) == ("expires in 51 days", True)
