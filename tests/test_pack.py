@@ -155,7 +155,7 @@ def test_plugin_sections_are_placed_with_their_part_and_patient_data_never_appea
     document = docx.Document(str(path))
     headings = [text for _, text in _headings(document)]
     us_part = headings.index(next(h for h in headings if h.endswith("US-9 Ultrasound")))
-    assert any("decontamination" in h.lower() for h in headings[us_part : us_part + 8])
+    assert any("decontamination" in h.lower() for h in headings[us_part : us_part + 12])
     with zipfile.ZipFile(path) as package:
         everything = b"".join(package.read(name) for name in package.namelist())
     for planted in PATIENT:
