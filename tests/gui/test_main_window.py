@@ -304,6 +304,7 @@ def test_modality_checklist_tabs_follow_the_profile(window: MainWindow) -> None:
         "MR units",
         "MR equipment safety register",
         "MR safety roles",
+        "MR environment limits",
         "US checklists",
         "Transducer register",
         "Ergonomic (MSD) risk assessments",

@@ -10,7 +10,7 @@ from pathlib import Path
 from qsi_desktop.catalogue import Section, load_framework_file
 from qsi_desktop.plugins.markers import hookimpl
 from qsi_desktop.plugins.types import ChecklistTemplate, Importer, Modality, Register, ReportSection
-from qsi_plugin_mr import __version__
+from qsi_plugin_mr import __version__, environment
 from qsi_plugin_mr.checklists import CHECKLISTS
 from qsi_plugin_mr.importers import equipment
 from qsi_plugin_mr.registers import REGISTERS
@@ -40,17 +40,17 @@ def qsi_register_checklists() -> list[ChecklistTemplate]:
 
 @hookimpl
 def qsi_register_importers() -> list[Importer]:
-    return [equipment.IMPORTER]
+    return [equipment.IMPORTER, environment.IMPORTER]
 
 
 @hookimpl
 def qsi_register_registers() -> list[Register]:
-    return list(REGISTERS)
+    return [*REGISTERS, environment.LIMITS]
 
 
 @hookimpl
 def qsi_register_report_sections() -> list[ReportSection]:
-    return list(REPORT_SECTIONS)
+    return [*REPORT_SECTIONS, environment.ENVIRONMENT_SECTION]
 
 
 __all__ = ["PLUGIN_NAME", "QSI_PLUGIN_API_VERSION", "__version__"]
