@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import io
 import os
+import shutil
 import subprocess
 import sys
+import tarfile
+import time
 from pathlib import Path
 
 import pytest
@@ -76,3 +79,144 @@ def test_version_names_app_plugins_and_libraries(tmp_path: Path) -> None:
     assert lines[0].startswith("QSI Desktop 0.")
     assert all(f"{name} 0." in lines[2] for name in ("core", "ct", "ir", "mr", "nm", "us"))
     assert "python-docx 1." in lines[3] and "matplotlib 3." in lines[3]
+
+
+# -- the frozen bundle -------------------------------------------------------------------------------
+
+EXE = ".exe" if sys.platform == "win32" else ""
+
+
+@pytest.fixture(scope="session")
+def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``installer/build.py --archive`` into a temporary folder (not the developer's dist/)."""
+    pytest.importorskip("PyInstaller", reason="the freeze extra is not installed (bash tools/setup-venv.sh)")
+    out = tmp_path_factory.mktemp("dist")
+    started = time.perf_counter()
+    result = _run(
+        [
+            sys.executable,
+            str(ROOT / "installer" / "build.py"),
+            "--dist",
+            str(out),
+            "--work",
+            str(out / "build"),
+            "--archive",
+        ],
+        ROOT,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    print(f"\nbuild: {time.perf_counter() - started:.0f} s; {result.stdout.splitlines()[-1]}")
+    return out / "qsi-desktop"
+
+
+@pytest.fixture(scope="session")
+def unpacked(bundle: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The .tar.gz unpacked where a path has spaces (as under Program Files)."""
+    (archive,) = bundle.parent.glob("qsi-desktop-*.tar.gz")
+    target = tmp_path_factory.mktemp("unpacked") / "Program Files" / "QSI Desktop 0.1"
+    target.mkdir(parents=True)
+    with tarfile.open(archive) as tar:
+        tar.extractall(target, filter="tar")
+    return target / "qsi-desktop"
+
+
+def _listing(folder: Path) -> set[tuple[str, int]]:
+    return {(str(p.relative_to(folder)), p.stat().st_size) for p in folder.rglob("*") if p.is_file()}
+
+
+def _self_test(folder: Path, cwd: Path, env: dict[str, str], command: str = "qsi-desktop") -> str:
+    args = [str(folder / f"{command}{EXE}"), *(["--self-test"] if command == "qsi-desktop" else ["self-test"])]
+    started = time.perf_counter()
+    result = _run(args, cwd, env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "self-test passed" in result.stdout
+    print(f"\n{command} self-test: {time.perf_counter() - started:.1f} s")
+    return result.stdout
+
+
+@pytest.mark.bundle
+def test_bundle_holds_both_executables_the_plugins_and_not_the_example(bundle: Path) -> None:
+    internal = bundle / "_internal"
+    assert (bundle / f"qsi-desktop{EXE}").is_file() and (bundle / f"qsi{EXE}").is_file()
+    for m in ("ct", "ir", "mr", "nm", "us"):
+        assert (internal / f"qsi_plugin_{m}" / "data" / f"qsi-2026-draft-{m}.json").is_file()
+        (dist_info,) = internal.glob(f"qsi_plugin_{m}-*.dist-info")
+        assert "qsi_desktop.plugins" in (dist_info / "entry_points.txt").read_text()
+    assert (internal / "qsi_desktop" / "store" / "migrations" / "script.py.mako").is_file()
+    assert (internal / "qsi_desktop" / "store" / "migrations" / "versions" / "0001_initial.py").is_file()
+    assert not list(internal.glob("qsi_plugin_example*")), "the example plugin must not be bundled"
+    assert not (internal / "PySide6" / "Qt" / "translations").exists()
+    size = sum(p.stat().st_size for p in bundle.rglob("*") if p.is_file() and not p.is_symlink())
+    print(f"\nbundle: {size / 2**20:.1f} MiB")
+
+
+@pytest.mark.bundle
+def test_self_test_from_an_unrelated_folder_writes_only_to_the_user_folders(bundle: Path, tmp_path: Path) -> None:
+    before = _listing(bundle)
+    env = _user_env(tmp_path)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    _self_test(bundle, elsewhere, env)
+    assert _listing(bundle) == before, "nothing may be written beside the executable unless portable"
+    assert (Path(env["XDG_DATA_HOME"]) / "QSI Desktop" / "logs" / "qsi-desktop.log").is_file()
+    assert not any(elsewhere.iterdir())
+
+
+@pytest.mark.bundle
+def test_both_executables_run_from_a_path_with_spaces(unpacked: Path, tmp_path: Path) -> None:
+    before = _listing(unpacked)
+    env = _user_env(tmp_path)
+    report = _self_test(unpacked, tmp_path, env, "qsi")
+    assert "ok   import ct-dose (" in report
+    version = _run([str(unpacked / f"qsi-desktop{EXE}"), "--version"], tmp_path, env)
+    assert version.returncode == 0 and "(frozen)" in version.stdout
+    assert "plugins: core 0.1.0, ct 0.1.0, ir 0.1.0, mr 0.1.0, nm 0.1.0, us 0.1.0\n" in version.stdout
+    assert _listing(unpacked) == before
+
+
+@pytest.mark.bundle
+def test_portable_mode_keeps_data_beside_the_executable(unpacked: Path, tmp_path: Path) -> None:
+    env = _user_env(tmp_path)
+    marker = unpacked / "portable.txt"
+    marker.write_text("QSI Desktop keeps its settings and workspace in the data folder beside it.\n")
+    try:
+        _self_test(unpacked, tmp_path, env)
+        assert (unpacked / "data" / "logs" / "qsi-desktop.log").is_file()
+        assert not (Path(env["XDG_DATA_HOME"]) / "QSI Desktop").exists()
+    finally:
+        marker.unlink()
+        shutil.rmtree(unpacked / "data", ignore_errors=True)
+
+
+@pytest.mark.bundle
+def test_cold_start_to_a_shown_window(bundle: Path, tmp_path: Path) -> None:
+    env = _user_env(tmp_path)
+    workspace = tmp_path / "My workspace"
+    made = _run([str(bundle / f"qsi{EXE}"), "demo", str(workspace)], tmp_path, env)
+    assert made.returncode == 0, made.stderr
+    picture = tmp_path / "window.png"
+    started = time.perf_counter()
+    shown = _run([str(bundle / f"qsi-desktop{EXE}"), str(workspace), "--screenshot", str(picture)], tmp_path, env)
+    took = time.perf_counter() - started
+    assert shown.returncode == 0, shown.stderr
+    assert picture.stat().st_size > 10_000
+    print(f"\nfrozen start to a shown window: {took:.2f} s")
+
+
+@pytest.mark.bundle
+def test_the_linux_archive_has_its_checksum_and_installs_a_desktop_entry(
+    bundle: Path, unpacked: Path, tmp_path: Path
+) -> None:
+    if not sys.platform.startswith("linux"):
+        pytest.skip("the .tar.gz is the Linux package")
+    (archive,) = bundle.parent.glob("qsi-desktop-*.tar.gz")
+    checked = _run(["sha256sum", "--check", f"{archive.name}.sha256"], bundle.parent)
+    assert checked.returncode == 0 and ": OK" in checked.stdout
+    env = _user_env(tmp_path)
+    result = _run(["sh", str(unpacked / "install.sh")], tmp_path, env)
+    assert result.returncode == 0, result.stderr
+    entry = Path(env["XDG_DATA_HOME"]) / "applications" / "qsi-desktop.desktop"
+    assert f'Exec="{unpacked}/qsi-desktop" %f' in entry.read_text()
+    assert (Path(env["XDG_DATA_HOME"]) / "icons" / "hicolor" / "256x256" / "apps" / "qsi-desktop.png").is_file()
+    assert _run(["sh", str(unpacked / "install.sh"), "--remove"], tmp_path, env).returncode == 0
+    assert not entry.exists()
