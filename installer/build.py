@@ -66,12 +66,14 @@ def run_pyinstaller(dist: Path, work: Path, icon: Path) -> None:
 
 
 def add_desktop_files(bundle: Path, icons: Path) -> None:
-    """The icon (PNG for the desktop entry, ICO for Windows shortcuts, SVG) and the desktop entry."""
+    """The icon (ICO for the Windows shortcuts and installers; PNG and SVG) and, on Linux, the desktop
+    entry and ``install.sh``, which adds it to the user's applications menu."""
     for name in (f"{NAME}.png", f"{NAME}.ico"):
         shutil.copy2(icons / name, bundle / name)
     shutil.copy2(HERE / "linux" / f"{NAME}.svg", bundle / f"{NAME}.svg")
-    shutil.copy2(HERE / "linux" / f"{NAME}.desktop", bundle / f"{NAME}.desktop")
-    shutil.copy2(HERE / "linux" / "install.sh", bundle / "install.sh")
+    if sys.platform.startswith("linux"):
+        shutil.copy2(HERE / "linux" / f"{NAME}.desktop", bundle / f"{NAME}.desktop")
+        shutil.copy2(HERE / "linux" / "install.sh", bundle / "install.sh")
 
 
 def strip_python(bundle: Path) -> None:

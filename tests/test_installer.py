@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from qsi_desktop import selftest
+from qsi_desktop import __version__, selftest
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -220,3 +220,82 @@ def test_the_linux_archive_has_its_checksum_and_installs_a_desktop_entry(
     assert (Path(env["XDG_DATA_HOME"]) / "icons" / "hicolor" / "256x256" / "apps" / "qsi-desktop.png").is_file()
     assert _run(["sh", str(unpacked / "install.sh"), "--remove"], tmp_path, env).returncode == 0
     assert not entry.exists()
+
+
+# -- the Windows installer scripts, checked against the bundle's layout -------------------------------
+
+WINDOWS = ROOT / "installer" / "windows"
+
+
+def _in_bundle(bundle: Path, windows_path: str) -> Path:
+    """A path an installer script names (``qsi.exe``, ``_internal\\*``) in this platform's bundle."""
+    relative = windows_path.replace("\\", "/").removesuffix("/**").removesuffix("/*").strip("/")
+    if sys.platform != "win32" and "/" not in relative:
+        relative = relative.removesuffix(".exe")
+    return bundle / relative
+
+
+def inno_paths(text: str) -> list[str]:
+    """Every bundle path the Inno Setup script names: sources ({#SourceDir}) and installed files ({app})."""
+    import re
+
+    found = re.findall(r'\{#SourceDir\}\\([^";\s]+)', text)
+    found += re.findall(r'\{app\}\\([^";\s]+)', text)
+    return [path for path in found if path != "_internal"]  # {app}\_internal is the destination folder
+
+
+def wix_paths(text: str) -> list[str]:
+    import xml.etree.ElementTree as ET
+
+    ns = {"w": "http://wixtoolset.org/schemas/v4/wxs"}
+    root = ET.fromstring(text)
+    found = [e.get("Source", "") for e in root.iterfind(".//w:File", ns)]
+    found += [e.get("Include", "") for e in root.iterfind(".//w:Files", ns)]
+    found += [e.get("SourceFile", "") for e in root.iterfind(".//w:Icon", ns)]
+    found = [path.replace("$(var.SourceDir)\\", "") for path in found]
+    found += [e.get("Target", "").replace("[INSTALLFOLDER]", "") for e in root.iterfind(".//w:Shortcut", ns)]
+    return found
+
+
+def test_inno_setup_script_is_per_user_without_admin() -> None:
+    text = (WINDOWS / "qsi-desktop.iss").read_text(encoding="utf-8")
+    assert "\nPrivilegesRequired=lowest\n" in text and "PrivilegesRequiredOverridesAllowed" not in text
+    assert "{autoprograms}\\QSI Desktop" in text  # the Start menu shortcut
+    assert f'#define AppVersion "{__version__}"' in text
+    assert sorted(set(inno_paths(text))) == ["_internal\\*", "qsi-desktop.exe", "qsi-desktop.ico", "qsi.exe"]
+
+
+def test_wix_recipe_is_per_machine_in_program_files() -> None:
+    text = (WINDOWS / "qsi-desktop.wxs").read_text(encoding="utf-8")
+    assert 'Scope="perMachine"' in text and 'StandardDirectory Id="ProgramFiles64Folder"' in text
+    assert "<ServiceInstall" not in text and "CustomAction" not in text
+    assert sorted(set(wix_paths(text))) == ["_internal\\**", "qsi-desktop.exe", "qsi-desktop.ico", "qsi.exe"]
+
+
+@pytest.mark.bundle
+def test_every_path_the_windows_installers_name_is_in_the_bundle(bundle: Path) -> None:
+    names = inno_paths((WINDOWS / "qsi-desktop.iss").read_text(encoding="utf-8"))
+    names += wix_paths((WINDOWS / "qsi-desktop.wxs").read_text(encoding="utf-8"))
+    missing = [name for name in names if not _in_bundle(bundle, name).exists()]
+    assert not missing, f"named by an installer script, not in the bundle: {missing}"
+
+
+def test_the_windows_workflow_builds_checks_and_packages() -> None:
+    steps = (ROOT / ".github" / "workflows" / "windows-installer.yml").read_text(encoding="utf-8")
+    assert "runs-on: windows-" in steps
+    for command in ("python installer/build.py", "qsi.exe self-test", "qsi-desktop.iss", "wix build", "Get-FileHash"):
+        assert command in steps
+
+
+def test_portable_settings_are_an_ini_file_in_the_data_folder(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    pytest.importorskip("PySide6.QtCore")
+    from PySide6.QtCore import QSettings
+
+    from qsi_desktop.gui import settings
+
+    monkeypatch.setattr(settings, "portable_data_dir", lambda: tmp_path / "data")
+    portable = settings.app_settings()
+    assert Path(portable.fileName()) == tmp_path / "data" / "settings.ini"
+    assert portable.format() == QSettings.Format.IniFormat
+    monkeypatch.setattr(settings, "portable_data_dir", lambda: None)
+    assert settings.app_settings().format() == QSettings.Format.NativeFormat
