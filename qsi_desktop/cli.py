@@ -18,10 +18,10 @@ from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from qsi_desktop import __version__
 from qsi_desktop.errors import QsiError
 from qsi_desktop.paths import data_dir, log_path, log_to_file
 from qsi_desktop.plugins.guard import PluginError
+from qsi_desktop.selftest import VersionAction
 from qsi_desktop.services import actions, evidence, importing, readiness
 from qsi_desktop.services.app import App
 from qsi_desktop.services.assessments import AssessmentChange, assess
@@ -695,6 +695,12 @@ def cmd_reminders(args: argparse.Namespace, app: App) -> int:
     return 0
 
 
+def cmd_self_test(args: argparse.Namespace, app: App) -> int:
+    from qsi_desktop.selftest import run_self_test
+
+    return 0 if run_self_test() else 1
+
+
 def cmd_audit(args: argparse.Namespace, app: App) -> int:
     from qsi_desktop.services.audit import audit_dict, list_audit
 
@@ -1048,7 +1054,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="qsi", description="QSI Desktop: evidence manager for the Quality Standard for Imaging."
     )
-    parser.add_argument("--version", action="version", version=f"qsi {__version__}")
+    parser.add_argument("--version", action=VersionAction)
     parser.add_argument("--actor", help="name recorded in the audit trail (default: QSI_ACTOR or your login)")
     sub = parser.add_subparsers(metavar="COMMAND")
 
@@ -1271,6 +1277,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("path")
     p.add_argument("--limit", type=int, default=50)
     p.add_argument("--json", action="store_true")
+
+    command("self-test", cmd_self_test, "check the installation in a temporary folder (exit 1: a step failed)")
 
     dose_cmd = sub.add_parser("dose", help="dose audits against DRLs, exam types, IR high-dose list").add_subparsers(
         metavar="ACTION"

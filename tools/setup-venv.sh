@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Creates (or updates) the project's virtual environment in .venv with the app, the five
-# built-in plugins, the example plugin of docs/PLUGINS.md and the development tools. Safe to run again.
+# built-in plugins, the example plugin of docs/PLUGINS.md, the development tools and PyInstaller (the
+# freeze extra: tests/test_installer.py builds the bundle). Safe to run again.
 # With --if-needed it does nothing when .venv was set up from the same pyproject files (a stamp in
 # .venv holds their hash): the packages are installed editable, so code changes need no reinstall.
 set -euo pipefail
@@ -21,7 +22,7 @@ if [ ! -x .venv/bin/python ]; then
   "$PYTHON" -m venv .venv
 fi
 .venv/bin/python -m pip install --quiet --upgrade pip
-.venv/bin/python -m pip install --quiet -e ".[gui,dev]" \
+.venv/bin/python -m pip install --quiet -e ".[gui,dev,freeze]" \
   -e plugins/ct -e plugins/ir -e plugins/mr -e plugins/nm -e plugins/us \
   -e examples/qsi-plugin-example
 metadata_hash > "$STAMP"

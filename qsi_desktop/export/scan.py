@@ -178,7 +178,10 @@ def _xlsx_texts(path: Path) -> Texts:
     import openpyxl
 
     _check_unpacked_size(path)
-    workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    # A stream, not the path: openpyxl refuses a path without a workbook's extension, and stored
+    # evidence files are named by their hash.
+    stream = path.open("rb")
+    workbook = openpyxl.load_workbook(stream, read_only=True, data_only=True)
     try:
         for number, sheet in enumerate(workbook.worksheets, 1):
             title = redact_nhs_numbers(sheet.title)  # the location must not repeat a number either
@@ -191,6 +194,7 @@ def _xlsx_texts(path: Path) -> Texts:
                         yield f"sheet {title}, cell {cell.coordinate}", text
     finally:
         workbook.close()  # read-only mode keeps the file open until closed
+        stream.close()
 
 
 def _cell_text(value: object) -> str:

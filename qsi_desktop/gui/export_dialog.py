@@ -67,8 +67,11 @@ DOCUMENT_STATUSES = ("Draft", "Final")
 
 
 def app_settings() -> QSettings:
-    """Where the dialog remembers the Word template (tests point this at a file of their own)."""
-    return QSettings(*SETTINGS_SCOPE)
+    """Where the dialog remembers the Word template (tests point this at a file of their own); the
+    window's settings, so portable mode keeps it beside the executable too."""
+    from qsi_desktop.gui.settings import app_settings as window_settings
+
+    return window_settings()
 
 
 def default_pack_path(workspace: Path, service_name: str, today: date | None = None) -> Path:

@@ -1,4 +1,5 @@
-"""``qsi-desktop [WORKSPACE] [--screenshot PNG]``: choose a workspace and open the main window.
+"""``qsi-desktop [WORKSPACE] [--screenshot PNG]``: choose a workspace and open the main window
+(``--self-test``: check the installation; ``--version``: the versions of the app, plugins and libraries).
 
 Which workspace:
 
@@ -22,6 +23,7 @@ PySide6): ``tests/test_qt_free.py`` checks it.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import sys
@@ -32,6 +34,7 @@ from typing import Any
 
 from qsi_desktop import __version__
 from qsi_desktop.paths import APP_NAME, data_dir, log_to_file
+from qsi_desktop.selftest import VersionAction
 
 WORKSPACE_ENV = "QSI_WORKSPACE"
 DEFAULT_WORKSPACE_NAME = "Workspace"
@@ -88,7 +91,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--screenshot", metavar="PNG", help="save a picture of the window to PNG and quit")
     parser.add_argument("--statement", metavar="REF", help="open at this quality statement, e.g. XR-501")
-    parser.add_argument("--version", action="version", version=f"qsi-desktop {__version__}")
+    parser.add_argument(
+        "--self-test",
+        action="store_true",
+        help="check the installation (offscreen, in a temporary folder), print what passed and exit (1: a failure)",
+    )
+    parser.add_argument("--version", action=VersionAction)
     return parser
 
 
@@ -191,6 +199,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(exc.code or 0)
     dialogs = not args.screenshot
     log_to_file(data_dir(), "qsi-desktop.log", console=True)
+    if args.self_test:
+        return self_test()
 
     # The services and the plugins load before Qt: once PySide6 is imported, its import hook reads the
     # source of every module imported after it (a tenth of a second of the start).
@@ -275,6 +285,39 @@ def main(argv: Sequence[str] | None = None) -> int:
     if on_network:
         QMessageBox.warning(window, "Workspace on a network drive", network_warning(workspace.path))
     return qt_app.exec()
+
+
+def self_test() -> int:
+    """``--self-test``: the Qt-free checks of :mod:`qsi_desktop.selftest`, then the main window built
+    offscreen on their workspace. The windowed executable on Windows has no stdout: the report goes
+    to ``self-test.txt`` in the log folder there."""
+    os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    from qsi_desktop.selftest import run_self_test
+
+    report = None if sys.stdout is not None else data_dir() / "logs" / "self-test.txt"
+    if report is not None:
+        report.parent.mkdir(parents=True, exist_ok=True)
+    with report.open("w", encoding="utf-8") if report is not None else contextlib.nullcontext(sys.stdout) as out:
+        passed = run_self_test(out, extra=[("main window (offscreen)", _window_check)])
+    return EXIT_OK if passed else EXIT_FAILED
+
+
+def _window_check(app: Any, workspace: Any) -> str:
+    qt_app = start_qt()
+    if qt_app is None:
+        raise RuntimeError("Qt could not start: see the line above")
+    from PySide6.QtCore import qVersion
+
+    from qsi_desktop.gui.main_window import MainWindow
+
+    window = MainWindow(app, workspace, actor="self-test", remember=False)
+    window.show()
+    qt_app.processEvents()
+    picture = window.grab()
+    window.close()
+    if picture.isNull():
+        raise RuntimeError("the main window painted nothing")
+    return f"{picture.width()}x{picture.height()} pixels painted, Qt {qVersion()}"
 
 
 def _screenshot(qt_app: Any, window: Any, target: Path) -> int:

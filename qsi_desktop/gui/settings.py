@@ -11,7 +11,10 @@ from pathlib import Path
 
 from PySide6.QtCore import QRect, QSettings, QSize
 
+from qsi_desktop.paths import portable_data_dir
+
 SETTINGS_SCOPE = ("QSI Desktop", "QSI Desktop")  # QSettings organisation and application
+PORTABLE_SETTINGS = "settings.ini"
 LAST_WORKSPACE = "workspaces/last"
 RECENT_WORKSPACES = "workspaces/recent"
 RECENT_LIMIT = 8
@@ -24,6 +27,11 @@ FRAME_ALLOWANCE = QSize(16, 40)  # the window manager's frame and title bar, out
 
 
 def app_settings() -> QSettings:
+    """The user's settings (the registry on Windows, ~/.config on Linux); in portable mode an INI file in
+    the data folder beside the executable, so nothing of the app is left on the computer."""
+    portable = portable_data_dir()
+    if portable is not None:
+        return QSettings(str(portable / PORTABLE_SETTINGS), QSettings.Format.IniFormat)
     return QSettings(*SETTINGS_SCOPE)
 
 

@@ -208,3 +208,14 @@ def test_scan_files_reports_progress_and_stops_when_cancelled(evidence_files: Ca
     assert seen[0] == (0, 3, "checking a.csv")
     complete = scan_files(files, progress=lambda *args: seen.append(args))
     assert len(complete.findings) == 6 and seen[-1] == (3, 3, "checked")
+
+
+def test_a_workbook_stored_under_its_hash_is_read(tmp_path: Path) -> None:
+    """The evidence store names files by hash, without an extension; openpyxl refuses such a path."""
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    workbook.active["A1"] = "943 476 5919"
+    workbook.save(tmp_path / "stored")
+    result = scan_file(tmp_path / "stored", "audit.xlsx")
+    assert _locations(result) == ["sheet Sheet, cell A1"] and not result.skipped
