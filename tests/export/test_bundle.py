@@ -6,6 +6,7 @@ import csv
 import hashlib
 import io
 import json
+import re
 import stat
 import zipfile
 from collections.abc import Callable
@@ -289,7 +290,8 @@ def test_no_patient_data_in_what_the_bundle_writes_itself(exported: Exported, pl
     }
     written_by_us["names"] = "\n".join(members)
     for name, text in written_by_us.items():
-        assert not find_nhs_numbers(text), name
+        # SHA-256 digests are hex: now and then ten of their digits pass the modulus-11 check by chance.
+        assert not find_nhs_numbers(re.sub(r"\b[0-9a-f]{64}\b", "", text)), name
         assert "9434765919" not in text.replace(" ", "").replace("-", "").replace(".", ""), name
     assert "Dose log for [NHS number removed]" in written_by_us["manifest.json"]
     # the evidence documents are the user's own and go in as they are (the scan warned about them)
