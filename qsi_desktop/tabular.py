@@ -541,6 +541,26 @@ def _parse_date(text: str) -> date | None:
     return None
 
 
+TABLE_PATTERNS = ("*.csv", "*.tsv", "*.xlsx", "*.xlsm")  # what a table importer reads from a folder
+_MEASURE = re.compile(r"^\s*(-?[0-9]+(?:[.,][0-9]+)?)\s*([a-z°%/]*)\s*$", re.IGNORECASE)
+
+
+def parse_measure(text: str, what: str, low: float, high: float, units: Collection[str] = ()) -> float | None:
+    """A number as logs write it (``20.5``, ``20,5``, ``600 MBq``, ``45 %``): None when blank; ``RowRejected``
+    naming ``what`` when it is not a number, carries a unit not in ``units``, or falls outside
+    ``low``..``high`` (a typing error, not a reading)."""
+    if not text.strip():
+        return None
+    match = _MEASURE.match(text)
+    unit = match.group(2).lower() if match else ""
+    if match is None or (unit and unit not in {u.lower() for u in units}):
+        raise RowRejected(f"{what}: {text.strip()[:20]!r} is not a number")
+    value = float(match.group(1).replace(",", "."))
+    if not low <= value <= high:
+        raise RowRejected(f"{what}: {value:g} is outside {low:g} to {high:g}")
+    return value
+
+
 def _full_year(year: int, digits: str) -> int:
     return 2000 + year if len(digits) == 2 else year
 

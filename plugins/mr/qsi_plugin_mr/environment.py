@@ -5,7 +5,6 @@ shipped). Importer ``mr-environment``; register ``mr.environment-limits``; repor
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from typing import Any
 
@@ -19,7 +18,7 @@ from qsi_desktop.plugins.types import (
     ReportSection,
     Table,
 )
-from qsi_desktop.tabular import Row, RowRecord, RowRejected, TableImport, parse_date
+from qsi_desktop.tabular import TABLE_PATTERNS, Row, RowRecord, RowRejected, TableImport, parse_date, parse_measure
 
 NAME = "mr-environment"
 MEASURES = {  # field -> (label, unit, plausible range: outside it a reading is a typing error, not a reading)
@@ -37,21 +36,11 @@ COLUMNS = {
     "oxygen_pct": ("oxygen", "o2", "oxygen level", "o2 %", "oxygen %"),
 }
 REQUIRED = ("date", "room")
-_NUMBER = re.compile(r"^\s*(-?[0-9]+(?:[.,][0-9]+)?)\s*(?:°?\s*c|%)?\s*$", re.IGNORECASE)
 
 
 def _reading(row: Row, field: str) -> float | None:
-    text = row.get(field)
-    if not text.strip():
-        return None
-    match = _NUMBER.match(text)
     label, _unit, (low, high) = MEASURES[field]
-    if match is None:
-        raise RowRejected(f"{label.lower()}: {text.strip()[:20]!r} is not a number")
-    value = float(match.group(1).replace(",", "."))
-    if not low <= value <= high:
-        raise RowRejected(f"{label.lower()}: {value:g} cannot be a reading (outside {low:g} to {high:g})")
-    return value
+    return parse_measure(row.get(field), label.lower(), low, high, units=("c", "°c", "%"))
 
 
 def parse_row(row: Row) -> RowRecord:
@@ -79,7 +68,7 @@ IMPORTER = Importer(
     name=NAME,
     title="MR environment monitoring log",
     read=read,
-    patterns=("*.csv", "*.tsv", "*.xlsx", "*.xlsm"),
+    patterns=TABLE_PATTERNS,
     modality="MR",
     description="Readings of temperature, humidity and oxygen per MR room, with the date (and time).",
     statement_refs=("MR-903",),

@@ -12,6 +12,7 @@ import re
 
 from qsi_desktop.plugins.types import Importer
 from qsi_desktop.tabular import (
+    TABLE_PATTERNS,
     Row,
     RowRecord,
     RowRejected,
@@ -206,7 +207,7 @@ IMPORTER = Importer(
     name=NAME,
     title="MR equipment safety register",
     read=read,
-    patterns=("*.csv", "*.tsv", "*.xlsx", "*.xlsm"),
+    patterns=TABLE_PATTERNS,
     modality="MR",
     description=(
         "CSV export of the MR equipment register: item, location or MR unit, label (MR Safe, MR Conditional, "

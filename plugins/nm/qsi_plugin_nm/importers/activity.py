@@ -9,10 +9,8 @@ The administrations are compared with the reference activities the service keeps
 
 from __future__ import annotations
 
-import re
-
 from qsi_desktop.plugins.types import Importer
-from qsi_desktop.tabular import Row, RowRecord, RowRejected, TableImport, parse_date
+from qsi_desktop.tabular import TABLE_PATTERNS, Row, RowRecord, RowRejected, TableImport, parse_date, parse_measure
 
 NAME = "nm-activity"
 
@@ -34,18 +32,12 @@ COLUMNS = {
     "room": ("room", "camera", "location", "site"),
 }
 REQUIRED = ("date", "procedure", "activity")
-_NUMBER = re.compile(r"^\s*([0-9]+(?:[.,][0-9]+)?)\s*(mbq|kg)?\s*$", re.IGNORECASE)
 
 
 def _number(text: str, what: str, upper: float) -> float | None:
-    if not text.strip():
-        return None
-    match = _NUMBER.match(text)
-    if match is None:
-        raise RowRejected(f"{what}: {text.strip()[:20]!r} is not a number")
-    value = float(match.group(1).replace(",", "."))
-    if not 0 < value <= upper:
-        raise RowRejected(f"{what}: {value:g} is outside 0 to {upper:g}")
+    value = parse_measure(text, what, 0.0, upper, units=("mbq", "kg"))
+    if value == 0:
+        raise RowRejected(f"{what}: 0 is not an administration")
     return value
 
 
@@ -85,7 +77,7 @@ IMPORTER = Importer(
     name=NAME,
     title="Administered activity log",
     read=read,
-    patterns=("*.csv", "*.tsv", "*.xlsx", "*.xlsm"),
+    patterns=TABLE_PATTERNS,
     modality="NM",
     description=(
         "CSV log of administered activities: date, procedure, radiopharmaceutical, activity in MBq, and "

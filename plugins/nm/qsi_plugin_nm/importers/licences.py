@@ -11,6 +11,7 @@ from datetime import date
 
 from qsi_desktop.plugins.types import Importer
 from qsi_desktop.tabular import (
+    TABLE_PATTERNS,
     Row,
     RowRecord,
     RowRejected,
@@ -172,7 +173,7 @@ IMPORTER = Importer(
     name=NAME,
     title="ARSAC licences, appointments and permits",
     read=read,
-    patterns=("*.csv", "*.tsv", "*.xlsx", "*.xlsm"),
+    patterns=TABLE_PATTERNS,
     modality="NM",
     description=(
         "CSV register of ARSAC employer and practitioner licences, MPE, RPA and RWA appointments and "

@@ -16,6 +16,7 @@ from functools import lru_cache
 
 from qsi_desktop.plugins.types import Importer
 from qsi_desktop.tabular import (
+    TABLE_PATTERNS,
     Row,
     RowRecord,
     RowRejected,
@@ -287,7 +288,7 @@ IMPORTER = Importer(
     name=NAME,
     title="Transducer decontamination log",
     read=read,
-    patterns=("*.csv", "*.tsv", "*.xlsx", "*.xlsm"),
+    patterns=TABLE_PATTERNS,
     modality="US",
     description=(
         "CSV export of a transducer decontamination log: probe, date, time, examination category, "
