@@ -345,14 +345,103 @@ def _details(args: argparse.Namespace) -> evidence.EvidenceDetails:
 
 
 def cmd_evidence_add(args: argparse.Namespace, app: App) -> int:
+    source = Path(args.file)
     with _open(args.path, app) as ws:
-        item = evidence.add_file(ws, app, Path(args.file), _details(args), actor=_actor(args))
+        same = evidence.duplicates(ws, [source]).get(source) if args.supersedes is None else None
+        if same is not None and args.link_existing:
+            if args.qs:
+                same = evidence.add_targets(ws, app, same.id, args.qs, actor=_actor(args))
+            print(
+                f"{source.name} is already stored as evidence #{same.id} '{same.title}': nothing stored again; "
+                f"#{same.id} supports {_supports(same)}"
+            )
+            return 0
+        item = evidence.add_file(ws, app, source, _details(args), actor=_actor(args))
+    if same is not None:
+        print(
+            f"warning: the same file is already stored as evidence #{same.id} '{same.title}' ({_supports(same)}); "
+            f"'--link-existing' links that one instead, 'qsi evidence retire {args.path} {item.id}' undoes this",
+            file=sys.stderr,
+        )
     if args.supersedes:
         print(f"evidence #{args.supersedes} is superseded by #{item.id}")
     print(
         f"evidence #{item.id} '{item.title}' stored ({item.file_size} bytes, sha256 {item.file_sha256[:12]}…) "
-        f"for {', '.join(str(target) for target in item.targets)}"
+        f"for {_supports(item)}"
     )
+    return 0
+
+
+def _supports(item: evidence.EvidenceRecord) -> str:
+    if item.is_unsorted:
+        return "nothing yet: it is in the unsorted inbox ('qsi evidence edit PATH ID --qs REF' links it)"
+    return ", ".join(str(target) for target in item.targets)
+
+
+def cmd_evidence_edit(args: argparse.Namespace, app: App) -> int:
+    cleared = {
+        name
+        for name, value in (("approved_on", args.approved), ("review_due_on", args.review_due))
+        if value is not None and value.strip().lower() == "none"
+    }
+    edit = evidence.EvidenceEdit(
+        title=args.title,
+        version=args.version,
+        owner=args.owner,
+        document_ref=args.doc_ref,
+        approved_on=None if "approved_on" in cleared else _date(args.approved, "--approved"),
+        review_due_on=None if "review_due_on" in cleared else _date(args.review_due, "--review-due"),
+        clear=frozenset(cleared),
+    )
+    with _open(args.path, app) as ws:
+        if args.qs:
+            evidence.parse_targets(app, args.qs)  # checked before anything is saved
+        item = evidence.edit_evidence(ws, args.id, edit, actor=_actor(args))
+        if args.qs:
+            item = evidence.add_targets(ws, app, args.id, args.qs, actor=_actor(args))
+    print(f"evidence #{item.id} '{item.title}' saved; supports {_supports(item)}")
+    return 0
+
+
+def cmd_evidence_retire(args: argparse.Namespace, app: App) -> int:
+    with _open(args.path, app) as ws:
+        if args.undo:
+            item = evidence.restore(ws, args.id, actor=_actor(args))
+            print(f"evidence #{item.id} '{item.title}' is in use again")
+            return 0
+        item = evidence.retire(ws, args.id, actor=_actor(args))
+    print(
+        f"evidence #{item.id} '{item.title}' retired: kept with its history, no longer counted or in the pack "
+        f"('--undo' brings it back)"
+    )
+    return 0
+
+
+def cmd_evidence_where(args: argparse.Namespace, app: App) -> int:
+    with _open(args.path, app) as ws:
+        used = evidence.where_used(ws, app, args.id)
+    if args.json:
+        _print_json(
+            {
+                "id": used.item.id,
+                "title": used.item.title,
+                "retired": used.item.is_retired,
+                "statements": [str(target) for target in used.statements],
+                "checklist_items": [
+                    {"template": u.template_id, "item": u.item_key, "text": u.item_text, "answer": u.answer}
+                    for u in used.checklist_items
+                ],
+            }
+        )
+        return 0
+    state = " (retired)" if used.item.is_retired else ""
+    print(f"evidence #{used.item.id} '{used.item.title}'{state}")
+    if used.unused:
+        print("  not used: no statement or checklist item names it")
+    for target in used.statements:
+        print(f"  statement {target} {app.statement(target.ref).name}")
+    for use in used.checklist_items:
+        print(f"  checklist {use.template_title}: {use.item_text} ({use.answer or 'no answer'})")
     return 0
 
 
@@ -366,7 +455,10 @@ def cmd_evidence_link(args: argparse.Namespace, app: App) -> int:
 def cmd_evidence_list(args: argparse.Namespace, app: App) -> int:
     ref = app.statement(args.qs).ref if args.qs else None
     with _open(args.path, app) as ws:
-        items = [evidence.evidence_dict(i) for i in evidence.list_evidence(ws, ref, include_superseded=args.all)]
+        found = evidence.list_evidence(
+            ws, ref, include_superseded=args.all, include_retired=args.all, unsorted=args.unsorted
+        )
+        items = [evidence.evidence_dict(i) for i in found]
     if args.json:
         _print_json(items)
         return 0
@@ -377,8 +469,14 @@ def cmd_evidence_list(args: argparse.Namespace, app: App) -> int:
             i["version"],
             i["owner"],
             i["review_due_on"] or "",
-            f"replaced by #{i['superseded_by']}" if i["superseded_by"] else "OVERDUE" if i["review_overdue"] else "",
-            ", ".join(i["statements"]),
+            f"replaced by #{i['superseded_by']}"
+            if i["superseded_by"]
+            else "retired"
+            if i["retired_at"]
+            else "OVERDUE"
+            if i["review_overdue"]
+            else "",
+            ", ".join(i["statements"]) or "(unsorted)",
         ]
         for i in items
     ]
@@ -1129,9 +1227,16 @@ def build_parser() -> argparse.ArgumentParser:
             action="append",
             default=[],
             metavar="REF[,REF...]",
-            help="statements it supports; REF:7.a links one suggestion (default with --supersedes: the old one's)",
+            help="statements it supports; REF:7.a links one suggestion (default with --supersedes: the old one's; "
+            "none: the unsorted inbox)",
         )
         p.add_argument("--supersedes", type=int, metavar="ID", help="a new version of evidence item ID")
+        if name == "add":
+            p.add_argument(
+                "--link-existing",
+                action="store_true",
+                help="when the same file is already stored, link that item (to --qs) instead of storing it again",
+            )
         p.add_argument("--title")
         p.add_argument("--version")
         p.add_argument("--owner")
@@ -1145,7 +1250,26 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("list", cmd_evidence_list, "list evidence", evidence_cmd)
     p.add_argument("path")
     p.add_argument("--qs", help="only evidence for this statement")
-    p.add_argument("--all", action="store_true", help="also versions that were superseded")
+    p.add_argument("--all", action="store_true", help="also versions that were superseded, and retired items")
+    p.add_argument("--unsorted", action="store_true", help="only the inbox: items not linked to a statement yet")
+    p.add_argument("--json", action="store_true")
+    p = command("edit", cmd_evidence_edit, "change an item's details, or link it to more statements", evidence_cmd)
+    p.add_argument("path")
+    p.add_argument("id", type=int)
+    p.add_argument("--title")
+    p.add_argument("--version")
+    p.add_argument("--owner")
+    p.add_argument("--doc-ref", help="document control reference")
+    p.add_argument("--approved", metavar="DATE", help="'none' to clear")
+    p.add_argument("--review-due", metavar="DATE", help="'none' to clear")
+    p.add_argument("--qs", action="append", default=[], metavar="REF[,REF...]", help="also supports these statements")
+    p = command("retire", cmd_evidence_retire, "retire an item: kept with its history, out of counts", evidence_cmd)
+    p.add_argument("path")
+    p.add_argument("id", type=int)
+    p.add_argument("--undo", action="store_true", help="bring a retired item back into use")
+    p = command("where", cmd_evidence_where, "the statements and checklist items an item supports", evidence_cmd)
+    p.add_argument("path")
+    p.add_argument("id", type=int)
     p.add_argument("--json", action="store_true")
 
     action_cmd = sub.add_parser("action", help="action plans").add_subparsers(metavar="ACTION")

@@ -117,7 +117,7 @@ def test_migrations_have_one_head_and_match_the_models(tmp_path: Path) -> None:
     from qsi_desktop.store.engine import make_engine
     from qsi_desktop.store.models import Base
 
-    assert migrate.head_revision() == "0004"
+    assert migrate.head_revision() == "0005"
     engine = make_engine(f"sqlite:///{tmp_path / 'm.sqlite3'}")
     migrate.upgrade(engine)
     with engine.connect() as connection:

@@ -189,7 +189,7 @@ def gather(ws: Workspace, app: App, options: PackOptions, progress: Progress | N
     profile = profile_dict(ws)
     wanted = _wanted_sections(app, options.sections, set(profile["modalities"]))
     state = readiness.readiness(ws, app, today=options.as_of)
-    items = evidence.list_evidence(ws)
+    items = [item for item in evidence.list_evidence(ws) if not item.is_unsorted]  # retired ones are left out too
     plan = actions.list_actions(ws)
     answers = checklists.responses(ws)
     templates = app.plugins.checklists()

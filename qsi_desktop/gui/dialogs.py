@@ -38,6 +38,7 @@ from qsi_desktop.gui.workers import error_message
 from qsi_desktop.plugins.types import Importer
 from qsi_desktop.services import evidence
 from qsi_desktop.services.app import App
+from qsi_desktop.services.assessments import AssessmentConflict
 from qsi_desktop.services.errors import ACTIONABLE_ERRORS
 from qsi_desktop.services.profile import ProfileChange
 from qsi_desktop.services.records import EvidenceRecord
@@ -570,3 +571,91 @@ class ImportSummaryDialog(QDialog):
         box.rejected.connect(self.reject)
         box.accepted.connect(self.accept)
         layout.addWidget(box)
+
+
+# -- a save over a colleague's -----------------------------------------------------------------------
+
+
+class ConflictDialog(QDialog):
+    """Someone saved the statement after it was opened: their text and yours side by side, and what
+    to do: keep theirs (drop yours), keep yours (saved over theirs, which the audit trail keeps), or
+    put both texts in the narrative to merge them by hand. Cancel goes back to editing."""
+
+    KEEP_THEIRS, KEEP_MINE, MERGE = "theirs", "mine", "merge"
+
+    def __init__(self, conflict: AssessmentConflict, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        theirs = conflict.theirs
+        self.choice = ""
+        self.setWindowTitle(f"{conflict.ref} was changed by someone else")
+        self.setObjectName("conflict-dialog")
+        self.setMinimumWidth(640)
+        who = theirs.updated_by or "someone else"
+        when = f"{theirs.updated_at.astimezone():%H:%M on %d %b %Y}" if theirs.updated_at else "meanwhile"
+        layout = QVBoxLayout(self)
+        intro = QLabel(
+            f"{who} saved {conflict.ref} at {when}, after you opened it. Nothing of yours is saved yet: "
+            "choose which version to keep."
+        )
+        intro.setWordWrap(True)
+        intro.setTextFormat(Qt.TextFormat.PlainText)
+        layout.addWidget(intro)
+        columns = QHBoxLayout()
+        self.theirs_text = self._column(columns, f"&Their narrative ({who}, {when}):", theirs.narrative)
+        self.mine_text = self._column(columns, "Your narrative (not saved):", conflict.my_narrative, mnemonic=False)
+        layout.addLayout(columns, 1)
+        differences = _other_differences(conflict)
+        if differences:
+            other = QLabel("Also different: " + "; ".join(differences))
+            other.setWordWrap(True)
+            other.setTextFormat(Qt.TextFormat.PlainText)
+            layout.addWidget(other)
+        box = QDialogButtonBox()
+        self.theirs_button = box.addButton("Keep t&heirs", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.theirs_button.setAccessibleName(f"Keep {who}'s version and drop your changes")
+        self.mine_button = box.addButton("Keep &mine", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.mine_button.setAccessibleName(f"Keep your version, saved over {who}'s (the audit trail keeps theirs)")
+        self.merge_button = box.addButton("Copy &both into the narrative", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.merge_button.setAccessibleName("Put both texts in the narrative to merge them, then save")
+        cancel = box.addButton(QDialogButtonBox.StandardButton.Cancel)
+        cancel.setText("Back to editing")
+        for button, choice in (
+            (self.theirs_button, self.KEEP_THEIRS),
+            (self.mine_button, self.KEEP_MINE),
+            (self.merge_button, self.MERGE),
+        ):
+            button.clicked.connect(lambda _checked=False, c=choice: self._choose(c))
+        box.rejected.connect(self.reject)
+        layout.addWidget(box)
+        self.merge_button.setDefault(True)
+
+    def _column(self, row: QHBoxLayout, title: str, text: str, *, mnemonic: bool = True) -> QPlainTextEdit:
+        column = QVBoxLayout()
+        label = QLabel(title)
+        label.setTextFormat(Qt.TextFormat.PlainText)
+        if not mnemonic:
+            label.setText(title.replace("&", ""))
+        view = QPlainTextEdit(text)
+        view.setReadOnly(True)
+        view.setTabChangesFocus(True)
+        view.setAccessibleName(title.replace("&", "").rstrip(":"))
+        label.setBuddy(view)
+        column.addWidget(label)
+        column.addWidget(view, 1)
+        row.addLayout(column, 1)
+        return view
+
+    def _choose(self, choice: str) -> None:
+        self.choice = choice
+        self.accept()
+
+
+def _other_differences(conflict: AssessmentConflict) -> list[str]:
+    """What else their save holds that the user's form does not show: status, owner, review date."""
+    theirs, mine = conflict.theirs, conflict.mine
+    found = []
+    if mine.status is not None and mine.status != theirs.status:
+        found.append(f"status {theirs.status.replace('_', ' ')} (yours: {mine.status.replace('_', ' ')})")
+    if mine.owner is not None and mine.owner.strip() != theirs.owner:
+        found.append(f"owner {theirs.owner or 'none'} (yours: {mine.owner.strip() or 'none'})")
+    return found

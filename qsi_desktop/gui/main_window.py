@@ -13,7 +13,7 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QByteArray, QItemSelectionModel, QModelIndex, QRect, Qt
+from PySide6.QtCore import QByteArray, QItemSelectionModel, QModelIndex, QRect, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -54,7 +54,9 @@ from qsi_desktop.gui.statement_model import (
 )
 from qsi_desktop.gui.statement_view import StatementView
 from qsi_desktop.gui.style import APP_STYLESHEET, status_icon
+from qsi_desktop.gui.widgets import ChangeBar
 from qsi_desktop.services.app import App
+from qsi_desktop.services.audit import changes_elsewhere, latest_audit_id
 from qsi_desktop.services.errors import ACTIONABLE_ERRORS
 from qsi_desktop.services.profile import profile_dict, update_profile
 from qsi_desktop.services.readiness import Readiness, readiness
@@ -68,6 +70,8 @@ if TYPE_CHECKING:
     from qsi_desktop.services.verify import VerifyReport
 
 log = logging.getLogger(__name__)
+
+POLL_MS = 3000  # how often the window looks for changes saved elsewhere (one indexed read)
 
 NETWORK_WARNING = (
     "{path} is on a network drive.\n\nThe workspace database is not safe on a network share: two people "
@@ -112,6 +116,11 @@ class MainWindow(QMainWindow):
         outer = QVBoxLayout(central)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.setSpacing(0)
+        self.change_bar = ChangeBar()
+        self.change_bar.reload_requested.connect(self.reload_all)
+        self._seen_audit_id = 0
+        self._changes_elsewhere: list = []  # AuditRecords saved elsewhere, not reloaded yet
+        outer.addWidget(self.change_bar)
         outer.addWidget(self.summary)
         self.main_tabs = QTabWidget()
         self.main_tabs.setAccessibleName("Main areas")
@@ -141,6 +150,10 @@ class MainWindow(QMainWindow):
 
         self._restore_layout()
         self._show_workspace(workspace)
+        self.poll_timer = QTimer(self)
+        self.poll_timer.setInterval(POLL_MS)
+        self.poll_timer.timeout.connect(self.poll_changes)
+        self.poll_timer.start()
         self.tree.setFocus(Qt.FocusReason.OtherFocusReason)  # where keyboard work starts
         if status_message:
             self.statusBar().showMessage(status_message)
@@ -238,7 +251,7 @@ class MainWindow(QMainWindow):
         view_menu = bar.addMenu("&View")
         self._action(view_menu, "&Expand all sections", self.tree.expandAll, None, "expand")
         self._action(view_menu, "&Collapse all sections", self.tree.collapseAll, None, "collapse")
-        self._action(view_menu, "&Refresh", self.refresh, QKeySequence.StandardKey.Refresh, "refresh")
+        self._action(view_menu, "&Refresh", self.reload_all, QKeySequence.StandardKey.Refresh, "refresh")
 
         help_menu = bar.addMenu("&Help")
         self._action(help_menu, "&About QSI Desktop", self.show_about, None, "about")
@@ -251,6 +264,9 @@ class MainWindow(QMainWindow):
 
     def _show_workspace(self, workspace: Workspace) -> None:
         self.ctx.workspace = workspace
+        self._seen_audit_id = latest_audit_id(workspace)
+        self._changes_elsewhere = []
+        self.change_bar.hide()
         self.view.statement = None
         self.view.set_context(self.ctx)
         self.state = readiness(workspace, self.app)
@@ -361,6 +377,46 @@ class MainWindow(QMainWindow):
         self.summary.show_readiness(self.state)
         self.view.form.set_owner_suggestions(s.owner for s in self.state.statements)
         self._update_filter_info()
+
+    def reload_all(self) -> None:
+        """Read everything shown again (View > Refresh, the change bar's Reload): readiness, the tree,
+        the open statement and the other areas. Unsaved changes in the form are kept as typed."""
+        self._seen_audit_id = max(self._seen_audit_id, latest_audit_id(self.workspace))
+        self._changes_elsewhere = []
+        self.change_bar.hide()
+        self.refresh()
+        self.view.reload(keep_edits=True)
+        if not self._panels_stale:  # built: each page that can reads the workspace again
+            for page in range(self.modalities.count()):
+                reload = getattr(self.modalities.widget(page), "reload", None)
+                if callable(reload):
+                    reload()
+        self.statusBar().showMessage("Reloaded from the workspace.", 5000)
+
+    def poll_changes(self) -> bool:
+        """Look for changes saved elsewhere (another window or process, a colleague) and offer to reload
+        them in the bar at the top. True when there are some not reloaded yet."""
+        try:
+            latest, found = changes_elsewhere(self.workspace, self._seen_audit_id)
+        except ACTIONABLE_ERRORS as exc:  # busy or unreachable for a moment: try again next time
+            log.info("could not look for changes: %s", exc)
+            return bool(self._changes_elsewhere)
+        self._seen_audit_id = latest
+        if found:
+            self._changes_elsewhere += found
+            self.change_bar.show_text(self._describe_changes())
+        return bool(self._changes_elsewhere)
+
+    def _describe_changes(self) -> str:
+        changes = self._changes_elsewhere
+        who = ", ".join(sorted({c.actor for c in changes}))
+        text = f"{len(changes)} change{'s' if len(changes) != 1 else ''} saved elsewhere by {who}."
+        ref = self.current_ref()
+        if ref and any(ref in c.summary.split() for c in changes):
+            text += f" {ref}, open here, is among them."
+            if self.view.has_unsaved_changes():
+                text += " Your unsaved changes are kept when you reload; Save shows both versions."
+        return text + " Reload to see them."
 
     def edit_profile(self) -> bool:
         """Edit the service profile; what applies follows it, so the tree and readiness are refreshed."""
@@ -664,6 +720,7 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self._save_layout()
+        self.poll_timer.stop()
         if not workers.cancel_all(wait_ms=30_000):
             log.warning("background work did not stop within 30 s")
         self.workspace.close()

@@ -33,11 +33,18 @@ from PySide6.QtWidgets import (
 
 from qsi_desktop.catalogue.model import Item, Section, Statement
 from qsi_desktop.gui.context import GuiContext
+from qsi_desktop.gui.dialogs import ConflictDialog
 from qsi_desktop.gui.evidence_view import ActionsPane, EvidencePane
 from qsi_desktop.gui.style import TEXT_MUTED, badge_html, status_icon
 from qsi_desktop.gui.widgets import MessageLabel, OptionalDateEdit
 from qsi_desktop.gui.workers import error_message
-from qsi_desktop.services.assessments import AssessmentChange, StatementDetails, assess, statement_details
+from qsi_desktop.services.assessments import (
+    AssessmentChange,
+    AssessmentConflict,
+    StatementDetails,
+    assess,
+    statement_details,
+)
 from qsi_desktop.services.errors import ACTIONABLE_ERRORS
 from qsi_desktop.services.values import STATUS_LABELS, status_label
 from qsi_desktop.store.models import STATUSES
@@ -119,6 +126,7 @@ class AssessmentForm(QWidget):
         super().__init__(parent)
         self.ctx: GuiContext | None = None
         self.details: StatementDetails | None = None
+        self.last_conflict_dialog: ConflictDialog | None = None  # for tests and screenshots
         self._loading = False
 
         layout = QVBoxLayout(self)
@@ -371,13 +379,28 @@ class AssessmentForm(QWidget):
         """Save through ``assess``; on a UserError show it inline and save nothing. True if saved."""
         if self.ctx is None or self.details is None:
             return False
-        ref = self.details.ref
         for field in (self.last_reviewed, self.next_review):
             if not field.commit():  # it said why in the message line
                 field.setFocus(Qt.FocusReason.OtherFocusReason)
                 return False
+        return self._save(self.change(), self.details.assessment.row_version)
+
+    def _save(self, change: AssessmentChange, expected_version: int, note: str = "") -> bool:
+        assert self.ctx is not None and self.details is not None
+        ref = self.details.ref
         try:
-            assess(self.ctx.workspace, self.ctx.app, ref, self.change(), actor=self.ctx.actor)
+            assess(
+                self.ctx.workspace,
+                self.ctx.app,
+                ref,
+                change,
+                actor=self.ctx.actor,
+                expected_version=expected_version,
+                my_narrative=self.narrative.toPlainText(),
+                note=note,
+            )
+        except AssessmentConflict as conflict:
+            return self.resolve_conflict(conflict)
         except ACTIONABLE_ERRORS as exc:
             message = error_message(exc)
             self.message.show_message(f"Not saved: {message}", "error")
@@ -387,6 +410,76 @@ class AssessmentForm(QWidget):
         self.message.show_message(f"Saved {ref} at {datetime.now():%H:%M}.", "info")
         self.saved.emit(ref)
         return True
+
+    def resolve_conflict(self, conflict: AssessmentConflict) -> bool:
+        """Someone saved the statement since it was loaded: show both texts and do what the user chooses.
+        True when what the form shows is saved (theirs kept, or mine saved over theirs)."""
+        assert self.ctx is not None and self.details is not None
+        theirs = conflict.theirs
+        who = theirs.updated_by or "someone else"
+        dialog = ConflictDialog(conflict, self.window())
+        self.last_conflict_dialog = dialog
+        dialog.exec()
+        ref = conflict.ref
+        if dialog.choice == ConflictDialog.KEEP_THEIRS:
+            self.load(statement_details(self.ctx.workspace, self.ctx.app, ref))
+            self.message.show_message(f"Kept {who}'s version of {ref}; your changes were dropped.", "info")
+            self.saved.emit(ref)
+            return True
+        if dialog.choice == ConflictDialog.KEEP_MINE:
+            change = self.change()
+            change.narrative = self.narrative.toPlainText()  # the text the user saw as "yours"
+            when = f"{theirs.updated_at.astimezone():%d %b %Y %H:%M}" if theirs.updated_at else "unknown time"
+            return self._save(change, theirs.row_version, note=f"saved over {who}'s version of {when}")
+        if dialog.choice == ConflictDialog.MERGE:
+            merged = f"{theirs.narrative}\n\n--- Your text (not saved yet) ---\n{conflict.my_narrative}".strip()
+            self.rebase(statement_details(self.ctx.workspace, self.ctx.app, ref), narrative=merged)
+            self.message.show_message(
+                f"Both texts are in the narrative: {who}'s first, then yours. Edit it into one, then Save.", "info"
+            )
+            self.narrative.setFocus(Qt.FocusReason.OtherFocusReason)
+            return False
+        self.message.show_message(f"Not saved: {conflict}", "error")
+        return False
+
+    def rebase(self, details: StatementDetails, *, narrative: str | None = None) -> None:
+        """Load ``details`` (the version stored now) and put back what the user had changed on top of it."""
+        changed = self._changed()
+        kept = {name: value for name, value in self._values().items() if changed.get(name)}
+        self.load(details)
+        self._loading = True
+        try:
+            if "status" in kept:
+                self.status.setCurrentIndex(max(self.status.findData(kept["status"]), 0))
+            for name, field in (("owner", self.owner), ("signed_off_by", self.signed_off_by)):
+                if name in kept:
+                    field.setText(kept[name])
+            for name, edit in (("narrative", self.narrative), ("justification", self.justification)):
+                if name in kept:
+                    edit.setPlainText(kept[name])
+            if "interval" in kept:
+                self.interval.setValue(kept["interval"])
+            for name, date_field in (("last_reviewed", self.last_reviewed), ("next_review", self.next_review)):
+                if name in kept:
+                    date_field.set_value(kept[name])
+            if narrative is not None:
+                self.narrative.setPlainText(narrative)
+        finally:
+            self._loading = False
+        self._status_changed()
+        self._update_buttons()
+
+    def _values(self) -> dict[str, object]:
+        return {
+            "status": self.status.currentData(),
+            "owner": self.owner.text(),
+            "narrative": self.narrative.toPlainText(),
+            "justification": self.justification.toPlainText(),
+            "interval": self.interval.value(),
+            "last_reviewed": self.last_reviewed.value(),
+            "next_review": self.next_review.value(),
+            "signed_off_by": self.signed_off_by.text(),
+        }
 
     def _focus_field_named_in(self, message: str) -> None:
         """Give the focus to the field a message is about (justification, narrative, owner...)."""
@@ -500,12 +593,23 @@ class StatementView(QWidget):
         self.reload()
         self.setEnabled(True)
 
-    def reload(self) -> None:
-        """Read the statement's assessment, evidence and actions again from the workspace."""
+    def reload(self, *, keep_edits: bool = False) -> None:
+        """Read the statement's assessment, evidence and actions again from the workspace.
+
+        ``keep_edits``: unsaved changes in the form stay as typed (the form keeps the version it
+        loaded, so saving over a colleague's newer one shows both texts)."""
         if self.ctx is None or self.statement is None:
             return
         details = statement_details(self.ctx.workspace, self.ctx.app, self.statement.ref)
-        self.form.load(details)
+        if keep_edits and self.has_unsaved_changes():
+            if details.assessment.row_version != self.form.details.assessment.row_version:
+                self.form.message.show_message(
+                    f"{details.ref} was changed by {details.assessment.updated_by or 'someone else'} meanwhile. "
+                    "Your unsaved changes are kept; Save shows both versions to choose from.",
+                    "error",
+                )
+        else:
+            self.form.load(details)
         self.evidence.show_items(details.ref, details.evidence)
         self.actions.show_items(details.ref, details.actions)
         self.tabs.setTabText(1, f"Ev&idence ({len(details.evidence)})")

@@ -47,6 +47,8 @@ QTextBrowser:focus, QTreeView:focus, QTreeWidget:focus, QTableWidget:focus, QLis
 QTabBar::tab:focus {{ text-decoration: underline; color: {NHS_DARK_BLUE}; }}
 QComboBox:focus {{ border: 2px solid {NHS_BLUE}; border-radius: 3px; padding: 2px 18px 2px 4px; }}
 QLineEdit[invalid="true"] {{ border: 2px solid {TEXT_OVERDUE}; }}
+QFrame#change-bar {{ background: #fff9c4; border-bottom: 1px solid #ffb81c; }}
+QLabel#change-bar-text {{ color: #212b32; }}
 QFrame#summary {{ background: #f0f4f5; border-bottom: 1px solid #d8dde0; }}
 """
 

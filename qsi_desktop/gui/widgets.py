@@ -8,10 +8,12 @@ from PySide6.QtCore import QDate, QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QCalendarWidget,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QMenu,
+    QPushButton,
     QToolButton,
     QWidget,
     QWidgetAction,
@@ -194,3 +196,37 @@ class MessageLabel(QLabel):
     @property
     def kind(self) -> str:
         return str(self.property("kind") or "")
+
+
+class ChangeBar(QFrame):
+    """A bar across the top of the window: changes were saved elsewhere; Reload or Dismiss.
+
+    Not a dialog: nothing pops up over the user's typing, and Reload keeps unsaved changes."""
+
+    reload_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("change-bar")
+        self.setAccessibleName("Changes saved elsewhere")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(10, 4, 6, 4)
+        self.text = QLabel()
+        self.text.setObjectName("change-bar-text")
+        self.text.setWordWrap(True)
+        self.text.setTextFormat(Qt.TextFormat.PlainText)
+        layout.addWidget(self.text, 1)
+        self.reload_button = QPushButton("Reload (F5)")
+        self.reload_button.setAccessibleName("Reload what is shown; unsaved changes are kept")
+        self.reload_button.clicked.connect(self.reload_requested)
+        self.dismiss_button = QPushButton("Dismiss")
+        self.dismiss_button.setAccessibleName("Dismiss the message about changes saved elsewhere")
+        self.dismiss_button.clicked.connect(self.hide)
+        layout.addWidget(self.reload_button)
+        layout.addWidget(self.dismiss_button)
+        self.hide()
+
+    def show_text(self, text: str) -> None:
+        self.text.setText(text)
+        self.setAccessibleDescription(text)
+        self.show()

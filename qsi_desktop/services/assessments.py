@@ -8,6 +8,7 @@ from datetime import date
 from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
+from qsi_desktop.errors import QsiError
 from qsi_desktop.services import applicability
 from qsi_desktop.services.actions import list_actions
 from qsi_desktop.services.app import App
@@ -16,6 +17,7 @@ from qsi_desktop.services.errors import UserError
 from qsi_desktop.services.evidence import list_evidence
 from qsi_desktop.services.records import ActionRecord, AssessmentRecord, EvidenceRecord, assessment_record
 from qsi_desktop.services.values import add_months, check_free_text, check_interval
+from qsi_desktop.store.audit import NOTE
 from qsi_desktop.store.models import Assessment, ServiceProfile
 from qsi_desktop.store.workspace import Workspace
 
@@ -38,6 +40,25 @@ class AssessmentChange:
     clear: frozenset[str] = frozenset()
 
 
+class AssessmentConflict(QsiError):
+    """The assessment was saved by someone else after it was read: nothing of ``mine`` was saved.
+
+    ``theirs`` is the stored assessment now (who saved it and when included); ``mine`` the change
+    that was refused, ``my_narrative`` the narrative as the user had it (changed or not)."""
+
+    def __init__(self, ref: str, theirs: AssessmentRecord, mine: AssessmentChange, my_narrative: str) -> None:
+        who = theirs.updated_by or "someone else"
+        when = f" at {theirs.updated_at.astimezone():%H:%M on %d %b %Y}" if theirs.updated_at else ""
+        super().__init__(
+            f"{ref} was changed by {who}{when} after you opened it; nothing was saved. "
+            "Compare both versions and choose, or reload"
+        )
+        self.ref = ref
+        self.theirs = theirs
+        self.mine = mine
+        self.my_narrative = my_narrative
+
+
 def get_profile(session: Session) -> ServiceProfile:
     profile = session.scalars(select(ServiceProfile)).first()
     if profile is None:
@@ -51,7 +72,21 @@ def find_assessment(session: Session, framework_id: str, ref: str) -> Assessment
     ).first()
 
 
-def assess(ws: Workspace, app: App, ref: str, change: AssessmentChange, *, actor: str) -> AssessmentRecord:
+def assess(
+    ws: Workspace,
+    app: App,
+    ref: str,
+    change: AssessmentChange,
+    *,
+    actor: str,
+    expected_version: int | None = None,
+    my_narrative: str | None = None,
+    note: str = "",
+) -> AssessmentRecord:
+    """Save ``change``. With ``expected_version`` (the ``row_version`` the user's form loaded: 0 for
+    a statement never assessed) a row saved meanwhile by someone else raises
+    :class:`AssessmentConflict` and nothing is saved. ``note`` is added to the audit entry's summary
+    (say, that the change was saved over a colleague's on purpose)."""
     statement = app.statement(ref)
     section = app.catalogue.section_of(statement)
     if change.review_interval_months is not None:
@@ -66,6 +101,13 @@ def assess(ws: Workspace, app: App, ref: str, change: AssessmentChange, *, actor
     with ws.transaction(actor) as session:
         profile = get_profile(session)
         assessment = find_assessment(session, ws.framework_id, statement.ref)
+        stored_version = assessment.version_id if assessment is not None else 0
+        if expected_version is not None and stored_version != expected_version:
+            theirs = assessment_record(assessment) if assessment is not None else AssessmentRecord(statement.ref)
+            mine = change.narrative if change.narrative is not None else (my_narrative or "")
+            raise AssessmentConflict(statement.ref, theirs, change, mine)
+        if note:
+            session.info[NOTE] = note
         if assessment is None:
             assessment = Assessment(
                 framework_id=ws.framework_id,

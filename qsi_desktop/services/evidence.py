@@ -10,6 +10,7 @@ import os
 import re
 import shutil
 import stat
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -22,9 +23,13 @@ from qsi_desktop.services.app import App
 from qsi_desktop.services.errors import UserError
 from qsi_desktop.services.records import EvidenceRecord, Target, evidence_record
 from qsi_desktop.services.values import check_free_text, plain_file_name
-from qsi_desktop.store.evidence_files import EvidenceFileError
-from qsi_desktop.store.models import EvidenceItem, EvidenceLink
+from qsi_desktop.store.evidence_files import EvidenceFileError, sha256_of
+from qsi_desktop.store.models import ChecklistResponse, EvidenceItem, EvidenceLink
+from qsi_desktop.store.types import utcnow
 from qsi_desktop.store.workspace import Workspace
+
+# Evidence that counts: not replaced by a newer version, not retired.
+CURRENT_EVIDENCE = (EvidenceItem.superseded_by_id.is_(None), EvidenceItem.retired_at.is_(None))
 
 _URL = re.compile(r"^(https?|file)://\S+$|^\\\\\S+", re.IGNORECASE)
 
@@ -62,7 +67,10 @@ def parse_targets(app: App, texts: list[str], *, required: bool = True) -> list[
 
 
 def add_file(ws: Workspace, app: App, source: Path, details: EvidenceDetails, *, actor: str) -> EvidenceRecord:
-    targets = parse_targets(app, details.targets, required=details.supersedes is None)
+    """Store ``source`` as evidence for ``details.targets``; with none, it goes to the unsorted inbox
+    (linked later with :func:`add_targets`). The same content already stored is not refused: callers
+    offer the existing item first (:func:`find_by_sha256`, :func:`duplicates`)."""
+    targets = parse_targets(app, details.targets, required=False)
     check_free_text("file name", plain_file_name(source.name))
     _check_details(ws, details)
     if not source.exists():
@@ -78,7 +86,7 @@ def add_file(ws: Workspace, app: App, source: Path, details: EvidenceDetails, *,
 
 
 def add_link(ws: Workspace, app: App, url: str, details: EvidenceDetails, *, actor: str) -> EvidenceRecord:
-    targets = parse_targets(app, details.targets, required=details.supersedes is None)
+    targets = parse_targets(app, details.targets, required=False)
     _check_details(ws, details)
     check_free_text("link", url)
     if not _URL.match(url.strip()):
@@ -143,14 +151,211 @@ def _save(
         return evidence_record(item)
 
 
-def list_evidence(ws: Workspace, ref: str | None = None, *, include_superseded: bool = False) -> list[EvidenceRecord]:
+def list_evidence(
+    ws: Workspace,
+    ref: str | None = None,
+    *,
+    include_superseded: bool = False,
+    include_retired: bool = False,
+    unsorted: bool = False,
+) -> list[EvidenceRecord]:
+    """Current evidence (for ``ref`` only, or only the unsorted inbox); superseded versions and
+    retired items only when asked for: they are kept, but nothing counts or shows them by default."""
     query = select(EvidenceItem).options(selectinload(EvidenceItem.links)).order_by(EvidenceItem.id)
     if not include_superseded:
         query = query.where(EvidenceItem.superseded_by_id.is_(None))
+    if not include_retired:
+        query = query.where(EvidenceItem.retired_at.is_(None))
     if ref is not None:
         query = query.where(EvidenceItem.links.any(EvidenceLink.statement_ref == ref))
+    if unsorted:
+        query = query.where(~EvidenceItem.links.any())
     with ws.reading() as session:
         return [evidence_record(item) for item in session.scalars(query)]
+
+
+def get_evidence(ws: Workspace, item_id: int) -> EvidenceRecord:
+    with ws.reading() as session:
+        return evidence_record(_item(session, item_id))
+
+
+def _item(session: Session, item_id: int) -> EvidenceItem:
+    item = session.get(EvidenceItem, item_id, options=[selectinload(EvidenceItem.links)])
+    if item is None:
+        raise UserError(f"no evidence with id {item_id}; 'qsi evidence list --all' shows them")
+    return item
+
+
+# -- the same file twice ---------------------------------------------------------------------------------
+
+
+def find_by_sha256(ws: Workspace, sha256: str) -> list[EvidenceRecord]:
+    """Current (not superseded, not retired) items whose stored file has this content."""
+    query = (
+        select(EvidenceItem)
+        .options(selectinload(EvidenceItem.links))
+        .where(EvidenceItem.file_sha256 == sha256.lower(), *CURRENT_EVIDENCE)
+        .order_by(EvidenceItem.id)
+    )
+    with ws.reading() as session:
+        return [evidence_record(item) for item in session.scalars(query)]
+
+
+def duplicates(
+    ws: Workspace, paths: list[Path], cancel: Callable[[], bool] | None = None
+) -> dict[Path, EvidenceRecord]:
+    """Of ``paths``, those whose content is already stored, with the item holding it (the oldest).
+    Reads every file (hashes it): run it on a worker for large files."""
+    found: dict[Path, EvidenceRecord] = {}
+    for path in paths:
+        if cancel is not None and cancel():
+            break
+        try:
+            sha = sha256_of(path)
+        except OSError:
+            continue  # adding it says what is wrong with it
+        items = find_by_sha256(ws, sha)
+        if items:
+            found[path] = items[0]
+    return found
+
+
+# -- after it was added: link, edit, retire, where used -------------------------------------------------
+
+
+def add_targets(ws: Workspace, app: App, item_id: int, texts: list[str], *, actor: str) -> EvidenceRecord:
+    """Link an existing item (say, from the unsorted inbox, or a file added twice) to more statements."""
+    targets = parse_targets(app, texts)
+    with ws.transaction(actor) as session:
+        item = _item(session, item_id)
+        if item.superseded_by_id is not None:
+            raise UserError(f"evidence #{item_id} was replaced by #{item.superseded_by_id}; link that one")
+        have = {Target(link.statement_ref, link.suggestion_key) for link in item.links}
+        for target in targets:
+            if target not in have:
+                item.links.append(
+                    EvidenceLink(
+                        framework_id=ws.framework_id, statement_ref=target.ref, suggestion_key=target.suggestion
+                    )
+                )
+        session.flush()
+        return evidence_record(item)
+
+
+@dataclass
+class EvidenceEdit:
+    """Metadata to change; None leaves a field as it is. ``clear``: dates to set back to none
+    ("approved_on", "review_due_on")."""
+
+    title: str | None = None
+    version: str | None = None
+    owner: str | None = None
+    document_ref: str | None = None
+    approved_on: date | None = None
+    review_due_on: date | None = None
+    clear: frozenset[str] = frozenset()
+
+
+def edit_evidence(
+    ws: Workspace, item_id: int, edit: EvidenceEdit, *, actor: str, expected_version: int | None = None
+) -> EvidenceRecord:
+    """Change an item's title, version, owner, document reference or dates (audited). With
+    ``expected_version`` a change saved meanwhile by someone else is refused."""
+    for what, text in (
+        ("title", edit.title),
+        ("owner", edit.owner),
+        ("version", edit.version),
+        ("document reference", edit.document_ref),
+    ):
+        check_free_text(what, text)
+    if edit.title is not None and not edit.title.strip():
+        raise UserError("evidence needs a title")
+    with ws.transaction(actor) as session:
+        item = _item(session, item_id)
+        if expected_version is not None and item.version_id != expected_version:
+            raise UserError(
+                f"evidence #{item_id} was changed by someone else after you opened it; reload and try again"
+            )
+        for name in ("title", "version", "owner", "document_ref"):
+            value = getattr(edit, name)
+            if value is not None:
+                setattr(item, name, value.strip())
+        for name in ("approved_on", "review_due_on"):
+            value = getattr(edit, name)
+            if value is not None:
+                setattr(item, name, value)
+            elif name in edit.clear:
+                setattr(item, name, None)
+        session.flush()
+        return evidence_record(item)
+
+
+def retire(ws: Workspace, item_id: int, *, actor: str) -> EvidenceRecord:
+    """Withdraw an item: kept (file, links, history), but out of counts, reminders and the pack."""
+    with ws.transaction(actor) as session:
+        item = _item(session, item_id)
+        if item.retired_at is not None:
+            raise UserError(
+                f"evidence #{item_id} was already retired on {item.retired_at:%d %b %Y} by {item.retired_by}"
+            )
+        item.retired_at, item.retired_by = utcnow(), actor
+        session.flush()
+        return evidence_record(item)
+
+
+def restore(ws: Workspace, item_id: int, *, actor: str) -> EvidenceRecord:
+    """Bring a retired item back into use."""
+    with ws.transaction(actor) as session:
+        item = _item(session, item_id)
+        if item.retired_at is None:
+            raise UserError(f"evidence #{item_id} is not retired")
+        item.retired_at, item.retired_by = None, ""
+        session.flush()
+        return evidence_record(item)
+
+
+@dataclass(frozen=True)
+class ChecklistUse:
+    template_id: str
+    template_title: str
+    item_key: str
+    item_text: str
+    answer: str
+
+
+@dataclass(frozen=True)
+class WhereUsed:
+    """What an evidence item supports: statements (or their suggestions) and checklist items."""
+
+    item: EvidenceRecord
+    statements: tuple[Target, ...]
+    checklist_items: tuple[ChecklistUse, ...]
+
+    @property
+    def unused(self) -> bool:
+        return not self.statements and not self.checklist_items
+
+
+def where_used(ws: Workspace, app: App, item_id: int) -> WhereUsed:
+    with ws.reading() as session:
+        record = evidence_record(_item(session, item_id))
+        responses = list(session.scalars(select(ChecklistResponse).where(ChecklistResponse.evidence_id == item_id)))
+        answers = [(r.template_id, r.item_key, r.answer) for r in responses]
+    templates = {t.id: t for t in app.plugins.checklists()}
+    uses = []
+    for template_id, item_key, answer in sorted(answers):
+        template = templates.get(template_id)
+        item = next((i for i in template.items if i.key == item_key), None) if template is not None else None
+        uses.append(
+            ChecklistUse(
+                template_id=template_id,
+                template_title=template.title if template is not None else template_id,
+                item_key=item_key,
+                item_text=item.text if item is not None else item_key,
+                answer=answer,
+            )
+        )
+    return WhereUsed(record, record.targets, tuple(uses))
 
 
 def evidence_dict(item: EvidenceRecord, today: date | None = None) -> dict:
@@ -172,6 +377,9 @@ def evidence_dict(item: EvidenceRecord, today: date | None = None) -> dict:
         "added_at": item.added_at.isoformat(timespec="seconds"),
         "added_by": item.added_by,
         "superseded_by": item.superseded_by_id,
+        "retired_at": item.retired_at.isoformat(timespec="seconds") if item.retired_at else None,
+        "retired_by": item.retired_by or None,
+        "unsorted": item.is_unsorted,
     }
 
 

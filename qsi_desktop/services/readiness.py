@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from qsi_desktop.services import applicability
 from qsi_desktop.services.app import App
 from qsi_desktop.services.assessments import get_profile
+from qsi_desktop.services.evidence import CURRENT_EVIDENCE
 from qsi_desktop.services.records import OPEN_ACTION_STATUSES
 from qsi_desktop.store.models import STATUSES, Action, Assessment, EvidenceItem, EvidenceLink
 from qsi_desktop.store.workspace import Workspace
@@ -98,7 +99,7 @@ def readiness(ws: Workspace, app: App, today: date | None = None) -> Readiness:
         }
         evidence_per_ref = _evidence_counts(session, ws.framework_id)
         actions = list(session.scalars(select(Action).where(Action.framework_id == ws.framework_id)))
-        evidence = list(session.scalars(select(EvidenceItem).where(EvidenceItem.superseded_by_id.is_(None))))
+        evidence = list(session.scalars(select(EvidenceItem).where(*CURRENT_EVIDENCE)))
     open_per_ref = Counter(a.statement_ref for a in actions if a.status in OPEN_ACTION_STATUSES)
     scopes = app.scopes()
 
@@ -160,6 +161,6 @@ def _evidence_counts(session: Session, framework_id: str) -> Counter[str]:
     rows = session.execute(
         select(EvidenceLink.statement_ref, EvidenceLink.evidence_id)
         .join(EvidenceItem)
-        .where(EvidenceLink.framework_id == framework_id, EvidenceItem.superseded_by_id.is_(None))
+        .where(EvidenceLink.framework_id == framework_id, *CURRENT_EVIDENCE)
     )
     return Counter(ref for ref, _ in set(rows))

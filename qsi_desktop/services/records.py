@@ -48,6 +48,17 @@ class EvidenceRecord:
     superseded_by_id: int | None
     targets: tuple[Target, ...]
     row_version: int
+    retired_at: datetime | None = None
+    retired_by: str = ""
+
+    @property
+    def is_retired(self) -> bool:
+        return self.retired_at is not None
+
+    @property
+    def is_unsorted(self) -> bool:
+        """Added without a statement yet (the inbox): it supports nothing until linked."""
+        return not self.targets
 
     @property
     def is_file(self) -> bool:
@@ -65,7 +76,8 @@ class EvidenceRecord:
     def review_overdue(self, today: date | None = None) -> bool:
         """Past its review date and still current (a superseded version is not reviewed)."""
         today = today or date.today()
-        return bool(self.review_due_on and self.review_due_on < today and self.superseded_by_id is None)
+        current = self.superseded_by_id is None and self.retired_at is None
+        return bool(self.review_due_on and self.review_due_on < today and current)
 
 
 @dataclass(frozen=True)
@@ -162,6 +174,8 @@ def evidence_record(item: EvidenceItem) -> EvidenceRecord:
         superseded_by_id=item.superseded_by_id,
         targets=tuple(Target(link.statement_ref, link.suggestion_key) for link in item.links),
         row_version=item.version_id,
+        retired_at=item.retired_at,
+        retired_by=item.retired_by,
     )
 
 

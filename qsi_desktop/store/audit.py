@@ -38,6 +38,8 @@ AUDITED = (
     StoredTable,
     RegisterRow,
 )
+OWN_IDS = "audit_ids"  # session.info key: ids of the audit rows the session wrote
+NOTE = "audit_note"  # session.info key: a note added to the summary of each entry (why a change was made)
 # Bookkeeping columns that change on every update and would only add noise to the trail.
 _IGNORED = frozenset({"updated_at", "updated_by", "version_id"})
 
@@ -56,9 +58,14 @@ def _after_flush(session: Session, flush_context: Any) -> None:
             if isinstance(obj, AUDITED):
                 row = _entry(obj, action, actor)
                 if row is not None:
+                    if session.info.get(NOTE):
+                        row["summary"] += f" ({session.info[NOTE]})"
                     rows.append(row)
     if rows:
-        session.connection().execute(insert(AuditEntry.__table__), rows)
+        table = AuditEntry.__table__
+        written = session.connection().execute(insert(table).returning(table.c.id), rows)
+        # The ids this session wrote: the workspace tells its own changes from other people's by them.
+        session.info.setdefault(OWN_IDS, []).extend(written.scalars())
 
 
 def _entry(obj: Any, action: str, actor: str) -> dict[str, Any] | None:

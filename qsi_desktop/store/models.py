@@ -134,6 +134,9 @@ class EvidenceItem(Base):
     superseded_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("evidence_item.id", ondelete="SET NULL"), default=None
     )
+    # Retired (withdrawn, no longer relied on): kept with its links and history, no longer counted.
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    retired_by: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     links: Mapped[list[EvidenceLink]] = relationship(
         back_populates="evidence", cascade="all, delete-orphan", order_by="EvidenceLink.statement_ref"

@@ -19,8 +19,9 @@ import os
 import secrets
 import shutil
 import sqlite3
+import threading
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,7 +31,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm.exc import StaleDataError
 
 from qsi_desktop.errors import QsiError
-from qsi_desktop.store import migrate
+from qsi_desktop.store import audit, migrate
 from qsi_desktop.store.engine import WRITE_OPTION, AuditedSession, make_engine, make_sessionmaker
 from qsi_desktop.store.evidence_files import EvidenceFileStore
 from qsi_desktop.store.models import ServiceProfile, Setting
@@ -65,6 +66,10 @@ class Workspace:
         self.engine = engine
         self._sessions = make_sessionmaker(engine)
         self.files = EvidenceFileStore(path / "evidence")
+        # Audit ids of the changes committed through this handle: anything else was saved elsewhere
+        # (another window, a qsi command, a colleague). Written by worker threads, read by the GUI's.
+        self._own_audit_ids: set[int] = set()
+        self._own_lock = threading.Lock()
         with self._sessions() as session:
             settings = {row.key: row.value for row in session.scalars(select(Setting))}
         try:
@@ -187,6 +192,13 @@ class Workspace:
                 yield session
         except (SQLAlchemyError, StaleDataError) as exc:
             raise WorkspaceError(describe_database_error(exc, self.path)) from exc
+        with self._own_lock:
+            self._own_audit_ids.update(session.info.get(audit.OWN_IDS, ()))
+
+    def own_changes(self, audit_ids: Iterable[int]) -> set[int]:
+        """Which of ``audit_ids`` were written through this handle (committed by its transactions)."""
+        with self._own_lock:
+            return self._own_audit_ids.intersection(audit_ids)
 
     @contextlib.contextmanager
     def reading(self) -> Iterator[AuditedSession]:
