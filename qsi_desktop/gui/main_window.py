@@ -37,6 +37,7 @@ from qsi_desktop import __version__
 from qsi_desktop.catalogue.loader import core_framework_path, load_framework_file
 from qsi_desktop.gui import evidence_intake, settings, workers
 from qsi_desktop.gui.context import GuiContext, current_actor
+from qsi_desktop.gui.dashboard import DashboardView
 from qsi_desktop.gui.dialogs import ImportDialog, ImportSummaryDialog, NewWorkspaceDialog, ProfileDialog
 from qsi_desktop.gui.evidence_library import EvidenceLibrary
 from qsi_desktop.gui.panels import fill_tabs, has_tabs
@@ -137,6 +138,9 @@ class MainWindow(QMainWindow):
         self.splitter.setSizes([590, 690])
         self.splitter.setChildrenCollapsible(False)
         self.main_tabs.addTab(self.splitter, "&Self-assessment")
+        self.dashboard = DashboardView()
+        self.dashboard.go_to_statement.connect(self.go_to)
+        self.main_tabs.addTab(self.dashboard, "Dash&board")
         self.library = EvidenceLibrary()
         self.library.changed.connect(self._evidence_changed)
         self.library.go_to_statement.connect(self.go_to)
@@ -280,6 +284,7 @@ class MainWindow(QMainWindow):
         self.view.statement = None
         self.view.set_context(self.ctx)
         self.library.set_context(self.ctx)
+        self.dashboard.set_context(self.ctx)
         self.state = readiness(workspace, self.app)
         self.model.populate(self.app.catalogue, self.state.statements)
         self.summary.show_readiness(self.state)
@@ -389,6 +394,7 @@ class MainWindow(QMainWindow):
         self.view.form.set_owner_suggestions(s.owner for s in self.state.statements)
         self._update_filter_info()
         self.library.reload()
+        self.dashboard.mark_stale()
 
     def reload_all(self) -> None:
         """Read everything shown again (View > Refresh, the change bar's Reload): readiness, the tree,
