@@ -291,13 +291,18 @@ class EvidenceDialog(QDialog):
         file: Path | None = None,
         link: bool = False,
         previous: EvidenceRecord | None = None,
+        editing: EvidenceRecord | None = None,
     ) -> None:
-        """``previous``: the evidence item ``file`` is the new version of."""
+        """``previous``: the evidence item ``file`` is the new version of; ``editing``: an item whose
+        details are being changed (its links are changed with Link to statements instead)."""
         super().__init__(parent)
         self._app = app
         self._file = file
         self._previous = previous
-        if previous is not None:
+        self._editing = editing
+        if editing is not None:
+            self.setWindowTitle(f"Edit evidence {editing.title}")
+        elif previous is not None:
             self.setWindowTitle(f"New version of {previous.title}")
         else:
             self.setWindowTitle("Add evidence link" if link else "Add evidence file")
@@ -313,7 +318,7 @@ class EvidenceDialog(QDialog):
             self.url = QLineEdit()
             self.url.setPlaceholderText("https://… or \\\\server\\share\\document.docx")
             _labelled(form, "&Link:", self.url)
-        if previous is not None:
+        if previous is not None and editing is None:
             replaces = QLabel()
             replaces.setTextFormat(Qt.TextFormat.PlainText)
             replaces.setText(f"{previous.title} (version {previous.version or 'not given'})")
@@ -336,8 +341,15 @@ class EvidenceDialog(QDialog):
         self.review_due = OptionalDateEdit()
         _labelled(form, "&Review due:", self.review_due)
         self.targets = QLineEdit(ref)
-        self.targets.setToolTip("Comma-separated references; XR-501:4.b links one suggestion of XR-501")
-        if previous is None:
+        self.targets.setToolTip(
+            "Comma-separated references; XR-501:4.b links one suggestion of XR-501. "
+            "Empty: the evidence waits in Unsorted (Evidence library) until you link it."
+        )
+        self.targets.setPlaceholderText("empty: Unsorted, to link later")
+        if editing is not None:
+            self._fill(editing)
+            self.targets.hide()
+        elif previous is None:
             _labelled(form, "&Supports:", self.targets, "Quality statements this evidence supports")
         else:  # the new version takes the old one's links
             self.owner.setText(previous.owner)
@@ -353,8 +365,34 @@ class EvidenceDialog(QDialog):
         layout.addLayout(form)
         self.message = MessageLabel()
         layout.addWidget(self.message)
-        layout.addWidget(_buttons(self, "Add" if previous is None else "Save new version"))
+        ok = "Save" if editing is not None else "Add" if previous is None else "Save new version"
+        layout.addWidget(_buttons(self, ok))
         _report_date_problems(self.message, self.approved, self.review_due)
+
+    def _fill(self, item: EvidenceRecord) -> None:
+        self.title.setText(item.title)
+        self.version.setText(item.version)
+        self.owner.setText(item.owner)
+        self.document_ref.setText(item.document_ref)
+        self.approved.set_value(item.approved_on)
+        self.review_due.set_value(item.review_due_on)
+
+    def edit(self) -> evidence.EvidenceEdit:
+        """The details as typed, every field (an emptied date is cleared)."""
+        cleared = {
+            name
+            for name, f in (("approved_on", self.approved), ("review_due_on", self.review_due))
+            if f.value() is None
+        }
+        return evidence.EvidenceEdit(
+            title=self.title.text(),
+            version=self.version.text(),
+            owner=self.owner.text(),
+            document_ref=self.document_ref.text(),
+            approved_on=self.approved.value(),
+            review_due_on=self.review_due.value(),
+            clear=frozenset(cleared),
+        )
 
     def details(self) -> evidence.EvidenceDetails:
         return evidence.EvidenceDetails(
@@ -378,11 +416,15 @@ class EvidenceDialog(QDialog):
             self.message.show_message("Enter the link to the evidence.")
             self.url.setFocus()
             return
-        if self._previous is not None:  # the links are the old version's
+        if self._editing is not None and not self.title.text().strip():
+            self.message.show_message("Give the evidence a title.")
+            self.title.setFocus()
+            return
+        if self._previous is not None or self._editing is not None:  # links are not changed here
             super().accept()
             return
         try:
-            evidence.parse_targets(self._app, [self.targets.text()])
+            evidence.parse_targets(self._app, [self.targets.text()], required=False)
         except ACTIONABLE_ERRORS as exc:
             self.message.show_message(error_message(exc))
             self.targets.setFocus()

@@ -5,8 +5,8 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QUrl, Signal
-from PySide6.QtGui import QBrush, QColor, QDesktopServices, QFont
+from PySide6.QtCore import QPoint, Qt, QUrl, Signal
+from PySide6.QtGui import QBrush, QColor, QDesktopServices, QDragEnterEvent, QDropEvent, QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QMenu,
     QMessageBox,
     QPushButton,
     QTableWidget,
@@ -95,20 +96,26 @@ class _Pane(QWidget):
 
 
 class EvidencePane(_Pane):
-    """Evidence items supporting the statement; items past their review date are shown in red."""
+    """Evidence items supporting the statement; items past their review date are shown in red.
+    Files dropped here are added to the statement; the context menu edits, links, retires an item."""
 
     COLUMNS = ("Title", "Version", "Owner", "Review due", "Type", "Supports")
+    go_to_statement = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.setAcceptDrops(True)
         layout = QVBoxLayout(self)
         self.table = _table(list(self.COLUMNS), "Evidence for this statement")
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(self._context_menu)
         self.empty.setText("No evidence yet. Add the policies, audits and records that show the statement is met.")
         layout.addWidget(self.empty)
         layout.addWidget(self.table, 1)
         row = QHBoxLayout()
         self.add_file_button = QPushButton("A&dd file…")
-        self.add_file_button.setAccessibleName("Add an evidence file")
+        self.add_file_button.setAccessibleName("Add evidence files")
+        self.add_file_button.setToolTip("Add one file or many (or drop files here); right-click an item to edit it")
         self.add_file_button.clicked.connect(self.add_file)
         self.add_link_button = QPushButton("Add &link…")
         self.add_link_button.setAccessibleName("Add an evidence link")
@@ -210,17 +217,60 @@ class EvidencePane(_Pane):
             return None
         return self.store_file(source, dialog.details())
 
-    def add_file(self) -> None:
+    def add_file(self) -> workers.Worker | None:
+        """Choose one file or many (one: its details are asked; many: named after their files)."""
         if self.ctx is None or not self.ref:
+            return None
+        names, _ = QFileDialog.getOpenFileNames(self, f"Choose evidence files for {self.ref}")
+        return self.add_paths([Path(name) for name in names], ask_details=True)
+
+    def add_paths(self, paths: list[Path], *, ask_details: bool = False) -> workers.Worker | None:
+        """Add files to this statement; the same file already stored is offered instead."""
+        from qsi_desktop.gui import evidence_intake
+
+        if self.ctx is None or not self.ref or not paths:
+            return None
+        return evidence_intake.add_files(
+            self, self.ctx, paths, self.ref, ask_details=ask_details, on_done=lambda _r: self.changed.emit()
+        )
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        from qsi_desktop.gui.evidence_intake import dropped_files
+
+        if self.ref and dropped_files(event.mimeData()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        from qsi_desktop.gui.evidence_intake import dropped_files
+
+        paths = dropped_files(event.mimeData())
+        if paths and self.ref:
+            event.acceptProposedAction()
+            self.add_paths(paths)
+
+    def _context_menu(self, pos: QPoint) -> None:
+        """Edit, link, retire and where used for the item under the pointer (the library has them too)."""
+        from qsi_desktop.gui import evidence_library as library
+
+        item = self._selected()
+        if item is None or self.ctx is None:
             return
-        name, _ = QFileDialog.getOpenFileName(self, f"Choose an evidence file for {self.ref}")
-        if not name:
-            return
-        source = Path(name)
-        dialog = EvidenceDialog(self.ctx.app, self.ref, self, file=source)
-        if dialog.exec() != QDialog.DialogCode.Accepted:
-            return
-        self.store_file(source, dialog.details())
+        ctx = self.ctx
+        menu = QMenu(self)
+        menu.addAction("Edit &details…", lambda: self._after(library.edit_item(self, ctx, item)))
+        menu.addAction("&Link to more statements…", lambda: self._after(library.link_item(self, ctx, item)))
+        menu.addAction("&Where used…", lambda: self._go(library.show_where_used(self, ctx, item)))
+        menu.addSeparator()
+        menu.addAction("&Retire…", lambda: self._after(library.retire_item(self, ctx, item)))
+        menu.exec(self.table.viewport().mapToGlobal(pos))
+
+    def _after(self, changed: bool) -> None:
+        if changed:
+            self.changed.emit()
+
+    def _go(self, ref: str) -> None:
+        if ref:
+            self.go_to_statement.emit(ref)
 
     def store_file(self, source: Path, details: evidence.EvidenceDetails) -> workers.Worker | None:
         """Copy the file into the evidence store on a worker (it may be large), then refresh."""

@@ -13,8 +13,8 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QByteArray, QItemSelectionModel, QModelIndex, QRect, Qt, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
+from PySide6.QtCore import QByteArray, QEvent, QItemSelectionModel, QModelIndex, QObject, QRect, Qt, QTimer
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -35,9 +35,11 @@ from PySide6.QtWidgets import (
 
 from qsi_desktop import __version__
 from qsi_desktop.catalogue.loader import core_framework_path, load_framework_file
-from qsi_desktop.gui import settings, workers
+from qsi_desktop.gui import evidence_intake, settings, workers
 from qsi_desktop.gui.context import GuiContext, current_actor
+from qsi_desktop.gui.dashboard import DashboardView
 from qsi_desktop.gui.dialogs import ImportDialog, ImportSummaryDialog, NewWorkspaceDialog, ProfileDialog
+from qsi_desktop.gui.evidence_library import EvidenceLibrary
 from qsi_desktop.gui.panels import fill_tabs, has_tabs
 from qsi_desktop.gui.readiness_bar import ReadinessSummary
 from qsi_desktop.gui.statement_model import (
@@ -101,6 +103,7 @@ class MainWindow(QMainWindow):
         self.state: Readiness | None = None
         self.last_dialog: QWidget | None = None  # the latest result dialog (verify, import), for tests
         self.setObjectName("main-window")
+        self.setAcceptDrops(True)  # files dropped on the window go to Unsorted
         self.setStyleSheet(APP_STYLESHEET)
         self.remember = remember
 
@@ -111,6 +114,7 @@ class MainWindow(QMainWindow):
         self.view = StatementView()
         self.view.saved.connect(self._statement_changed)
         self.view.changed.connect(self._statement_changed)
+        self.view.go_to_statement.connect(self.go_to)
 
         central = QWidget()
         outer = QVBoxLayout(central)
@@ -134,6 +138,13 @@ class MainWindow(QMainWindow):
         self.splitter.setSizes([590, 690])
         self.splitter.setChildrenCollapsible(False)
         self.main_tabs.addTab(self.splitter, "&Self-assessment")
+        self.dashboard = DashboardView()
+        self.dashboard.go_to_statement.connect(self.go_to)
+        self.main_tabs.addTab(self.dashboard, "Dash&board")
+        self.library = EvidenceLibrary()
+        self.library.changed.connect(self._evidence_changed)
+        self.library.go_to_statement.connect(self.go_to)
+        self.main_tabs.addTab(self.library, "Evidence librar&y")
         self.modalities = QTabWidget()
         self.modalities.setAccessibleName("Modality panels")
         self._panels_stale = True  # the Modalities tab's pages are built when it is first shown
@@ -201,6 +212,9 @@ class MainWindow(QMainWindow):
         for column in (COL_STATUS, COL_EVIDENCE, COL_REVIEW):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         self.tree.selectionModel().currentChanged.connect(self._current_changed)
+        self.tree.setAcceptDrops(True)
+        self.tree.viewport().setAcceptDrops(True)
+        self.tree.viewport().installEventFilter(self)
         layout.addWidget(self.tree, 1)
         self.filter_info = QLabel()
         self.filter_info.setObjectName("filter-info")
@@ -269,6 +283,8 @@ class MainWindow(QMainWindow):
         self.change_bar.hide()
         self.view.statement = None
         self.view.set_context(self.ctx)
+        self.library.set_context(self.ctx)
+        self.dashboard.set_context(self.ctx)
         self.state = readiness(workspace, self.app)
         self.model.populate(self.app.catalogue, self.state.statements)
         self.summary.show_readiness(self.state)
@@ -377,6 +393,8 @@ class MainWindow(QMainWindow):
         self.summary.show_readiness(self.state)
         self.view.form.set_owner_suggestions(s.owner for s in self.state.statements)
         self._update_filter_info()
+        self.library.reload()
+        self.dashboard.mark_stale()
 
     def reload_all(self) -> None:
         """Read everything shown again (View > Refresh, the change bar's Reload): readiness, the tree,
@@ -444,6 +462,48 @@ class MainWindow(QMainWindow):
 
     def _statement_changed(self, ref: str) -> None:
         self.refresh()
+
+    def _evidence_changed(self) -> None:
+        self.refresh()
+        self.view.reload(keep_edits=True)
+
+    def go_to(self, ref: str) -> bool:
+        """Show statement ``ref`` in the Self-assessment area (from the dashboard, the library...)."""
+        self.main_tabs.setCurrentWidget(self.splitter)
+        shown = self.select_ref(ref)
+        self.tree.setFocus(Qt.FocusReason.OtherFocusReason)
+        return shown
+
+    # -- dropped files --------------------------------------------------------------------------------
+
+    def add_dropped_files(self, paths: list[Path], ref: str | None) -> workers.Worker | None:
+        """Files dropped on a statement (``ref``) or elsewhere on the window (None: Unsorted)."""
+        if ref is None:
+            self.library.show_filter("unsorted")
+        return evidence_intake.add_files(self, self.ctx, paths, ref, on_done=lambda _r: self._evidence_changed())
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if evidence_intake.dropped_files(event.mimeData()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        paths = evidence_intake.dropped_files(event.mimeData())
+        if paths:
+            event.acceptProposedAction()
+            self.add_dropped_files(paths, None)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Files dragged over the statement tree: a statement row takes them, elsewhere Unsorted does."""
+        if watched is self.tree.viewport() and isinstance(event, QDropEvent):
+            if not evidence_intake.dropped_files(event.mimeData()):
+                return False
+            event.acceptProposedAction()
+            if event.type() == QEvent.Type.Drop:
+                index = self.tree.indexAt(event.position().toPoint()).siblingAtColumn(COL_NAME)
+                ref = index.data(REF_ROLE) if index.isValid() and index.data(KIND_ROLE) == STATEMENT else None
+                self.add_dropped_files(evidence_intake.dropped_files(event.mimeData()), ref)
+            return True
+        return super().eventFilter(watched, event)
 
     # -- navigation ---------------------------------------------------------------------------------
 

@@ -508,6 +508,7 @@ class StatementView(QWidget):
 
     saved = Signal(str)  # assessment saved for this reference
     changed = Signal(str)  # evidence or actions changed for this reference
+    go_to_statement = Signal(str)  # the user asked to see another statement (evidence: where used)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -569,6 +570,7 @@ class StatementView(QWidget):
 
         self.form.saved.connect(self._saved)
         self.evidence.changed.connect(self._changed)
+        self.evidence.go_to_statement.connect(self.go_to_statement)
         self.actions.changed.connect(self._changed)
         self.setEnabled(False)
 

@@ -28,19 +28,24 @@ from qsi_desktop.export.check import Finding
 from qsi_desktop.gui.checklist_panel import EvidenceChooser
 from qsi_desktop.gui.dialogs import (
     ActionDialog,
+    ConflictDialog,
     EvidenceDialog,
     ImportDialog,
     ImportSummaryDialog,
     NewWorkspaceDialog,
     ProfileDialog,
 )
+from qsi_desktop.gui.evidence_library import LinkDialog, WhereUsedDialog
 from qsi_desktop.gui.export_dialog import ExportDialog, PreExportCheckDialog, pack_sections
 from qsi_desktop.gui.main_window import MainWindow
 from qsi_desktop.gui.workers import error_message, gui_text
+from qsi_desktop.services import evidence
 from qsi_desktop.services.applies import applicable_importers
+from qsi_desktop.services.assessments import AssessmentChange, AssessmentConflict
 from qsi_desktop.services.errors import UserError
 from qsi_desktop.services.importing import ImportSummary
 from qsi_desktop.services.profile import profile_dict
+from qsi_desktop.services.records import AssessmentRecord
 
 pytestmark = pytest.mark.gui
 
@@ -133,6 +138,13 @@ def _dialogs(window: MainWindow, tmp_path: Path) -> dict[str, Callable[[], QDial
         "link evidence": lambda: EvidenceChooser(items, ["XR-501"], item_text="Local rules", parent=window),
         "import summary": lambda: ImportSummaryDialog(ImportSummary("us-decontamination", files=1), "Log", window),
         "before you export": lambda: PreExportCheckDialog([Finding("not-started", "XR-601", "not started")], window),
+        "edit evidence": lambda: EvidenceDialog(app, "", window, editing=items[0]),
+        "link to statements": lambda: LinkDialog(window.ctx, items[0], window),
+        "where used": lambda: WhereUsedDialog(evidence.where_used(ws, app, items[0].id), window.ctx, window),
+        "conflict": lambda: ConflictDialog(
+            AssessmentConflict("XR-501", AssessmentRecord("XR-501", narrative="Theirs"), AssessmentChange(), "Mine"),
+            window,
+        ),
     }
 
 
