@@ -89,7 +89,7 @@ def _actor(args: argparse.Namespace) -> str:
 def _open(path: str, app: App) -> Workspace:
     """Open the workspace at ``path`` and serve its framework (refused if the app does not have it)."""
     ws = app.open_workspace(Path(path))
-    if is_network_path(ws.path):
+    if not ws.is_team and is_network_path(ws.path):
         _warn(f"{ws.path} is on a network drive: SQLite is not safe there; keep workspaces on the local disk")
     return ws
 
@@ -221,9 +221,11 @@ def cmd_init(args: argparse.Namespace, app: App) -> int:
         modalities=_modalities(args.modalities, app),
         scopes=scopes,
     )
-    ws = Workspace.create(Path(args.path), profile, framework_id=app.framework_id, actor=_actor(args))
+    ws = Workspace.create(
+        Path(args.path), profile, framework_id=app.framework_id, actor=_actor(args), database=args.database
+    )
     ws.close()
-    print(f"created workspace {ws.path} for {profile.name}")
+    print(f"created workspace {ws.path} for {profile.name}" + (f" on {ws.location}" if ws.is_team else ""))
     return 0
 
 
@@ -1153,7 +1155,11 @@ def build_parser() -> argparse.ArgumentParser:
         prog="qsi", description="QSI Desktop: evidence manager for the Quality Standard for Imaging."
     )
     parser.add_argument("--version", action=VersionAction)
-    parser.add_argument("--actor", help="name recorded in the audit trail (default: QSI_ACTOR or your login)")
+    parser.add_argument(
+        "--actor",
+        help="name recorded in the audit trail (default: QSI_ACTOR or your login); once a workspace has users, "
+        "your login is recorded and only a quality lead may name someone else (recorded as 'NAME (entered by LOGIN)')",
+    )
     sub = parser.add_subparsers(metavar="COMMAND")
 
     def command(name: str, handler: Handler, help_text: str, parent: Any = sub) -> argparse.ArgumentParser:
@@ -1177,6 +1183,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-paediatrics", action="store_true", help="the service does not image children")
     p.add_argument(
         "--scope", action="append", metavar="NAME=yes|no", help="what the service does, e.g. paediatric=no (repeatable)"
+    )
+    p.add_argument(
+        "--database",
+        metavar="postgresql://USER@HOST[:PORT]/DB",
+        help="team mode: keep the database on this (empty) PostgreSQL database; password from PGPASSWORD, "
+        ".pgpass or the keyring",
     )
 
     p = command("demo", cmd_demo, "create a realistic demo workspace")
@@ -1429,6 +1441,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("threshold", cmd_dose_threshold, "show or set the IR high-dose threshold", dose_cmd)
     p.add_argument("path")
     p.add_argument("--set", metavar="MGY", help="reference-point air kerma in mGy ('default': 5000)")
+    from qsi_desktop import cli_team
+
+    cli_team.register(sub, command)
     return parser
 
 

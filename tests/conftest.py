@@ -1,10 +1,18 @@
-"""Shared fixtures: an App with an explicit plugin list (never discovery), workspaces, the CLI."""
+"""Shared fixtures: an App with an explicit plugin list (never discovery), workspaces, the CLI, and the
+database backends: tests marked ``@pytest.mark.backends`` run on SQLite and on a throwaway PostgreSQL
+cluster (skipped cleanly where no PostgreSQL server binaries are installed; CI installs them)."""
 
 from __future__ import annotations
 
+import glob
+import itertools
 import os
-from collections.abc import Callable
-from dataclasses import dataclass
+import shutil
+import socket
+import subprocess
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -35,8 +43,118 @@ def full_app() -> App:
     return App.load(plugins=ALL_PLUGINS)
 
 
+# -- database backends ---------------------------------------------------------------------------
+
+PG_OWNER = "test-user"  # the login that creates team workspaces: QSI_ACTOR's name, so audit names match
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "backend" in metafunc.fixturenames and metafunc.definition.get_closest_marker("backends"):
+        metafunc.parametrize("backend", ["sqlite", "postgresql"], indirect=True)
+
+
+def _pg_bin(name: str) -> str | None:
+    return shutil.which(name) or next(iter(sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"), reverse=True)), None)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class PgServer:
+    """A throwaway PostgreSQL cluster on a Unix socket; ``qsi`` is its superuser (trust logins)."""
+
+    socket_dir: Path
+    port: int
+    run_as: list[str]
+    _numbers: Iterator[int] = field(default_factory=itertools.count)
+
+    def url(self, database: str, user: str | None = PG_OWNER) -> str:
+        who = f"{user}@" if user else ""
+        return f"postgresql://{who}/{database}?host={self.socket_dir}&port={self.port}"
+
+    def sql(self, statement: str, database: str = "postgres", user: str = "qsi") -> None:
+        import psycopg
+
+        with psycopg.connect(host=str(self.socket_dir), port=self.port, user=user, dbname=database) as connection:
+            connection.autocommit = True
+            connection.execute(statement)
+
+    def new_database(self, owner: str = PG_OWNER) -> str:
+        """A new empty database owned by ``owner``, as IT would hand it out; its address."""
+        name = f"qsi_t{os.getpid()}_{next(self._numbers)}"
+        self.sql(f'CREATE DATABASE {name} OWNER "{owner}"')
+        return self.url(name, owner)
+
+    def create_login(self, name: str, *options: str) -> None:
+        self.sql(f'CREATE ROLE "{name}" LOGIN {" ".join(options)}')
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PgServer]:
+    pytest.importorskip("psycopg")
+    initdb, pg_ctl = _pg_bin("initdb"), _pg_bin("pg_ctl")
+    if not initdb or not pg_ctl:
+        if os.environ.get("CI"):  # CI installs PostgreSQL: a missing server there is a broken set-up
+            pytest.fail("PostgreSQL server binaries (initdb, pg_ctl) are not installed")
+        pytest.skip("PostgreSQL server binaries (initdb, pg_ctl) are not installed")
+    root = Path(tempfile.mkdtemp(prefix="qsi-pg-"))
+    # PostgreSQL refuses to run as root: run the throwaway cluster as the postgres user when we are root.
+    run_as: list[str] = []
+    if os.geteuid() == 0:
+        if shutil.which("runuser") is None:
+            pytest.skip("running as root without runuser")
+        shutil.chown(root, "postgres")
+        run_as = ["runuser", "-u", "postgres", "--"]
+    data, port = root / "data", _free_port()
+    subprocess.run(
+        [*run_as, initdb, "-D", str(data), "-U", "qsi", "--auth=trust", "-E", "UTF8"], check=True, capture_output=True
+    )
+    options = f"-k {root} -p {port} -c listen_addresses='' -c fsync=off -c max_connections=200"
+    subprocess.run(
+        [*run_as, pg_ctl, "start", "-D", str(data), "-w", "-l", str(root / "log"), "-o", options],
+        check=True,
+        capture_output=True,
+    )
+    try:
+        server = PgServer(root, port, run_as)
+        server.create_login(PG_OWNER, "CREATEROLE")  # not a superuser: the server's checks apply to it
+        yield server
+    finally:
+        subprocess.run([*run_as, pg_ctl, "-D", str(data), "-m", "immediate", "stop"], capture_output=True)
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@dataclass
+class Backend:
+    name: str  # "sqlite" or "postgresql"
+    server: PgServer | None = None
+
+    def new_database(self) -> str | None:
+        """The ``database=`` for a new workspace: None on SQLite, a new empty database on PostgreSQL."""
+        return self.server.new_database() if self.server is not None else None
+
+    def actor(self, name: str) -> str:
+        """The audit trail's name for a change made with ``actor=name``: on a server the login is
+        recorded, and a name typed by a quality lead as "NAME (entered by LOGIN)"."""
+        return name if self.server is None or name == PG_OWNER else f"{name} (entered by {PG_OWNER})"
+
+
 @pytest.fixture
-def make_workspace(tmp_path: Path, full_app: App) -> Callable[..., Workspace]:
+def backend(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Backend:
+    name = getattr(request, "param", "sqlite")
+    if name == "sqlite":
+        return Backend(name)
+    server = request.getfixturevalue("pg_server")
+    monkeypatch.setenv("PGUSER", PG_OWNER)  # who opens team workspaces (libpq's own variable)
+    return Backend(name, server)
+
+
+@pytest.fixture
+def make_workspace(tmp_path: Path, full_app: App, backend: Backend) -> Callable[..., Workspace]:
     created: list[Workspace] = []
 
     def make(
@@ -50,6 +168,7 @@ def make_workspace(tmp_path: Path, full_app: App) -> Callable[..., Workspace]:
             NewProfile("Riverside Imaging", "Riverside NHS FT", ("General",), modalities, {"paediatric": paediatric}),
             framework_id=full_app.framework_id,
             actor="test-user",
+            database=backend.new_database(),
         )
         created.append(ws)
         return ws
@@ -67,8 +186,11 @@ class CliResult:
 
 
 @pytest.fixture
-def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Callable[..., CliResult]:
-    """Run ``qsi`` in-process with all five plugins listed explicitly."""
+def cli(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, backend: Backend
+) -> Callable[..., CliResult]:
+    """Run ``qsi`` in-process with all five plugins listed explicitly; on the PostgreSQL backend,
+    ``qsi init`` makes a team workspace on a new database."""
     import qsi_desktop.services.app as app_module
 
     original = app_module.App.load.__func__  # type: ignore[attr-defined]
@@ -76,7 +198,10 @@ def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> 
 
     def run(*args: str | Path) -> CliResult:
         capsys.readouterr()
-        code = main([str(a) for a in args])
+        argv = [str(a) for a in args]
+        if backend.server is not None and argv[:1] == ["init"] and "--database" not in argv:
+            argv += ["--database", str(backend.new_database())]
+        code = main(argv)
         captured = capsys.readouterr()
         return CliResult(code, captured.out, captured.err)
 

@@ -11,7 +11,8 @@ from qsi_desktop.services.audit import changes_elsewhere, latest_audit_id, list_
 from qsi_desktop.store.workspace import Workspace
 
 
-def test_a_save_over_a_newer_version_is_refused_with_both_texts(make_workspace, full_app) -> None:
+@pytest.mark.backends
+def test_a_save_over_a_newer_version_is_refused_with_both_texts(make_workspace, full_app, backend) -> None:
     mine = make_workspace()
     theirs = Workspace.open(mine.path)  # a colleague's window on the same folder
     try:
@@ -46,12 +47,13 @@ def test_a_save_over_a_newer_version_is_refused_with_both_texts(make_workspace, 
         )
         assert saved.narrative == "My narrative" and saved.row_version == conflict.theirs.row_version + 1
         latest = list_audit(mine, limit=1)[0]
-        assert latest.actor == "bob" and "saved over ann's version" in latest.summary
+        assert latest.actor == backend.actor("bob") and "saved over ann's version" in latest.summary
         assert latest.before == {"narrative": "Ann's narrative"}
     finally:
         theirs.close()
 
 
+@pytest.mark.backends
 def test_an_unchanged_row_saves_and_no_expected_version_keeps_the_old_behaviour(make_workspace, full_app) -> None:
     ws = make_workspace()
     first = assess(ws, full_app, "XR-101", AssessmentChange(owner="RPS"), actor="u", expected_version=0)
@@ -62,7 +64,8 @@ def test_an_unchanged_row_saves_and_no_expected_version_keeps_the_old_behaviour(
         assess(ws, full_app, "XR-101", AssessmentChange(owner="stale"), actor="u", expected_version=1)
 
 
-def test_changes_elsewhere_are_told_from_a_handles_own(make_workspace, full_app) -> None:
+@pytest.mark.backends
+def test_changes_elsewhere_are_told_from_a_handles_own(make_workspace, full_app, backend) -> None:
     mine = make_workspace()
     other = Workspace.open(mine.path)
     try:
@@ -72,7 +75,7 @@ def test_changes_elsewhere_are_told_from_a_handles_own(make_workspace, full_app)
         assert latest > seen and foreign == []  # my own save is not news
         assess(other, full_app, "XR-102", AssessmentChange(narrative="From the other window"), actor="ann")
         latest2, foreign = changes_elsewhere(mine, latest)
-        assert latest2 > latest and [(e.actor, e.entity) for e in foreign] == [("ann", "assessment")]
+        assert latest2 > latest and [(e.actor, e.entity) for e in foreign] == [(backend.actor("ann"), "assessment")]
         assert changes_elsewhere(other, latest)[1] == []  # the other handle sees it as its own
     finally:
         other.close()

@@ -1,19 +1,12 @@
 """The same models and migrations on PostgreSQL (team mode), against a throwaway local cluster.
 
-Skipped where no PostgreSQL server binaries are installed; CI installs them (.ci/run).
+Skipped where no PostgreSQL server binaries are installed; CI installs them (.ci/run). The cluster is the
+shared ``pg_server`` fixture of conftest.py.
 """
 
 from __future__ import annotations
 
-import glob
-import os
-import shutil
-import socket
-import subprocess
-import tempfile
-from collections.abc import Iterator
 from datetime import date
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -25,62 +18,9 @@ from qsi_desktop.store.models import Action, Assessment, AuditEntry, EvidenceIte
 pytest.importorskip("psycopg")
 
 
-def _pg_bin(name: str) -> str | None:
-    found = shutil.which(name) or next(iter(sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"), reverse=True)), None)
-    return found
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
-def pg_url() -> Iterator[str]:
-    initdb, pg_ctl = _pg_bin("initdb"), _pg_bin("pg_ctl")
-    if not initdb or not pg_ctl:
-        if os.environ.get("CI"):  # CI installs PostgreSQL: a missing server there is a broken set-up
-            pytest.fail("PostgreSQL server binaries (initdb, pg_ctl) are not installed")
-        pytest.skip("PostgreSQL server binaries (initdb, pg_ctl) are not installed")
-    root = Path(tempfile.mkdtemp(prefix="qsi-pg-"))
-    # PostgreSQL refuses to run as root: run the throwaway cluster as the postgres user when we are root.
-    prefix: list[str] = []
-    if os.geteuid() == 0:
-        if shutil.which("runuser") is None:
-            pytest.skip("running as root without runuser")
-        shutil.chown(root, "postgres")
-        prefix = ["runuser", "-u", "postgres", "--"]
-    data, port = root / "data", _free_port()
-    subprocess.run(
-        [*prefix, initdb, "-D", str(data), "-U", "qsi", "--auth=trust", "-E", "UTF8"], check=True, capture_output=True
-    )
-    subprocess.run(
-        [
-            *prefix,
-            pg_ctl,
-            "start",
-            "-D",
-            str(data),
-            "-w",
-            "-l",
-            str(root / "log"),
-            "-o",
-            f"-k {root} -p {port} -c listen_addresses=''",
-        ],
-        check=True,
-        capture_output=True,
-    )
-    try:
-        subprocess.run(
-            [*prefix, _pg_bin("createdb") or "createdb", "-h", str(root), "-p", str(port), "-U", "qsi", "qsi_test"],
-            check=True,
-            capture_output=True,
-        )
-        yield f"postgresql+psycopg://qsi@/qsi_test?host={root}&port={port}"
-    finally:
-        subprocess.run([*prefix, pg_ctl, "-D", str(data), "-m", "immediate", "stop"], capture_output=True)
-        shutil.rmtree(root, ignore_errors=True)
+def pg_url(pg_server) -> str:  # the shared throwaway cluster of conftest.py; a database of this module's own
+    return pg_server.new_database().replace("postgresql://", "postgresql+psycopg://")
 
 
 def test_migrations_run_on_postgresql_and_match_the_models(pg_url: str) -> None:

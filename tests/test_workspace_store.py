@@ -125,16 +125,18 @@ def test_migrations_have_one_head_and_match_the_models(tmp_path: Path) -> None:
     assert diff == [], "models changed without a migration"
 
 
-def test_every_change_is_audited_with_before_and_after(make_workspace) -> None:
+@pytest.mark.backends
+def test_every_change_is_audited_with_before_and_after(make_workspace, backend) -> None:
     ws = make_workspace()
     with ws.transaction("alice") as session:
         session.scalars(select(ServiceProfile)).one().name = "Riverside Imaging Service"
     with ws.reading() as session:
         entry = session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc())).first()
-    assert (entry.actor, entry.action, entry.entity) == ("alice", "update", "service_profile")
+    assert (entry.actor, entry.action, entry.entity) == (backend.actor("alice"), "update", "service_profile")
     assert entry.before == {"name": "Riverside Imaging"} and entry.after == {"name": "Riverside Imaging Service"}
 
 
+@pytest.mark.backends
 def test_a_failed_transaction_leaves_neither_change_nor_audit(make_workspace) -> None:
     ws = make_workspace()
     with ws.reading() as session:
@@ -231,7 +233,8 @@ def test_a_failed_migration_leaves_the_database_as_it_was(make_workspace, tmp_pa
     Workspace.open(ws.path).close()  # still opens with this version
 
 
-def test_two_writers_never_lose_an_update(make_workspace) -> None:
+@pytest.mark.backends
+def test_two_writers_never_lose_an_update(make_workspace, backend) -> None:
     import threading
     import time
 
@@ -276,8 +279,8 @@ def test_two_writers_never_lose_an_update(make_workspace) -> None:
             )
         ][1:]
     assert trail == [
-        ("alice", {"owner": "Original"}, {"owner": "Alice"}),
-        ("bob", {"owner": "Alice"}, {"owner": "Alice + Bob"}),
+        (backend.actor("alice"), {"owner": "Original"}, {"owner": "Alice"}),
+        (backend.actor("bob"), {"owner": "Alice"}, {"owner": "Alice + Bob"}),
     ]
 
 
@@ -369,7 +372,8 @@ def test_a_version_1_database_keeps_its_records_through_migration_0002(tmp_path:
     engine.dispose()
 
 
-def test_stored_tables_are_saved_whole_audited_and_deleted(make_workspace) -> None:
+@pytest.mark.backends
+def test_stored_tables_are_saved_whole_audited_and_deleted(make_workspace, backend) -> None:
     from qsi_desktop.services import stored_tables
     from qsi_desktop.services.audit import list_audit
 
@@ -380,6 +384,6 @@ def test_stored_tables_are_saved_whole_audited_and_deleted(make_workspace) -> No
     assert stored_tables.get(ws, "dose", "drl-local") == [{"exam": "CT head", "dlp": 780}]
     assert stored_tables.keys(ws, "dose") == ["drl-local"]
     entries = [e for e in list_audit(ws, 10) if e.entity == "stored_table"]
-    assert [e.action for e in entries] == ["update", "create"] and entries[0].actor == "physicist"
+    assert [e.action for e in entries] == ["update", "create"] and entries[0].actor == backend.actor("physicist")
     stored_tables.put(ws, "dose", "drl-local", None, actor="physicist")
     assert stored_tables.get(ws, "dose", "drl-local") is None

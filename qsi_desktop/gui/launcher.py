@@ -275,7 +275,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.statement and not window.select_ref(args.statement.strip().upper()):
         _stderr(f"no quality statement {args.statement!r}")
 
-    on_network = is_network_path(workspace.path)
+    on_network = not workspace.is_team and is_network_path(workspace.path)
     if on_network:
         _stderr(network_warning(workspace.path).replace("\n\n", " "))
     if args.screenshot:

@@ -620,7 +620,7 @@ class MainWindow(QMainWindow):
         )
 
     def _opened(self, workspace: Workspace, message: str = "") -> None:
-        if is_network_path(workspace.path):
+        if not workspace.is_team and is_network_path(workspace.path):
             QMessageBox.warning(self, "Workspace on a network drive", network_warning(workspace.path))
         self.set_workspace(workspace, message or f"Opened {workspace.path}")
 

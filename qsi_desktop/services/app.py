@@ -18,6 +18,7 @@ from qsi_desktop.errors import QsiError
 from qsi_desktop.plugins.manager import PluginManager
 from qsi_desktop.plugins.types import Modality, Scope
 from qsi_desktop.services.errors import UserError
+from qsi_desktop.store.access import ModalityMap
 from qsi_desktop.store.workspace import Workspace
 
 
@@ -56,7 +57,17 @@ class App:
         except QsiError:
             ws.close()
             raise
+        ws.use_modality_map(self.modality_map())
         return ws
+
+    def modality_map(self) -> ModalityMap:
+        """Which modality each checklist, register and importer belongs to: what a modality lead may change."""
+        return ModalityMap(
+            modalities=frozenset(self.modalities()),
+            templates={t.id: t.modality for t in self.plugins.checklists()},
+            registers={r.id: r.modality for r in self.plugins.registers()},
+            importers={i.name: i.modality for i in self.plugins.importers()},
+        )
 
     def modalities(self) -> dict[str, Modality]:
         """The modalities plugins provide for this framework, in section order, by code."""

@@ -11,6 +11,7 @@ the database's revision with one query; anything else goes through Alembic.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -107,11 +108,15 @@ def needs_upgrade(engine: Engine) -> tuple[str | None, str]:
     return current, head
 
 
-def upgrade(engine: Engine) -> None:
-    """Migrate to head in one transaction: on any error nothing of the migration remains."""
+def upgrade(engine: Engine, after: Callable[[Connection], None] | None = None) -> None:
+    """Migrate to head in one transaction: on any error nothing of the migration remains.
+
+    ``after`` runs in the same transaction (a team workspace's grants, which follow the tables)."""
     from alembic import command
 
     config = alembic_config()
     with engine.connect().execution_options(qsi_write=True) as connection, connection.begin():
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
+        if after is not None:
+            after(connection)

@@ -1,18 +1,23 @@
 """A workspace is a folder: a marker file, a SQLite database, the evidence store and backups.
 
     MyService/
-      qsi-workspace.json      marks the folder as a workspace (format version, database file)
+      qsi-workspace.json      marks the folder as a workspace (format version; a team workspace's server)
       workspace.sqlite3       the database (WAL mode: -wal and -shm files appear beside it)
       evidence/sha256/..      evidence files, content-addressed and write-once
       backups/                database copies taken before each migration
 
-Opening a workspace migrates its database to this version's schema after a backup copy, and
-refuses a database written by a newer version.
+A team workspace keeps its database on a PostgreSQL server named in the marker (format 2, so an
+older QSI Desktop refuses it instead of looking for a SQLite file); its folder, which may be on a
+network share, holds the marker and the evidence files (write-once files are safe there).
+
+Opening a workspace migrates its database to this version's schema after a backup copy (on the
+server: in one transaction, by the database owner), and refuses a database written by a newer version.
 """
 
 from __future__ import annotations
 
 import contextlib
+import getpass
 import json
 import logging
 import os
@@ -25,22 +30,27 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import Engine, select
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy import Connection, Engine, inspect, select
+from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm.exc import StaleDataError
 
 from qsi_desktop.errors import QsiError
-from qsi_desktop.store import audit, migrate
+from qsi_desktop.store import audit, migrate, pg_roles
+from qsi_desktop.store.access import ACCESS, READER, Access, ModalityMap
 from qsi_desktop.store.engine import WRITE_OPTION, AuditedSession, make_engine, make_sessionmaker
 from qsi_desktop.store.evidence_files import EvidenceFileStore
-from qsi_desktop.store.models import ServiceProfile, Setting
+from qsi_desktop.store.models import ServiceProfile, Setting, StoredTable
+from qsi_desktop.store.server import ServerAddress, describe_connection_error, login_name
 
 log = logging.getLogger(__name__)
 
 MARKER_NAME = "qsi-workspace.json"
 DATABASE_NAME = "workspace.sqlite3"
 MARKER_FORMAT = 1
+TEAM_MARKER_FORMAT = 2  # the marker names a PostgreSQL server
+USERS_NAMESPACE, USERS_KEY = "team", "users"  # stored_tables document of a SQLite workspace's users
 BACKUPS_KEPT = 10  # of each kind: daily copies, and copies taken before a migration
 _SQLITE_HEADER = b"SQLite format 3\x00"
 
@@ -61,9 +71,12 @@ class NewProfile:
 
 
 class Workspace:
-    def __init__(self, path: Path, engine: Engine) -> None:
+    def __init__(self, path: Path, engine: Engine, server: ServerAddress | None = None) -> None:
         self.path = path
         self.engine = engine
+        self.server = server  # None: the SQLite database in the folder
+        # Which modality each plugin's ids belong to, for the roles; the App fills it from its plugins.
+        self.modality_map = ModalityMap()
         self._sessions = make_sessionmaker(engine)
         self.files = EvidenceFileStore(path / "evidence")
         # Audit ids of the changes committed through this handle: anything else was saved elsewhere
@@ -79,24 +92,68 @@ class Workspace:
         except (KeyError, ValueError) as exc:
             engine.dispose()
             raise WorkspaceError(f"{path}: the workspace settings are incomplete ({exc}); restore a backup") from exc
+        with self._sessions() as session:
+            self.access = self._access(session.connection())
+
+    @property
+    def is_team(self) -> bool:
+        """True when the database is on a PostgreSQL server (no SQLite network-drive caveat)."""
+        return self.server is not None
+
+    def _access(self, connection: Connection) -> Access:
+        """The logged-in user's role: PostgreSQL roles on a server, the users document on SQLite."""
+        if self.server is not None:
+            login, role, modalities = pg_roles.role_of(connection)
+            return Access(login, role or READER, modalities, self.modality_map)
+        row = connection.execute(
+            select(StoredTable.value).where(StoredTable.namespace == USERS_NAMESPACE, StoredTable.key == USERS_KEY)
+        ).first()
+        users: dict[str, Any] = row[0] if row is not None and isinstance(row[0], dict) else {}
+        login = _os_login()
+        if not users:
+            return Access(login)  # no users: one user, everything allowed, as always
+        entry = users.get(login) or {}
+        return Access(
+            login, str(entry.get("role") or READER), frozenset(entry.get("modalities") or ()), self.modality_map
+        )
+
+    def use_modality_map(self, modality_map: ModalityMap) -> None:
+        self.modality_map = modality_map
+        self.access = Access(self.access.login, self.access.role, self.access.modalities, modality_map)
 
     # -- life cycle ------------------------------------------------------------------------------
 
     @classmethod
-    def create(cls, path: Path | str, profile: NewProfile, *, framework_id: str, actor: str) -> Workspace:
+    def create(
+        cls, path: Path | str, profile: NewProfile, *, framework_id: str, actor: str, database: str | None = None
+    ) -> Workspace:
+        """A new workspace in the empty (or new) folder ``path``; with ``database`` (a PostgreSQL
+        address), a team workspace whose database is that empty database on the server."""
         path = Path(path).expanduser().absolute()
         if path.exists() and (not path.is_dir() or any(path.iterdir())):
             raise WorkspaceError(f"{path}: already exists and is not an empty folder; choose a new folder")
+        server: ServerAddress | None = None
+        if database is not None:
+            server, user = ServerAddress.parse(database)
+            engine_for_server = server_engine(path, server, user)
         created = not path.exists()
         engine: Engine | None = None
         try:
             path.mkdir(parents=True, exist_ok=True)
             (path / "evidence").mkdir()
             (path / "backups").mkdir()
-            engine = make_engine(_sqlite_url(path / DATABASE_NAME))
-            migrate.upgrade(engine)
+            if server is None:
+                engine = make_engine(sqlite_url(path / DATABASE_NAME))
+                migrate.upgrade(engine)
+            else:
+                engine = engine_for_server
+                refuse_used_database(engine, path, server)
+                modalities = tuple(sorted(set(profile.modalities)))
+                migrate.upgrade(engine, after=lambda connection: pg_roles.set_up(connection, modalities))
             sessions = make_sessionmaker(engine)
             with sessions.begin() as session:
+                if server is not None:  # the audit trail names the login, never a typed name
+                    actor = str(session.connection().exec_driver_sql("SELECT current_user").scalar())
                 session.info["actor"] = actor
                 session.add_all(
                     [
@@ -115,7 +172,7 @@ class Workspace:
                         scope_flags=dict(profile.scopes),
                     )
                 )
-            _write_marker(path)  # last: a folder without the marker is never mistaken for a workspace
+            write_marker(path, server)  # last: a folder without the marker is never mistaken for a workspace
         except BaseException as exc:
             if engine is not None:
                 engine.dispose()
@@ -131,7 +188,7 @@ class Workspace:
             if isinstance(exc, SQLAlchemyError):
                 raise WorkspaceError(describe_database_error(exc, path)) from exc
             raise
-        return cls(path, engine)
+        return cls(path, engine, server)
 
     @classmethod
     def open(cls, path: Path | str) -> Workspace:
@@ -146,11 +203,17 @@ class Workspace:
             fmt = int(meta["format"])
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise WorkspaceError(f"{marker}: unreadable workspace marker ({exc})") from exc
-        if fmt > MARKER_FORMAT:
+        if fmt > TEAM_MARKER_FORMAT or (fmt > MARKER_FORMAT and not isinstance(meta.get("database"), str)):
             raise WorkspaceError(f"{path}: made by a newer version of QSI Desktop (format {fmt}); update QSI Desktop")
+        if isinstance(meta.get("database"), str):
+            try:
+                server = ServerAddress.from_marker(meta["database"])
+            except QsiError as exc:
+                raise WorkspaceError(f"{marker}: {exc}") from exc
+            return cls._open_team(path, server)
         database = path / DATABASE_NAME
         _check_sqlite_file(database)
-        engine = make_engine(_sqlite_url(database))
+        engine = make_engine(sqlite_url(database))
         try:
             current, head = migrate.needs_upgrade(engine)
             if current != head:
@@ -166,6 +229,38 @@ class Workspace:
         except SQLAlchemyError as exc:
             engine.dispose()
             raise WorkspaceError(describe_database_error(exc, path)) from exc
+
+    @classmethod
+    def _open_team(cls, path: Path, server: ServerAddress) -> Workspace:
+        engine = server_engine(path, server)
+        try:
+            current, head = migrate.needs_upgrade(engine)
+            if current is None:
+                raise WorkspaceError(f"{path}: the database {server.label()} holds no QSI workspace")
+            if current != head:
+                modalities = profile_modalities(engine)
+                migrate.upgrade(engine, after=lambda connection: pg_roles.set_up(connection, modalities))
+            return cls(path, engine, server)
+        except migrate.NewerDatabaseError as exc:
+            engine.dispose()
+            raise WorkspaceError(f"{server.label()}: {exc}") from exc
+        except SQLAlchemyError as exc:
+            engine.dispose()
+            reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+            if "must be owner" in reason or ("permission denied" in reason and current != head):
+                raise WorkspaceError(
+                    f"{path}: the database {server.label()} needs upgrading to this version of QSI Desktop and "
+                    "only its owner may do that; ask the quality lead who created it to open it once"
+                ) from exc
+            if "permission denied" in reason:
+                raise WorkspaceError(
+                    f"{path}: {login_name()} is not a user of this team workspace ({reason}); ask a quality lead "
+                    "to add you ('qsi user add')"
+                ) from exc
+            raise WorkspaceError(describe_database_error(exc, path)) from exc
+        except BaseException:
+            engine.dispose()
+            raise
 
     def close(self) -> None:
         self.engine.dispose()
@@ -187,8 +282,12 @@ class Workspace:
         """
         try:
             with self._sessions.begin() as session:
-                session.connection(execution_options={WRITE_OPTION: True})
-                session.info["actor"] = actor
+                connection = session.connection(execution_options={WRITE_OPTION: True})
+                # The choke point of the roles: who is writing is read again inside the write lock
+                # (a user removed meanwhile is refused), and every flush is checked against it.
+                access = self.access = self._access(connection)
+                session.info[ACCESS] = access
+                session.info["actor"] = access.audit_name(actor, _default_names())
                 yield session
         except (SQLAlchemyError, StaleDataError) as exc:
             raise WorkspaceError(describe_database_error(exc, self.path)) from exc
@@ -210,7 +309,64 @@ class Workspace:
 
     @property
     def database_path(self) -> Path:
-        return Path(self.engine.url.database or "")
+        return Path(self.engine.url.database or "") if self.server is None else Path()
+
+    @property
+    def location(self) -> str:
+        """Where the database is, for messages: the SQLite file or the server's host:port/database."""
+        return str(self.database_path) if self.server is None else self.server.label()
+
+
+def _os_login() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no user name on some locked-down desktops
+        return "unknown"
+
+
+def _default_names() -> set[str]:
+    """Names a caller passes as the actor when nobody typed one (the OS login): they mean the login."""
+    return {_os_login(), "unknown"}
+
+
+def server_engine(path: Path, server: ServerAddress, user: str | None = None) -> Engine:
+    """An engine logged in to the server, checked with one query: a server that is down or refuses
+    the login is one line naming the server (the password is never part of any message)."""
+    login = user or login_name()
+    engine = make_engine(server.login_url(user), password=server.keyring_password(user))
+    try:
+        with engine.connect() as connection:
+            connection.exec_driver_sql("SELECT 1")
+    except OperationalError as exc:
+        engine.dispose()
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        raise WorkspaceError(f"{path}: {describe_connection_error(reason, server, login)}") from exc
+    except ImportError as exc:  # the team extra (psycopg) is not installed
+        engine.dispose()
+        raise WorkspaceError(
+            f"{path}: team workspaces need the PostgreSQL driver: pip install 'qsi-desktop[team]' ({exc})"
+        ) from exc
+    return engine
+
+
+def refuse_used_database(engine: Engine, path: Path, server: ServerAddress) -> None:
+    with engine.connect() as connection:
+        if not inspect(connection).has_table("setting"):
+            if inspect(connection).get_table_names():
+                raise WorkspaceError(f"{server.label()}: the database is not empty; ask IT for a new, empty database")
+            return
+        if connection.execute(select(Setting.value).where(Setting.key == "workspace_id")).first():
+            raise WorkspaceError(
+                f"{server.label()}: the database already holds a QSI workspace; use a new, empty database"
+            )
+
+
+def profile_modalities(engine: Engine) -> tuple[str, ...]:
+    with engine.connect() as connection:
+        if not inspect(connection).has_table("service_profile"):
+            return ()
+        rows = connection.execute(select(ServiceProfile.modalities)).scalars().all()
+    return tuple(sorted({str(code) for codes in rows for code in (codes or ())}))
 
 
 def describe_database_error(exc: BaseException, workspace: Path) -> str:
@@ -226,7 +382,9 @@ def describe_database_error(exc: BaseException, workspace: Path) -> str:
             f"{workspace}: the workspace is read-only for you ({reason}); ask for write access, or copy "
             "the folder somewhere you can write"
         )
-    if "locked" in lowered or "busy" in lowered:
+    if "could not connect" in lowered or "server closed the connection" in lowered or "connection refused" in lowered:
+        return f"{workspace}: lost the connection to the database server ({reason}); check the network and try again"
+    if "locked" in lowered or "busy" in lowered or "lock timeout" in lowered:
         return (
             f"{workspace}: the workspace is busy: another QSI Desktop or qsi command is saving to it; "
             "try again in a moment"
@@ -301,7 +459,7 @@ def is_network_path(path: Path) -> bool:
     return best_type in {"nfs", "nfs4", "cifs", "smb3", "smbfs", "9p", "fuse.sshfs"}
 
 
-def _sqlite_url(path: Path) -> str:
+def sqlite_url(path: Path) -> str:
     return f"sqlite:///{path}"
 
 
@@ -317,8 +475,10 @@ def _check_sqlite_file(database: Path) -> None:
         )
 
 
-def _write_marker(path: Path) -> None:
-    data = {"format": MARKER_FORMAT, "application": "QSI Desktop"}
+def write_marker(path: Path, server: ServerAddress | None = None) -> None:
+    data: dict[str, Any] = {"format": MARKER_FORMAT, "application": "QSI Desktop"}
+    if server is not None:
+        data.update(format=TEAM_MARKER_FORMAT, database=server.marker_text())
     tmp = path / (MARKER_NAME + ".tmp")
     tmp.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
     os.replace(tmp, path / MARKER_NAME)
