@@ -114,6 +114,8 @@ def describe_connection_error(reason: str, address: ServerAddress, user: str) ->
         return f"{where}: the database does not exist on the server; ask IT to create it (see docs/FOR-IT.md)"
     if "does not exist" in lowered and "role" in lowered:
         return f"{where}: the server has no login {user}; ask IT or a quality lead to add you ('qsi user add')"
+    if "permission denied for database" in lowered:
+        return f"{where}: {user} is not a user of this team workspace; ask a quality lead to add you ('qsi user add')"
     if "permission denied" in lowered or "not permitted" in lowered or "pg_hba" in lowered:
         return f"{where}: the server does not let {user} in ({reason}); ask IT or a quality lead"
     if (
