@@ -88,7 +88,7 @@ def migrate_to(ws: Workspace, target: str, *, on_progress: Progress | None = Non
 
 def _evidence(engine: Engine) -> dict[int, str | None]:
     with engine.connect() as connection:
-        return dict(connection.execute(select(EvidenceItem.id, EvidenceItem.file_sha256)).tuples().all())
+        return {row[0]: row[1] for row in connection.execute(select(EvidenceItem.id, EvidenceItem.file_sha256))}
 
 
 def _to_server(ws: Workspace, address_text: str, on_progress: Progress | None) -> MoveReport:

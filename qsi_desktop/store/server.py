@@ -50,7 +50,7 @@ class ServerAddress:
             )
         if not url.database:
             raise ServerAddressError("the database address names no database (postgresql://USER@HOST/DB)")
-        bare = url.set(drivername=DRIVER, username=None)
+        bare = url._replace(drivername=DRIVER, username=None)  # URL.set() cannot clear a field
         return cls(bare), url.username
 
     @classmethod
