@@ -137,6 +137,19 @@ class Backend:
         """The ``database=`` for a new workspace: None on SQLite, a new empty database on PostgreSQL."""
         return self.server.new_database() if self.server is not None else None
 
+    def stored_bytes(self, ws: Workspace) -> bytes:
+        """Everything the workspace's database holds, to search for text that must never be stored."""
+        if self.server is None:
+            return b"".join(p.read_bytes() for p in ws.path.glob("workspace.sqlite3*"))
+        from sqlalchemy import select
+
+        from qsi_desktop.store.transfer import tables
+
+        with ws.engine.connect() as connection:
+            return b"\n".join(
+                repr(tuple(row)).encode() for table in tables() for row in connection.execute(select(table))
+            )
+
     def actor(self, name: str) -> str:
         """The audit trail's name for a change made with ``actor=name``: on a server the login is
         recorded, and a name typed by a quality lead as "NAME (entered by LOGIN)"."""

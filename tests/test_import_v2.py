@@ -74,8 +74,10 @@ def _plugin(version: int = 1) -> ModuleType:
 
 
 @pytest.fixture
-def ws(tmp_path: Path) -> Iterator[Workspace]:
-    workspace = Workspace.create(tmp_path / "ws", NewProfile("Test"), framework_id="qsi-2026-draft", actor="t")
+def ws(tmp_path: Path, backend) -> Iterator[Workspace]:
+    workspace = Workspace.create(
+        tmp_path / "ws", NewProfile("Test"), framework_id="qsi-2026-draft", actor="t", database=backend.new_database()
+    )
     yield workspace
     workspace.close()
 
@@ -86,6 +88,7 @@ def _write(tmp_path: Path, name: str, *lines: str) -> Path:
     return path
 
 
+@pytest.mark.backends
 def test_cumulative_reports_replace_what_they_supersede_and_undo_restores(ws: Workspace, tmp_path: Path) -> None:
     app = App.load([_plugin()])
     first = importing.run_import(
@@ -112,6 +115,7 @@ def test_cumulative_reports_replace_what_they_supersede_and_undo_restores(ws: Wo
     assert states[grown.run_id] == "undone" and states[first.run_id] == "finished"
 
 
+@pytest.mark.backends
 def test_issues_are_kept_with_the_run_without_file_names_or_nhs_numbers(ws: Workspace, tmp_path: Path) -> None:
     app = App.load([_plugin()])
     log = _write(tmp_path, "Smith_John.log", "s1,2,2026-03", "", "s2,many,2026-03")
@@ -139,6 +143,7 @@ def test_a_plugin_bug_is_one_line_naming_plugin_importer_and_file_and_stores_not
     assert run.state == "cancelled" and run.files == 2
 
 
+@pytest.mark.backends
 def test_cancel_stores_nothing_and_is_recorded(ws: Workspace, tmp_path: Path) -> None:
     app = App.load([_plugin()])
     files = [_write(tmp_path, f"{n}.log", f"s{n},1,2026-03") for n in range(3)]
@@ -386,6 +391,7 @@ def test_api_1_importers_and_sections_still_load() -> None:
     assert "GUI_MODULE is no longer read" in pm.warnings[0].error
 
 
+@pytest.mark.backends
 def test_a_corrected_log_row_replaces_the_row_it_corrects(ws: Workspace, tmp_path: Path) -> None:
     app = App.load(ALL_PLUGINS)
     header = "Probe ID,Date,Time,Examination category,Method,Cycle ID,Operator,Result"
@@ -417,6 +423,7 @@ def _parallel_plugin() -> ModuleType:
     return module
 
 
+@pytest.mark.backends
 def test_a_parallel_importer_reads_in_other_processes_and_stores_in_order(ws: Workspace, tmp_path: Path) -> None:
     app = App.load([_parallel_plugin()])
     files = [_write(tmp_path, f"{n:02d}.log", f"s{n},{n % 3 + 1},2026-03", f"t{n},1,2026-04") for n in range(20)]

@@ -66,12 +66,13 @@ def app() -> App:
 
 
 @pytest.fixture
-def ws(tmp_path: Path, app: App) -> Workspace:
+def ws(tmp_path: Path, app: App, backend) -> Workspace:
     workspace = Workspace.create(
         tmp_path / "ws",
         NewProfile("Riverside Imaging", "Riverside NHS FT", ("General",), ("MR", "NM", "US"), {"paediatric": True}),
         framework_id=app.framework_id,
         actor="test-user",
+        database=backend.new_database(),
     )
     yield workspace
     workspace.close()
@@ -125,7 +126,8 @@ def test_bad_values_are_refused_saying_why(values: dict[str, object], message: s
 # -- add, edit, retire, history --------------------------------------------------------------------
 
 
-def test_add_edit_retire_with_history_in_the_audit_trail(ws: Workspace) -> None:
+@pytest.mark.backends
+def test_add_edit_retire_with_history_in_the_audit_trail(ws: Workspace, backend) -> None:
     row = registers.add_row(ws, KIT, _row(field_strength="1.5"), actor="lead")
     with pytest.raises(UserError, match=re.escape("already has Main | Scanner 1")):
         registers.add_row(ws, KIT, _row(item=" scanner  1 "), actor="lead")  # case and spaces ignored
@@ -136,9 +138,10 @@ def test_add_edit_retire_with_history_in_the_audit_trail(ws: Workspace) -> None:
     registers.retire_row(ws, KIT, row.id, expected_version=edited.row_version, actor="lead")
     assert registers.list_rows(ws, KIT) == []
     (retired,) = registers.list_rows(ws, KIT, include_retired=True)
-    assert retired.retired and retired.retired_by == "lead" and retired.retired_at is not None
+    assert retired.retired and retired.retired_by == backend.actor("lead") and retired.retired_at is not None
     trail = registers.history(ws, row.id)
-    assert [(e.action, e.actor) for e in trail] == [("create", "lead"), ("update", "physicist"), ("update", "lead")]
+    lead, physicist = backend.actor("lead"), backend.actor("physicist")
+    assert [(e.action, e.actor) for e in trail] == [("create", lead), ("update", physicist), ("update", lead)]
     assert trail[1].before == {"values": {**registers.clean_values(KIT, _row(field_strength=1.5))}}
     assert trail[1].after["values"]["field_strength"] == 3
     assert trail[2].after["retired"] is True
@@ -147,10 +150,11 @@ def test_add_edit_retire_with_history_in_the_audit_trail(ws: Workspace) -> None:
     assert back.id == row.id and not back.retired and back.values["kind"] == "Coil"
 
 
-def test_an_edit_on_a_stale_copy_fails_and_keeps_the_other_edit(ws: Workspace) -> None:
+@pytest.mark.backends
+def test_an_edit_on_a_stale_copy_fails_and_keeps_the_other_edit(ws: Workspace, backend) -> None:
     row = registers.add_row(ws, KIT, _row(), actor="a")
     registers.edit_row(ws, KIT, row.id, _row(notes="first"), expected_version=row.row_version, actor="a")
-    with pytest.raises(UserError, match="was changed by a meanwhile; reload"):
+    with pytest.raises(UserError, match=re.escape(f"was changed by {backend.actor('a')} meanwhile; reload")):
         registers.edit_row(ws, KIT, row.id, _row(notes="second"), expected_version=row.row_version, actor="b")
     with pytest.raises(UserError, match="changed by a meanwhile"):
         registers.retire_row(ws, KIT, row.id, expected_version=row.row_version, actor="b")
@@ -222,7 +226,8 @@ def _realistic_xlsx(path: Path) -> Path:
     )
 
 
-def test_an_xlsx_import_previews_then_stores_in_one_step(ws: Workspace, tmp_path: Path) -> None:
+@pytest.mark.backends
+def test_an_xlsx_import_previews_then_stores_in_one_step(ws: Workspace, tmp_path: Path, backend) -> None:
     path = _realistic_xlsx(tmp_path / "kit.xlsx")
     result = register_io.preview(ws, KIT, path)
     assert result.header_row == 4 and result.sheet == "Sheet"
@@ -250,13 +255,14 @@ def test_an_xlsx_import_previews_then_stores_in_one_step(ws: Workspace, tmp_path
     }
     assert rows["Head coil"]["installed"] == "2022-03-05"  # UK day first
     # The patient column's values are nowhere in the workspace.
-    database = (ws.path / "workspace.sqlite3").read_bytes()
+    database = backend.stored_bytes(ws)
     assert b"9434765919" not in database and NHS_NUMBER.encode() not in database
     # Importing again changes nothing; a corrected value updates its row.
     again = register_io.preview(ws, KIT, path)
     assert (again.new, again.unchanged, again.updated) == (0, 3, 0)
 
 
+@pytest.mark.backends
 def test_the_mapping_is_chosen_remembered_per_shape_and_used_again(ws: Workspace, tmp_path: Path) -> None:
     path = tmp_path / "vendor.csv"
     path.write_text("Hospital,Asset description,Kind,Probe Serial No.\nMain,Scanner 1,Scanner,X1\n", encoding="utf-8")
@@ -389,6 +395,7 @@ def test_register_rows_reach_report_sections(ws: Workspace, app: App) -> None:
         context.register_rows("sample.none")
 
 
+@pytest.mark.backends
 def test_the_register_row_table_is_audited_with_the_register_in_the_summary(ws: Workspace) -> None:
     registers.add_row(ws, KIT, _row(), actor="a")
     with ws.reading() as session:

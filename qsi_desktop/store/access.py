@@ -39,6 +39,9 @@ MODALITY_LEAD = "modality-lead"
 READER = "reader"
 ROLES = (QUALITY_LEAD, MODALITY_LEAD, READER)
 ACCESS = "qsi_access"  # session.info key
+TYPED_ACTOR = "qsi_typed_actor"  # session.info key: the actor the caller passed, before the login replaced it
+# Columns where services write the actor's name; they get the audit trail's name (the login) too.
+BY_COLUMNS = ("updated_by", "added_by", "created_by", "retired_by", "undone_by", "actor")
 # stored_tables namespaces a modality lead may write, and the modalities they belong to
 DOSE_MODALITIES = frozenset({"CT", "IR"})
 
@@ -178,6 +181,7 @@ def install(session_class: type[Session]) -> None:
 
 
 def _before_flush(session: Session, flush_context: Any, instances: Any) -> None:
+    _name_rows(session)
     access: Access | None = session.info.get(ACCESS)
     if access is None or not access.restricted or access.role == QUALITY_LEAD:
         return
@@ -188,6 +192,17 @@ def _before_flush(session: Session, flush_context: Any, instances: Any) -> None:
                 continue
             need, what = access.need_of(obj, new=obj in session.new)
             access.require(need, what)
+
+
+def _name_rows(session: Session) -> None:
+    """ "Added by", "updated by"...: the name the audit trail records, not the one the caller typed."""
+    typed, recorded = session.info.get(TYPED_ACTOR), session.info.get("actor")
+    if typed is None or typed == recorded:
+        return
+    for obj in chain(session.new, session.dirty):
+        for column in BY_COLUMNS:
+            if getattr(obj, column, None) == typed:
+                setattr(obj, column, recorded)
 
 
 def _on_execute(state: Any) -> None:

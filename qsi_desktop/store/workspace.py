@@ -38,7 +38,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from qsi_desktop.errors import QsiError
 from qsi_desktop.store import audit, migrate, pg_roles
-from qsi_desktop.store.access import ACCESS, READER, Access, ModalityMap
+from qsi_desktop.store.access import ACCESS, READER, TYPED_ACTOR, Access, ModalityMap
 from qsi_desktop.store.engine import WRITE_OPTION, AuditedSession, make_engine, make_sessionmaker
 from qsi_desktop.store.evidence_files import EvidenceFileStore
 from qsi_desktop.store.models import ServiceProfile, Setting, StoredTable
@@ -288,6 +288,7 @@ class Workspace:
                 access = self.access = self._access(connection)
                 session.info[ACCESS] = access
                 session.info["actor"] = access.audit_name(actor, _default_names())
+                session.info[TYPED_ACTOR] = actor
                 yield session
         except (SQLAlchemyError, StaleDataError) as exc:
             raise WorkspaceError(describe_database_error(exc, self.path)) from exc
