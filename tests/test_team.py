@@ -123,6 +123,7 @@ def test_a_reader_writes_nothing_and_is_told_which_role_is_needed(cli, team: Pat
     note = tmp_path / "note.txt"
     note.write_text("x", encoding="utf-8")
     assert "rita is a reader" in _one_line(cli("evidence", "add", team, note))
+    assert not [f for f in (team / "evidence").rglob("*") if f.is_file()]  # refused before the file was stored
     assert "rita is a reader" in _one_line(cli("checklist", "answer", team, "ct.drl-audit", "local-drls",
                                                "--answer", "yes"))  # fmt: skip
     login(PG_OWNER)

@@ -96,6 +96,7 @@ def add_link(ws: Workspace, app: App, url: str, details: EvidenceDetails, *, act
 
 
 def _check_details(ws: Workspace, details: EvidenceDetails) -> None:
+    ws.access.require_writer()  # early, before a file is stored: the role check proper is at the save
     for what, text in (
         ("title", details.title),
         ("owner", details.owner),
