@@ -186,3 +186,25 @@ def test_migrations_on_the_server_need_its_owner(cli, tmp_path: Path, backend, m
         assert migrate.needs_upgrade(ws.engine)[0] == migrate.head_revision()
     monkeypatch.setenv("PGUSER", "rita")
     assert cli("status", path).code == 0
+
+
+def test_a_writer_waiting_too_long_is_told_the_workspace_is_busy(cli, tmp_path: Path, backend, monkeypatch) -> None:
+    from qsi_desktop.store import engine as engine_module
+
+    monkeypatch.setitem(engine_module.PG_TIMEOUTS, "lock_timeout", 300)  # ms; 10 s in use
+    path = tmp_path / "ws"
+    assert cli("init", path, "--service", "T").code == 0
+    with Workspace.open(path) as first, Workspace.open(path) as second:
+        with first.reading() as session:
+            assert session.connection().exec_driver_sql("SHOW lock_timeout").scalar() == "300ms"
+            assert session.connection().exec_driver_sql("SHOW idle_in_transaction_session_timeout").scalar() == "2min"
+        with first.transaction("test-user") as session:  # holds the write lock ...
+            session.add(Assessment(framework_id="qsi-2026-draft", statement_ref="XR-101"))
+            session.flush()
+            # ... the other waits for it, then gives up with a clear line
+            with pytest.raises(WorkspaceError, match="the workspace is busy"), second.transaction("test-user") as other:
+                other.add(Assessment(framework_id="qsi-2026-draft", statement_ref="XR-102"))
+        with second.transaction("test-user") as other:  # and writes once the lock is free
+            other.add(Assessment(framework_id="qsi-2026-draft", statement_ref="XR-102"))
+    with Workspace.open(path) as ws, ws.reading() as session:
+        assert sorted(session.scalars(select(Assessment.statement_ref))) == ["XR-101", "XR-102"]
