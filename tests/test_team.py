@@ -206,3 +206,28 @@ def test_the_server_refuses_what_the_roles_refuse_to_a_direct_login(cli, team: P
         lead.rollback()
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
             lead.execute("DELETE FROM audit_log")
+
+
+def test_server_addresses_keep_no_user_or_password_and_the_keyring_is_asked(monkeypatch) -> None:
+    import sys
+    import types
+
+    from qsi_desktop.store.server import ServerAddress, ServerAddressError
+
+    address, user = ServerAddress.parse("postgresql://qlead@db.trust.nhs.uk:5433/qsi_riverside")
+    assert user == "qlead" and address.label() == "db.trust.nhs.uk:5433/qsi_riverside"
+    assert address.marker_text() == "postgresql+psycopg://db.trust.nhs.uk:5433/qsi_riverside"
+    monkeypatch.setenv("PGUSER", "jsmith")
+    assert address.login_url().username == "jsmith" and address.login_url("qlead").username == "qlead"
+    asked: list[tuple[str, str]] = []
+    fake = types.ModuleType("keyring")
+    fake.get_password = lambda service, name: asked.append((service, name)) or "from-keyring"  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "keyring", fake)
+    monkeypatch.delenv("PGPASSWORD", raising=False)
+    assert address.keyring_password() == "from-keyring"
+    assert asked == [("qsi-desktop", "jsmith@db.trust.nhs.uk:5433/qsi_riverside")]
+    monkeypatch.setenv("PGPASSWORD", "x")  # the environment wins, as in libpq
+    assert address.keyring_password() is None
+    for bad in ("postgresql://a:pw@h/db", "sqlite:///x.db", "postgresql://h", "not an address"):
+        with pytest.raises(ServerAddressError):
+            ServerAddress.parse(bad)
