@@ -30,7 +30,7 @@ def test_a_save_over_a_newer_version_is_refused_with_both_texts(make_workspace, 
             )
         conflict = caught.value
         assert isinstance(conflict, QsiError)
-        assert conflict.theirs.narrative == "Ann's narrative" and conflict.theirs.updated_by == "ann"
+        assert conflict.theirs.narrative == "Ann's narrative" and conflict.theirs.updated_by == backend.actor("ann")
         assert conflict.my_narrative == "My narrative" and conflict.mine.narrative == "My narrative"
         assert "XR-101 was changed by ann" in str(conflict)
         assert statement_details(mine, full_app, "XR-101").assessment.narrative == "Ann's narrative"  # not saved

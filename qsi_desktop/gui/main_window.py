@@ -100,6 +100,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.app = app
         self.ctx = GuiContext(app, workspace, actor or current_actor(), on_changed=self.refresh)
+        self._named_actor = self.ctx.actor
         self.state: Readiness | None = None
         self.last_dialog: QWidget | None = None  # the latest result dialog (verify, import), for tests
         self.setObjectName("main-window")
@@ -278,6 +279,8 @@ class MainWindow(QMainWindow):
 
     def _show_workspace(self, workspace: Workspace) -> None:
         self.ctx.workspace = workspace
+        # With users, the window works as the login (what the audit trail records); without, as before.
+        self.ctx.actor = workspace.access.login if workspace.access.restricted else self._named_actor
         self._seen_audit_id = latest_audit_id(workspace)
         self._changes_elsewhere = []
         self.change_bar.hide()
@@ -290,7 +293,10 @@ class MainWindow(QMainWindow):
         self.summary.show_readiness(self.state)
         self.view.form.set_owner_suggestions(s.owner for s in self.state.statements)
         self.setWindowTitle(f"QSI Desktop — {self.state.service}")
-        self.workspace_label.setText(f"Workspace: {workspace.path}   User: {self.ctx.actor}")
+        # A team workspace says where its database is and the user's role (the services enforce it).
+        where = f"{workspace.path} (database on {workspace.location})" if workspace.is_team else str(workspace.path)
+        who = workspace.access.describe() if workspace.access.restricted else self.ctx.actor
+        self.workspace_label.setText(f"Workspace: {where}   User: {who}")
         self.tree.expandAll()
         self._filter_changed()
         self._build_panels()
