@@ -307,13 +307,14 @@ class _Reader:
                     select(EvidenceItem.id, EvidenceItem.file_sha256, EvidenceItem.link_url).where(*CURRENT_EVIDENCE)
                 )
             }
-            self.linked = set(
-                session.execute(
+            self.linked = {
+                (ref, item_id)
+                for ref, item_id in session.execute(
                     select(EvidenceLink.statement_ref, EvidenceLink.evidence_id).where(
                         EvidenceLink.framework_id == ws.framework_id
                     )
-                ).tuples()
-            )
+                )
+            }
         self.by_sha = {sha: i for i, (sha, _url) in sorted(self.items.items(), reverse=True) if sha}
         self.by_url = {url: i for i, (_sha, url) in sorted(self.items.items(), reverse=True) if url}
 
