@@ -145,7 +145,7 @@ def test_messy_workbook_preview(full_app, make_workspace, tmp_path: Path) -> Non
     for issue in result.rejected + result.warnings:  # reasons name columns, never the cell's text
         assert "Sort of" not in issue.reason and "missing.docx" not in issue.reason and "31/13" not in issue.reason
     words = {w.shown: (w.status, w.use) for w in result.words}
-    assert words["Sort of"] == (None, "unknown") and words["red fill"] == ("not_met", "known")
+    assert words["Sort of"] == (None, "unknown") and words["Red cell fill"] == ("not_met", "known")
 
 
 def test_changing_the_value_and_column_mapping(full_app, make_workspace, tmp_path: Path) -> None:
@@ -157,7 +157,7 @@ def test_changing_the_value_and_column_mapping(full_app, make_workspace, tmp_pat
         full_app,
         path,
         mapping={**first.mapping, "Lead": "", "Comments": "justification"},
-        status_map={"sortof": "partially_met", "amberfill": "in_progress", "amber": "in_progress"},
+        status_map={"sortof": "partially_met", "ambercellfill": "in_progress", "amber": "in_progress"},
     )
     planned = {p.ref: p for p in result.planned}
     assert planned["XR-204"].change.status == "partially_met"

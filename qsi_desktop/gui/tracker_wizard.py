@@ -106,6 +106,7 @@ class PreviewPage(QWizardPage):
         self.counts.setObjectName("tracker-counts")
         self.issues = QListWidget(self)
         self.issues.setAccessibleName("Rows not imported, and warnings")
+        self.issues.setWordWrap(True)
         issues_label = QLabel("&Rows not imported, and warnings:", self)
         issues_label.setBuddy(self.issues)
         layout = QVBoxLayout(self)
@@ -154,7 +155,8 @@ class PreviewPage(QWizardPage):
                 combo.addItem(label, key)
             combo.setCurrentIndex(max(0, combo.findData(word.status or "")))
             combo.currentIndexChanged.connect(lambda _i, k=word.key, c=combo: self.owner.map_word(k, c.currentData()))
-            self.words_form.addRow(_plain_label(f"{word.shown} ({word.rows} rows)", self), combo)
+            rows = "1 row" if word.rows == 1 else f"{word.rows} rows"
+            self.words_form.addRow(_plain_label(f"{word.shown} ({rows})", self), combo)
         if result.missing:
             self.counts.setText(f"No column holds the {', '.join(result.missing).lower()}: choose one above.")
         else:

@@ -83,9 +83,9 @@ STATUS_WORDS: dict[str, str] = {
     **dict.fromkeys(("inprogress", "ongoing", "wip", "underreview", "started", "workinprogress"), "in_progress"),
     **dict.fromkeys(("notstarted", "notyetstarted", "todo", "tbc", "notassessed"), "not_started"),
     # Cells with no word but a red, amber or green fill (see _fill_word).
-    "redfill": "not_met",
-    "amberfill": "partially_met",
-    "greenfill": "met",
+    "redcellfill": "not_met",
+    "ambercellfill": "partially_met",
+    "greencellfill": "met",
 }  # fmt: skip
 MAX_WORD = 40  # a longer "status" is a comment in the wrong column: not offered as a word to map
 
@@ -355,7 +355,7 @@ class _Reader:
                     for r in rows
                     if r not in rejected
                 )
-        result.words.sort(key=lambda w: (-w.rows, w.shown.lower()))
+        result.words.sort(key=lambda w: (w.status is not None, -w.rows, w.shown.lower()))  # to map first
 
     def text(self, values: Mapping[str, str], name: str) -> str | None:
         """A kept text: None when blank (the stored value stays); refused with an NHS number."""
@@ -451,7 +451,7 @@ class _Reader:
     def status(self, number: int, values: Mapping[str, str]) -> str | object | None:
         text = values.get("status", "").strip()
         if not text and number in self.fills:
-            text = f"{self.fills[number]} fill"
+            text = f"{self.fills[number].capitalize()} cell fill"
         if not text:
             return None
         if find_nhs_numbers(text):
