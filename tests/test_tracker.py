@@ -199,8 +199,8 @@ def test_blank_cells_leave_stored_values(full_app, make_workspace, tmp_path: Pat
 
 @pytest.mark.parametrize(
     ("encoding", "prefix"),
-    [("cp1252", b""), ("utf-8", b"\xef\xbb\xbf")],
-    ids=["cp1252", "utf-8-bom"],
+    [("cp1252", b""), ("utf-8", b"\xef\xbb\xbf"), ("utf-16", b"")],
+    ids=["cp1252", "utf-8-bom", "utf-16"],  # utf-16: Excel's "Unicode text" (its encoder writes the BOM)
 )
 def test_csv_exports_from_excel(full_app, make_workspace, tmp_path: Path, encoding: str, prefix: bytes) -> None:
     ws = make_workspace()
