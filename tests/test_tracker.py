@@ -396,3 +396,14 @@ def test_a_change_after_the_preview_stops_the_import(full_app, make_workspace, t
     with pytest.raises(UserError, match="XR-102 was changed by someone else"):
         tracker.commit(ws, full_app, result, actor="t")
     assert statement_details(ws, full_app, "XR-101").assessment.owner == ""  # nothing half-written
+
+
+def test_importing_the_same_tracker_again_writes_nothing(cli, tmp_path: Path) -> None:
+    workspace = tmp_path / "ws"
+    assert cli("init", workspace, "--service", "Riverside").code == 0
+    path = tmp_path / "t.csv"
+    path.write_text("Ref,Status\nXR-101,Met\n", encoding="utf-8")
+    assert cli("tracker", "import", workspace, path).code == 0
+    entries = len(json.loads(cli("audit", workspace, "--json").out))
+    assert cli("tracker", "import", workspace, path).code == 0
+    assert len(json.loads(cli("audit", workspace, "--json").out)) == entries

@@ -82,13 +82,9 @@ def commit(
                 item, new = _evidence_item(session, ref, made, actor, stored)
                 added += new
                 linked += _link(session, ws.framework_id, item, planned.ref)
-        stored_tables.put_in(
-            session,
-            NAMESPACE,
-            result.shape,
-            {"map": result.mapping, "words": dict(result.status_map)},
-            actor=actor,
-        )
+        memory = {"map": result.mapping, "words": dict(result.status_map)}
+        if stored_tables.get_in(session, NAMESPACE, result.shape) != memory:  # no audit entry for the same
+            stored_tables.put_in(session, NAMESPACE, result.shape, memory, actor=actor)
     return TrackerResult(len(result.planned), len(result.unchanged), len(result.rejected), added, linked)
 
 

@@ -390,7 +390,6 @@ class _Reader:
         owner, narrative = self.text(values, "owner"), self.text(values, "narrative")
         justification = self.text(values, "justification")
         reviewed, next_review = self.day(values, "last_reviewed"), self.day(values, "next_review")
-        evidence = self.evidence(number, ref, values.get("evidence", ""))
         if status is _UNKNOWN:
             return  # rejected with the word's other rows once every row is read
         stored = self.stored.get(ref) or AssessmentRecord(ref)
@@ -413,6 +412,7 @@ class _Reader:
                     f"{ref} does not apply to this service ({by_profile.reason}): a justification "
                     "column saying why it does is needed to assess it"
                 )
+        evidence = self.evidence(number, values.get("evidence", ""))  # after the checks: no warning on a rejected row
         if justification is not None and (justification != stored.justification or change.status):
             change.justification = justification
             if justification != stored.justification:
@@ -464,7 +464,7 @@ class _Reader:
         self.word_shown.setdefault(key, text if len(text) <= MAX_WORD else text[:MAX_WORD] + "…")
         return status if status is not None else _UNKNOWN
 
-    def evidence(self, number: int, ref: str, cell: str) -> tuple[EvidenceRef, ...]:
+    def evidence(self, number: int, cell: str) -> tuple[EvidenceRef, ...]:
         found: list[EvidenceRef] = []
         parts = [p.strip() for p in _SPLIT.split(cell) if p.strip()]
         where = self.column("evidence") if parts else ""
