@@ -82,7 +82,8 @@ def _print_tracker(summary: dict[str, Any], ok: bool, *, stored: bool) -> None:
         return
     for word in summary["status_words"]:
         means = status_label(word["status"]) if word["status"] else "UNKNOWN: map it with --status-map 'WORD=STATUS'"
-        print(f"  status {word['word']!r} ({word['rows']} rows) -> {means}")
+        rows = "1 row" if word["rows"] == 1 else f"{word['rows']} rows"
+        print(f"  status {word['word']!r} ({rows}) -> {means}")
     verb = "imported" if stored else "would import"
     print(
         f"{summary['rows']} rows: {verb} {summary['imported']}, {summary['unchanged']} unchanged, "
@@ -95,7 +96,7 @@ def _print_tracker(summary: dict[str, Any], ok: bool, *, stored: bool) -> None:
     for issue in summary["rejected"]:
         print(f"  row {issue['row']}: rejected: {issue['reason']}")
     for issue in summary["warnings"]:
-        print(f"  row {issue['row']}: {issue['reason']}")
+        print(f"  row {issue['row']}: warning: {issue['reason']}")
 
 
 def cmd_tracker_export(args: argparse.Namespace, app: App) -> int:

@@ -409,7 +409,7 @@ class _Reader:
             overridden = stored.applicability_override == "applicable"
             if status != "not_applicable" and not by_profile.applicable and not justification and not overridden:
                 raise _Rejected(
-                    f"{ref} does not apply to this service ({by_profile.reason}): a justification "
+                    f"{ref} does not apply to this service: {by_profile.reason}; a justification "
                     "column saying why it does is needed to assess it"
                 )
         evidence = self.evidence(number, values.get("evidence", ""))  # after the checks: no warning on a rejected row
