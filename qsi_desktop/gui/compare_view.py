@@ -29,7 +29,7 @@ from qsi_desktop.gui.context import GuiContext
 from qsi_desktop.services import cycle
 from qsi_desktop.services.values import status_label
 
-HEADERS = ("Statement", "Title", "Status then", "Status now", "Narrative", "Evidence")
+HEADERS = ("Statement", "Title", "What changed", "Status then", "Status now", "Evidence")
 
 
 class CompareDialog(QDialog):
@@ -141,14 +141,15 @@ class CompareDialog(QDialog):
             cells = (
                 change.ref,
                 change.title,
+                ", ".join(change.what()),
                 status_label(change.status_then or ""),
-                status_label(change.status_now) + (" (changed)" if change.status_changed else ""),
-                "changed" if change.narrative_changed else "",
+                status_label(change.status_now),
                 ", ".join(evidence),
             )
             for column, text in enumerate(cells):
                 self.table.setItem(number, column, QTableWidgetItem(text))
-        self.table.resizeColumnToContents(0)
+        for column in (0, 2, 3, 4):
+            self.table.resizeColumnToContents(column)
         if result.changes:
             self.table.setCurrentCell(0, 0)
 
