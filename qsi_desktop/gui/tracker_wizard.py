@@ -105,9 +105,9 @@ class PreviewPage(QWizardPage):
         self.counts.setWordWrap(True)
         self.counts.setObjectName("tracker-counts")
         self.issues = QListWidget(self)
-        self.issues.setAccessibleName("Rows not imported, and warnings")
+        self.issues.setAccessibleName("Rows: what will change, and what will not be imported")
         self.issues.setWordWrap(True)
-        issues_label = QLabel("&Rows not imported, and warnings:", self)
+        issues_label = QLabel("&Rows: what will change, and what will not be imported:", self)
         issues_label.setBuddy(self.issues)
         layout = QVBoxLayout(self)
         row = QHBoxLayout()
@@ -167,8 +167,9 @@ class PreviewPage(QWizardPage):
                 f"{len(result.rejected)} cannot be imported, {result.blank_rows} blank."
             )
         self.issues.clear()
-        self.issues.addItems([f"Row {i.row}: {i.reason}" for i in result.rejected])
-        self.issues.addItems([f"Row {i.row} (imported): {i.reason}" for i in result.warnings])
+        self.issues.addItems([f"Row {i.row}: not imported: {i.reason}" for i in result.rejected])
+        self.issues.addItems([f"Row {i.row}: imported, but {i.reason}" for i in result.warnings])
+        self.issues.addItems([f"Row {p.row}: {p.ref} will change: {', '.join(p.changes)}" for p in result.planned])
         self.completeChanged.emit()
 
 
