@@ -398,6 +398,10 @@ class MainWindow(QMainWindow):
         self._update_filter_info()
         self.library.reload()
         self.dashboard.mark_stale()
+        for index in range(self.modalities.count()):  # the modalities' summaries follow imports and edits
+            page = self.modalities.widget(index)
+            if hasattr(page, "mark_stale"):
+                page.mark_stale()
 
     def reload_all(self) -> None:
         """Read everything shown again (View > Refresh, the change bar's Reload): readiness, the tree,
