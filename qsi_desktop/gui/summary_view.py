@@ -6,17 +6,18 @@ from __future__ import annotations
 from html import escape
 
 from PySide6.QtCore import QUrl, Signal
-from PySide6.QtGui import QImage, QShowEvent, QTextDocument
+from PySide6.QtGui import QImage, QTextDocument
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QTextBrowser, QVBoxLayout, QWidget
 
 from qsi_desktop.gui import workers
 from qsi_desktop.gui.context import GuiContext
+from qsi_desktop.gui.shown_reader import ShownReader
 from qsi_desktop.services.summaries import SectionSummary, modality_summaries
 
 IMAGE_MARGIN = 48  # room for the scroll bar and the document's margins
 
 
-class SummaryView(QWidget):
+class SummaryView(ShownReader):
     """The report sections of one modality; ``loaded`` is emitted each time they are shown (tests)."""
 
     loaded = Signal()
@@ -25,7 +26,6 @@ class SummaryView(QWidget):
         super().__init__(parent)
         self.ctx, self.modality, self.name = ctx, modality, name
         self.summaries: list[SectionSummary] = []
-        self._stale, self._loading = True, False
         self.setObjectName(f"{modality.lower()}-summaries")
         layout = QVBoxLayout(self)
         row = QHBoxLayout()
@@ -42,37 +42,20 @@ class SummaryView(QWidget):
         self.browser.setOpenLinks(False)
         layout.addWidget(self.browser, 1)
 
-    def mark_stale(self) -> None:
-        """The workspace changed: read again now if shown, else when next shown."""
-        self._stale = True
-        if self.isVisible():
-            self.reload()
-
-    def showEvent(self, event: QShowEvent) -> None:
-        super().showEvent(event)
-        if self._stale:
-            self.reload()
+    def read(self) -> list[SectionSummary]:
+        return modality_summaries(self.ctx.workspace, self.ctx.app, self.modality)
 
     def reload(self) -> workers.Worker | None:
-        if self._loading:
-            return None
-        self._stale, self._loading = False, True
-        self.status.setText(f"{self.name}: reading the workspace…")
-        ws, app, modality = self.ctx.workspace, self.ctx.app, self.modality
-
-        def work(progress: workers.Progress, cancel: workers.CancelRequested) -> list[SectionSummary]:
-            return modality_summaries(ws, app, modality)
-
-        worker = workers.start(work, name=f"{modality} summaries")
-        worker.signals.finished.connect(self.show_summaries)
-        worker.signals.failed.connect(lambda exc: self.status.setText(workers.error_message(exc)))
-        worker.signals.done.connect(self._done)
+        worker = super().reload()
+        if worker is not None:
+            self.status.setText(f"{self.name}: reading the workspace…")
         return worker
 
-    def _done(self) -> None:
-        self._loading = False
-        if self._stale and self.isVisible():
-            self.reload()
+    def show_error(self, exc: BaseException) -> None:
+        self.status.setText(workers.error_message(exc))
+
+    def show_result(self, result: list[SectionSummary]) -> None:
+        self.show_summaries(result)
 
     def show_summaries(self, summaries: list[SectionSummary]) -> None:
         from qsi_desktop.export.html import blocks_html  # python-docx's formatting: loaded when first shown

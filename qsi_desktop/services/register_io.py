@@ -21,6 +21,7 @@ from sqlalchemy import select
 
 from qsi_desktop.export.cells import neutralise
 from qsi_desktop.export.names import evidence_label
+from qsi_desktop.export.workbook import finish_sheet, new_sheet, save_workbook, xlsx_path
 from qsi_desktop.plugins.types import Register
 from qsi_desktop.services import stored_tables
 from qsi_desktop.services.errors import UserError
@@ -339,43 +340,21 @@ def preview_dict(result: ImportPreview) -> dict[str, Any]:
 def export_xlsx(ws: Workspace, register: Register, out: Path | str, *, include_retired: bool = False) -> int:
     """Write the register to a workbook: a header row (frozen, with filters), one row per entry,
     dates and numbers as values, text made inert for spreadsheets. Returns the rows written."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
-
-    out = Path(out)
-    if out.suffix.lower() != ".xlsx":
-        raise UserError(f"{out.name}: give a .xlsx file name")
+    out = xlsx_path(out)
     rows = list_rows(ws, register, include_retired=include_retired)
-    book = Workbook()
-    sheet = book.active
-    sheet.title = register.title[:31].translate(str.maketrans("", "", "[]:*?/\\")) or "Register"
     headers = [f"{f.label} ({f.unit})" if f.unit else f.label for f in register.fields]
     if include_retired:
         headers.append("Retired")
-    sheet.append(headers)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
+    book, sheet = new_sheet(register.title or "Register", headers)
     for row in rows:
         cells: list[Any] = [_export_cell(f.kind, row.values.get(f.key)) for f in register.fields]
         if include_retired:
             cells.append("yes" if row.retired else "")
         sheet.append([neutralise(c) for c in cells])
-    for index, f in enumerate(register.fields, start=1):
-        letter = get_column_letter(index)
-        if f.kind == "date":
-            for (cell,) in sheet.iter_rows(min_row=2, min_col=index, max_col=index):
-                cell.number_format = "dd/mm/yyyy"
-        sheet.column_dimensions[letter].width = min(60, max(12, len(headers[index - 1]) + 2))
-    sheet.freeze_panes = "A2"
-    sheet.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{len(rows) + 1}"
-    temporary = out.with_name(f".{out.name}.part")
-    try:
-        book.save(temporary)
-        temporary.replace(out)
-    except OSError as exc:
-        temporary.unlink(missing_ok=True)
-        raise UserError(f"{out}: cannot write the workbook ({exc.strerror or exc})") from None
+    widths = [min(60, max(12, len(header) + 2)) for header in headers]
+    dates = {index for index, f in enumerate(register.fields, start=1) if f.kind == "date"}
+    finish_sheet(sheet, widths, date_columns=dates)
+    save_workbook(book, out)
     return len(rows)
 
 

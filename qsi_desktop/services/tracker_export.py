@@ -19,10 +19,10 @@ from sqlalchemy.orm import selectinload
 from qsi_desktop.colours import STATUS_BADGE
 from qsi_desktop.export.cells import neutralise
 from qsi_desktop.export.names import evidence_label
+from qsi_desktop.export.workbook import finish_sheet, new_sheet, save_workbook, xlsx_path
 from qsi_desktop.services import applicability
 from qsi_desktop.services.app import App
 from qsi_desktop.services.assessments import get_profile
-from qsi_desktop.services.errors import UserError
 from qsi_desktop.services.evidence import CURRENT_EVIDENCE
 from qsi_desktop.services.records import (
     OPEN_ACTION_STATUSES,
@@ -160,20 +160,11 @@ def cells(row: StatementRow) -> list[Any]:
 
 def export_xlsx(ws: Workspace, app: App, out: Path | str) -> int:
     """Write the tracker to ``out`` (.xlsx, replaced whole or not at all); returns the rows written."""
-    from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
 
-    out = Path(out)
-    if out.suffix.lower() != ".xlsx":
-        raise UserError(f"{out.name}: give a .xlsx file name")
+    out = xlsx_path(out)
     rows = statement_rows(ws, app)
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "Tracker"
-    sheet.append(list(HEADERS))
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
+    book, sheet = new_sheet("Tracker", HEADERS)
     fills = {
         status: (PatternFill("solid", fgColor="FF" + bg[1:].upper()), Font(color="FF" + fg[1:].upper()))
         for status, (bg, fg) in STATUS_BADGE.items()
@@ -187,19 +178,6 @@ def export_xlsx(ws: Workspace, app: App, out: Path | str) -> int:
         status_cell.fill, status_cell.font = fills[row.status]
         for column in (7, 8, 11, 12, 13):
             sheet.cell(number, column).alignment = wrap
-    for index, (header, width) in enumerate(zip(HEADERS, WIDTHS, strict=True), start=1):
-        letter = get_column_letter(index)
-        sheet.column_dimensions[letter].width = width
-        if header in DATE_COLUMNS:
-            for (cell,) in sheet.iter_rows(min_row=2, min_col=index, max_col=index):
-                cell.number_format = "dd/mm/yyyy"
-    sheet.freeze_panes = "A2"
-    sheet.auto_filter.ref = f"A1:{get_column_letter(len(HEADERS))}{len(rows) + 1}"
-    temporary = out.with_name(f".{out.name}.part")
-    try:
-        book.save(temporary)
-        temporary.replace(out)
-    except OSError as exc:
-        temporary.unlink(missing_ok=True)
-        raise UserError(f"{out}: cannot write the workbook ({exc.strerror or exc})") from None
+    finish_sheet(sheet, WIDTHS, date_columns={HEADERS.index(name) + 1 for name in DATE_COLUMNS})
+    save_workbook(book, out)
     return len(rows)
