@@ -95,7 +95,7 @@ def test_round_trip_without_loss(full_app, demo_ws, tmp_path: Path) -> None:
 def test_export_into_a_fresh_workspace(full_app, demo_ws, make_workspace, tmp_path: Path) -> None:
     out = tmp_path / "tracker.xlsx"
     tracker_export.export_xlsx(demo_ws, full_app, out)
-    fresh = make_workspace("fresh", modalities=("CT", "IR", "MR", "US"))
+    fresh = make_workspace("fresh", modalities=("CT", "IR", "MR", "NM", "US"))
     result = tracker.preview(fresh, full_app, out)
     assert not result.rejected
     tracker.commit(fresh, full_app, result, actor="t")

@@ -77,3 +77,14 @@ def make_window(qtbot, full_app: App, monkeypatch: pytest.MonkeyPatch) -> Iterat
 @pytest.fixture
 def window(make_window: Callable[..., object], demo_path: Path) -> object:
     return make_window(demo_path)
+
+
+@pytest.fixture
+def window_without_nm(make_window: Callable[..., object], demo_path: Path, full_app: App) -> object:
+    """The demo with nuclear medicine taken out of the service profile: NM-9 not applicable."""
+    from qsi_desktop.services.profile import ProfileChange, update_profile
+    from qsi_desktop.store.workspace import Workspace
+
+    with Workspace.open(demo_path) as ws:
+        update_profile(ws, ProfileChange(modalities=("CT", "IR", "MR", "US")), actor="test-user")
+    return make_window(demo_path)

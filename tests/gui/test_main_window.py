@@ -63,7 +63,8 @@ def _visible_refs(window: MainWindow) -> list[str]:
 # -- the window ---------------------------------------------------------------------------------------
 
 
-def test_window_shows_every_statement_and_readiness(window: MainWindow) -> None:
+def test_window_shows_every_statement_and_readiness(window_without_nm: MainWindow) -> None:
+    window = window_without_nm
     assert window.windowTitle() == "QSI Desktop — Riverside Imaging Service"
     assert window.model.section_count() == 13
     assert window.model.statement_count() == 80
@@ -297,7 +298,7 @@ def test_modality_checklist_tabs_follow_the_profile(window: MainWindow) -> None:
     assert window.modalities.count() == 0  # built when first shown, not for the window's first paint
     window.main_tabs.setCurrentIndex(index)
     titles = [window.modalities.tabText(i) for i in range(window.modalities.count())]
-    assert titles == [  # the demo has no NM; each modality's registers, then its summaries, follow its checklists
+    assert titles == [  # each modality's registers, then its summaries, follow its checklists
         "CT checklists",
         "CT summaries",
         "IR checklists",
@@ -308,6 +309,10 @@ def test_modality_checklist_tabs_follow_the_profile(window: MainWindow) -> None:
         "MR safety roles",
         "MR environment limits",
         "MR summaries",
+        "NM checklists",
+        "Radiopharmaceutical SOPs",
+        "Reference activities",
+        "NM summaries",
         "US checklists",
         "Transducer register",
         "Ergonomic (MSD) risk assessments",
