@@ -12,6 +12,8 @@ from typing import Any
 
 from qsi_desktop.plugins.types import Register, RegisterField
 from qsi_plugin_mr.importers.equipment import COLUMNS as EQUIPMENT_COLUMNS
+from qsi_plugin_mr.zone_map import SPEC as ZONE_MAP
+from qsi_plugin_mr.zone_map import UNITS_ID
 
 MR_SAFE, MR_CONDITIONAL, MR_UNSAFE, MR_UNLABELLED = "MR Safe", "MR Conditional", "MR Unsafe", "MR Unlabelled"
 CHECK_EVERY_DAYS = 365
@@ -22,11 +24,11 @@ def _older_than(value: Any, as_of: date, days: int) -> bool:
 
 
 UNITS = Register(
-    id="mr.units",
+    id=UNITS_ID,
     title="MR units",
     modality="MR",
     statement_refs=("MR-901", "MR-902"),
-    description="Each MR scanner by site and room, with its static field strength.",
+    description="Each MR scanner by site and room, with its static field strength; each has a zone map.",
     key_fields=("site", "room"),
     fields=(
         RegisterField("site", "Site", aliases=("hospital", "location")),
@@ -44,6 +46,7 @@ UNITS = Register(
         ),
         RegisterField("notes", "Notes"),
     ),
+    zone_map=ZONE_MAP,
 )
 
 
