@@ -1429,6 +1429,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("threshold", cmd_dose_threshold, "show or set the IR high-dose threshold", dose_cmd)
     p.add_argument("path")
     p.add_argument("--set", metavar="MGY", help="reference-point air kerma in mGy ('default': 5000)")
+    from qsi_desktop import cli_zone_maps
+
+    cli_zone_maps.register(sub, command)
     return parser
 
 

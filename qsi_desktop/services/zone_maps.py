@@ -125,7 +125,7 @@ def save(
         revision = int(current.get("revision", 0)) if isinstance(current, dict) else 0
         if expected_revision is not None and revision != expected_revision:
             raise UserError(
-                f"the {spec.title.lower()} of {registers.key_text(register, row.values)} was saved by someone "
+                f"the {spec.title} of {registers.key_text(register, row.values)} was saved by someone "
                 "else meanwhile; reopen it and draw your change again"
             )
         checked.revision = revision + 1

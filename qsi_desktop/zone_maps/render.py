@@ -184,7 +184,7 @@ def _legend(fig: MplFigure, zone_map: ZoneMap, spec: ZoneMapSpec) -> None:
                 Line2D(
                     [],
                     [],
-                    marker=f"${kind.symbol}$",
+                    marker=f"$\\mathsf{{{kind.symbol}}}$",
                     linestyle="none",
                     color=TEXT,
                     markersize=7,
@@ -260,7 +260,7 @@ def report_blocks(zone_map: ZoneMap | None, spec: ZoneMapSpec, title: str, as_of
     """The pack's blocks for one map: the picture (alt text, a caption), the markers' table with
     overdue checks flagged, and a warning for required areas not drawn; a note when there is no map."""
     if zone_map is None:
-        return [Paragraph(f"No {spec.title.lower()} has been drawn for {title}.", style="warning")]
+        return [Paragraph(f"No {spec.title} has been drawn for {title}.", style="warning")]
     checks = marker_checks(zone_map, spec, as_of)
     blocks: list[ReportBlock] = [
         Figure(
