@@ -261,7 +261,7 @@ def test_the_pack_holds_the_map_with_its_alt_text(ws: Workspace, units: Register
     texts = [p.text for p in document.paragraphs]
     assert any(t.endswith(" MR zone maps") for t in texts)  # a numbered heading in the MR part
     assert any(t.endswith("No MR zone map has been drawn for MR 2, Main.") for t in texts)
-    tables = [t for t in document.tables if t.rows[0].cells[0].text == "No." and len(t.columns) == 6]
+    tables = [t for t in document.tables if t.rows[0].cells[0].text == "Map no." and len(t.columns) == 6]
     assert len(tables) == 1
     assert any("overdue" in row.cells[5].text for row in tables[0].rows)
 

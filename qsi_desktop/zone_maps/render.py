@@ -276,7 +276,7 @@ def report_blocks(zone_map: ZoneMap | None, spec: ZoneMapSpec, title: str, as_of
     if checks:
         blocks.append(
             Table(
-                ("No.", "Type", "Name or place", "Details", "Date", "Check"),
+                ("Map no.", "Type", "Name or place", "Details", "Date", "Check"),
                 tuple(
                     (
                         c.number,

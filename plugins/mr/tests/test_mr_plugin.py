@@ -197,7 +197,7 @@ def test_plugin_registers_modality_checklists_importer_and_report() -> None:
     assert not [f for f in manager.failures if f.name == "mr"]
     assert manager.modalities() == [plugin.MODALITY]
     assert [i.name for i in manager.importers()] == ["mr-equipment-register", "mr-environment"]
-    assert [s.id for s in manager.report_sections()] == ["mr.equipment-register", "mr.environment"]
+    assert [s.id for s in manager.report_sections()] == ["mr.zone-maps", "mr.equipment-register", "mr.environment"]
     templates = manager.checklists()
     assert {t.id for t in templates} == {"mr.safety-roles", "mr.zone-map", "mr.qa-environment"}
     assert all(t.items and t.modality == "MR" for t in templates)
