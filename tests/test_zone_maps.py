@@ -322,3 +322,35 @@ def test_the_command_refuses_a_bad_image_and_an_unknown_unit(ws: Workspace, cli,
     result = cli("zone-map", ws.path, "--unit", "Main | MR 1", "--image", bad)
     assert result.code == 2 and "plan.png: not an image" in result.err
     assert "no row" in cli("zone-map", ws.path, "--unit", "Main | MR 9", "--grid").err
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ("no areas", "declares no kind of area"),
+        ("bad colour", "colour '#rrggbb'"),
+        ("same key", "unique keys"),
+        ("long symbol", "one or two characters"),
+    ],
+)
+def test_a_bad_zone_map_declaration_fails_the_plugin(spec: str, message: str) -> None:
+    import types
+
+    from qsi_desktop.plugins.manager import PluginManager
+    from qsi_desktop.plugins.markers import hookimpl
+    from qsi_desktop.plugins.types import MarkerKind, RegisterField, ZoneKind, ZoneMapSpec
+
+    area = ZoneKind("room", "Room", "#005eb8")
+    specs = {
+        "no areas": ZoneMapSpec(zones=()),
+        "bad colour": ZoneMapSpec(zones=(ZoneKind("room", "Room", "blue"),)),
+        "same key": ZoneMapSpec(zones=(area,), markers=(MarkerKind("room", "Door", "D"),)),
+        "long symbol": ZoneMapSpec(zones=(area,), markers=(MarkerKind("door", "Door", "DOOR"),)),
+    }
+    register = Register("zz.rooms", "Rooms", (RegisterField("room", "Room"),), ("room",), zone_map=specs[spec])
+    module = types.ModuleType("zz_plugin")
+    module.PLUGIN_NAME, module.QSI_PLUGIN_API_VERSION = "zz", 2
+    module.qsi_register_registers = hookimpl(lambda: [register])
+    manager = PluginManager(plugins=[module])
+    manager.registers()
+    assert any(message in f.error for f in manager.failures if f.name == "zz"), manager.failures

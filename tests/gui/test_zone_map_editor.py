@@ -218,3 +218,16 @@ def test_screenshot_of_the_editor(qtbot, editor: ZoneMapEditor, tmp_path: Path) 
     qtbot.wait(50)
     SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
     assert editor.grab().save(str(SCREENSHOT))
+
+
+def test_the_demo_window_has_the_mr_zone_maps_tab(window) -> None:
+    window.main_tabs.setCurrentWidget(window.modalities)
+    tabs = window.modalities
+    titles = [tabs.tabText(i) for i in range(tabs.count())]
+    editor = tabs.widget(titles.index("MR zone maps"))
+    assert isinstance(editor, ZoneMapEditor) and editor.accessibleName() == "MR zone maps"
+    tabs.setCurrentWidget(editor)
+    assert editor.units.currentText() == "Riverside General Hospital | MR 1"
+    assert editor.units.itemText(1).endswith("(no map yet)")  # the demo leaves MR 2 to draw
+    assert [z.kind for z in editor.map.zones] == ["controlled-access-area", "mr-environment", "line-3mt"]
+    assert editor.map.background.file_name == "MR 1 floor plan.png" and editor.markers.rowCount() == 9
