@@ -332,6 +332,7 @@ class RegisterField:
 
 
 RowFlags = Callable[[Mapping[str, Any], date], Sequence[str]]
+RowPrepare = Callable[[dict[str, Any]], dict[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -407,6 +408,10 @@ class Register:
     # Each row has a zone map (a floor plan or room grid with areas and markers) kept in the
     # workspace; the core gives the editor (qsi_desktop.gui.zone_map_editor) and `qsi zone-map`.
     zone_map: ZoneMapSpec | None = None
+    # Imports only: one row's cells by field key (text, or numbers and dates from a workbook) before
+    # the fields' own checks; returns the values to check (labels spelled the register's way, numbers
+    # read from a conditions column). Raise ValueError with the reason to reject the row.
+    prepare: RowPrepare | None = None
 
     def field(self, key: str) -> RegisterField | None:
         return next((f for f in self.fields if f.key == key), None)
