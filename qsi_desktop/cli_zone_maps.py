@@ -106,8 +106,8 @@ def _show(zone_map: ZoneMap, spec: Any, title: str, as_json: bool) -> None:
         label = f" ({zone.label})" if zone.label else ""
         print(f"  area: {kind.label if kind else zone.kind}{label}, {len(zone.points)} corners")
     if checks:
-        rows = [[str(c.number), c.kind, c.name, c.detail, c.checked_on or "", c.flag] for c in checks]
-        print(_table(rows, ["#", "Type", "Name or place", "Details", "Date", "Flag"]))
+        rows = [[c.ref, c.kind, c.name, c.detail, c.checked_on or "", c.check] for c in checks]
+        print(_table(rows, ["Ref", "Item", "Name or place", "Details", "Date", "Check"]))
 
 
 def register(sub: Any, command: Any) -> None:

@@ -92,11 +92,11 @@ def test_uk_dates_and_the_overdue_checks(units: Register) -> None:
     }
     zone_map = from_json(data, units.zone_map, background=Background.grid())
     checks = marker_checks(zone_map, units.zone_map, TODAY)
-    assert [(c.number, c.kind, c.flag) for c in checks] == [
-        (1, "Entrance", ""),
-        (2, "Safety sign", "overdue: checked over 365 days ago"),
-        (3, "Safety sign", ""),
-        (4, "Oxygen monitor", "no tested date recorded"),
+    assert [(c.ref, c.kind, c.flag, c.check) for c in checks] == [
+        ("E1", "Entrance", "", ""),
+        ("S1", "Safety sign", "overdue", "overdue"),
+        ("S2", "Safety sign", "", "in date"),
+        ("O1", "Oxygen monitor", "no date", "no date"),
     ]
     assert zone_map.markers[2].checked_on == "2025-12-02"
 
@@ -106,7 +106,7 @@ def test_alt_text_says_what_is_drawn_and_what_is_missing(units: Register) -> Non
     text = alt_text(zone_map, units.zone_map, "MR 1, Main", TODAY)
     assert text.startswith("MR zone map of MR 1, Main, drawn on the floor plan plan.png.")
     assert "MR Controlled Access Area as Zone III" in text and "3 mT line" in text
-    assert "Safety sign (3, 1 needing a check)" in text and "no. 1 Corridor door to the control room (Keypad)" in text
+    assert "Safety sign (3, 1 needing a check)" in text and "E1 Corridor door to the control room (Keypad)" in text
     zone_map.zones = [z for z in zone_map.zones if z.kind != "line-3mt"]
     assert "Not drawn: the 3 mT line." in alt_text(zone_map, units.zone_map, "MR 1", TODAY)
 
@@ -236,15 +236,17 @@ def test_report_blocks_without_a_map_and_with_one(units: Register) -> None:
     ]
     figure, table, warning = report_blocks(_demo_map(units, TODAY), units.zone_map, "MR 1", TODAY)
     assert isinstance(figure, Figure) and figure.png.startswith(b"\x89PNG") and len(figure.png) < 400_000
-    assert isinstance(table, Table) and len(table.rows) == 9
-    assert table.rows[3][1:] == (
+    assert isinstance(table, Table) and len(table.rows) == 9 and len(table.weights) == len(table.columns)
+    assert [row[0] for row in table.rows] == ["E1", "E2", "S1", "S2", "S3", "Q1", "Q2", "O1", "P1"]
+    assert table.rows[3] == (
+        "S2",
         "Safety sign",
-        "Corridor door to recovery",
-        "MR Controlled Access Area warning",
+        "Corridor door to recovery: MR Controlled Access Area warning",
         TODAY - timedelta(days=420),
-        "overdue: checked over 365 days ago",
+        "overdue",
     )
-    assert isinstance(warning, Paragraph) and warning.text.startswith("2 of 9 items need a check")
+    assert isinstance(warning, Paragraph)
+    assert warning.text == "2 of 9 items need a check (a check or test over 365 days old is overdue): S2, P1."
 
 
 def test_the_pack_holds_the_map_with_its_alt_text(ws: Workspace, units: Register, cli, tmp_path: Path) -> None:
@@ -261,9 +263,9 @@ def test_the_pack_holds_the_map_with_its_alt_text(ws: Workspace, units: Register
     texts = [p.text for p in document.paragraphs]
     assert any(t.endswith(" MR zone maps") for t in texts)  # a numbered heading in the MR part
     assert any(t.endswith("No MR zone map has been drawn for MR 2, Main.") for t in texts)
-    tables = [t for t in document.tables if t.rows[0].cells[0].text == "Map no." and len(t.columns) == 6]
+    tables = [t for t in document.tables if t.rows[0].cells[0].text == "Ref" and len(t.columns) == 5]
     assert len(tables) == 1
-    assert any("overdue" in row.cells[5].text for row in tables[0].rows)
+    assert [row.cells[4].text for row in tables[0].rows].count("overdue") == 1
 
 
 # -- qsi zone-map -----------------------------------------------------------------------------------------
@@ -283,7 +285,7 @@ def test_the_command_imports_shows_and_exports(ws: Workspace, cli, tmp_path: Pat
     data = json.loads(shown.out)
     assert data["background"]["file_name"] == "plan.png" and len(data["zones"]) == 3
     assert data["alt_text"].startswith("MR zone map of Main | MR 1")
-    assert [c["flag"] for c in data["checks"]].count("overdue: checked over 365 days ago") == 1
+    assert [c["flag"] for c in data["checks"]].count("overdue") == 1
 
     png, exported = tmp_path / "map.png", tmp_path / "again.json"
     assert cli("zone-map", ws.path, "--unit", "1", "--export", png, "--export-json", exported).code == 0

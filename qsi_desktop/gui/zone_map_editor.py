@@ -59,6 +59,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from qsi_desktop.colours import TEXT_OVERDUE
 from qsi_desktop.errors import QsiError
 from qsi_desktop.gui import workers
 from qsi_desktop.gui.context import GuiContext
@@ -66,13 +67,14 @@ from qsi_desktop.services import registers, zone_maps
 from qsi_desktop.zone_maps import alt_text
 from qsi_desktop.zone_maps.images import read_floor_plan
 from qsi_desktop.zone_maps.model import Marker, Zone, ZoneMap, ZoneMapError, check_text, parse_checked_on
+from qsi_desktop.zone_maps.render import marker_checks, marker_refs
 
 SELECT = "select"
 TOLERANCE_PX = 9  # how near (in screen pixels) a click must be to a corner or marker to pick it
-MARKER_PX = 22
+MARKER_PX = 28
 HANDLE_PX = 9
 MAX_UNDO = 100
-_COLUMNS = ("No.", "Type", "Name or place", "Details", "Checked or tested")
+_COLUMNS = ("Ref", "Item", "Name or place", "Details", "Checked or tested", "Check")
 
 
 @dataclass(frozen=True)
@@ -718,14 +720,17 @@ class ZoneMapEditor(QWidget):
             item.setIcon(_swatch(kind.colour if kind else "#212b32", dashed=kind is not None and kind.shape == "line"))
             self.zone_list.addItem(item)
         self.markers.setRowCount(len(self.map.markers))
+        refs = marker_refs(self.map, self.spec)
+        checks = {c.ref: c.check for c in marker_checks(self.map, self.spec, date.today())}
         for row, (index, marker) in enumerate(enumerate(self.map.markers)):
             kind = self.spec.marker(marker.kind)
             cells = (
-                str(index + 1),
+                refs[index],
                 kind.label if kind else marker.kind,
                 marker.name,
                 marker.detail,
                 date.fromisoformat(marker.checked_on).strftime("%d/%m/%Y") if marker.checked_on else "",
+                checks.get(refs[index], ""),
             )
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)
@@ -735,6 +740,8 @@ class ZoneMapEditor(QWidget):
                     item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
                 if column == 4 and kind is not None and kind.date_label:
                     item.setToolTip(f"{kind.date_label}: a date such as 31/03/2026")
+                if column == 5 and text in ("overdue", "no date"):
+                    item.setForeground(QBrush(QColor(TEXT_OVERDUE)))
                 self.markers.setItem(row, column, item)
         selected_zone = self.selection[1] if self.selection and self.selection[0] in ("zone", "vertex") else -1
         self.zone_list.setCurrentRow(selected_zone)
@@ -825,8 +832,8 @@ class ZoneMapEditor(QWidget):
             self._draw_zone(i, zone)
         if self.drawing:
             self._draw_unfinished()
-        for i, marker in enumerate(self.map.markers):
-            self._draw_marker(i, marker)
+        for i, (marker, ref) in enumerate(zip(self.map.markers, marker_refs(self.map, self.spec), strict=True)):
+            self._draw_marker(i, marker, ref)
         if self.view.hasFocus():
             self._draw_cursor()
 
@@ -887,8 +894,7 @@ class ZoneMapEditor(QWidget):
         for point in self.drawing:
             self._handle(point, colour, False)
 
-    def _draw_marker(self, index: int, marker: Marker) -> None:
-        kind = self.spec.marker(marker.kind)
+    def _draw_marker(self, index: int, marker: Marker, ref: str) -> None:
         selected = self.selection == ("marker", index)
         circle = QGraphicsEllipseItem(-MARKER_PX / 2, -MARKER_PX / 2, MARKER_PX, MARKER_PX)
         circle.setPen(_pen("#005eb8" if selected else "#212b32", 3 if selected else 1.5))
@@ -896,11 +902,9 @@ class ZoneMapEditor(QWidget):
         circle.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations)
         circle.setPos(marker.x, marker.y)
         self.scene.addItem(circle)
-        symbol = QGraphicsSimpleTextItem(kind.symbol if kind else "?", circle)
-        box = symbol.boundingRect()
-        symbol.setPos(-box.width() / 2, -box.height() / 2)
-        number = QGraphicsSimpleTextItem(str(index + 1), circle)
-        number.setPos(MARKER_PX / 2, -MARKER_PX)
+        text = QGraphicsSimpleTextItem(ref, circle)  # E1, S2: the reference in the table and the pack
+        box = text.boundingRect()
+        text.setPos(-box.width() / 2, -box.height() / 2)
 
     def _draw_cursor(self) -> None:
         pen = _pen("#d5281b", 1.5)

@@ -206,6 +206,8 @@ class Table:
     rows: tuple[tuple[Cell, ...], ...]
     caption: str = ""
     landscape: bool = False
+    # Relative column widths (one per column); empty: the pack sizes columns from what they hold.
+    weights: tuple[float, ...] = ()
 
 
 @dataclass(frozen=True)

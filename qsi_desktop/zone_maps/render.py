@@ -1,7 +1,7 @@
 """A zone map drawn for the pack (matplotlib's Agg canvas, Qt-free), its alt text and its checks.
 
 The picture is the floor plan (or a grid a line per metre) with each area filled or outlined in its
-kind's colour and named on the map, and each marker numbered; the numbers lead to a table of the
+kind's colour, and each marker shown by its reference (E1, S2); the references lead to a table of the
 markers with their details and dates, overdue checks flagged. The alt text says the same in words.
 """
 
@@ -31,40 +31,53 @@ MAX_DRAWN_SIDE = 2400  # the floor plan is scaled down to this before drawing: s
 MARKER_FILL = "#ffffff"
 
 
+
 @dataclass(frozen=True)
 class MarkerCheck:
-    number: int
+    ref: str  # what the map shows at the marker: its kind's symbol and its number among them, "S2"
     kind: str  # the marker kind's label
     name: str
     detail: str
     checked_on: str | None
-    flag: str  # "" or "check overdue (over 365 days)", "no date recorded"
+    flag: str  # "", "overdue" (its date older than the kind's check interval) or "no date"
+    dated: bool  # the kind keeps a date (an entrance does not)
+
+    @property
+    def check(self) -> str:
+        """The pack's Check cell: the flag, "in date", or nothing for a kind without a date."""
+        return self.flag or ("in date" if self.dated else "")
+
+
+def marker_refs(zone_map: ZoneMap, spec: ZoneMapSpec) -> list[str]:
+    """Each marker's reference, in the map's order: E1, E2 for entrances, S1 for the first sign."""
+    seen: Counter[str] = Counter()
+    refs = []
+    for marker in zone_map.markers:
+        seen[marker.kind] += 1
+        kind = spec.marker(marker.kind)
+        refs.append(f"{kind.symbol if kind else '?'}{seen[marker.kind]}")
+    return refs
 
 
 def marker_checks(zone_map: ZoneMap, spec: ZoneMapSpec, as_of: date) -> list[MarkerCheck]:
-    """Each marker with its number on the map (its place in the list, from 1), in kind order."""
+    """Each marker with its reference and check, in the order of the spec's kinds."""
     order = {m.key: i for i, m in enumerate(spec.markers)}
-    numbered = sorted(enumerate(zone_map.markers, start=1), key=lambda pair: (order.get(pair[1].kind, 99), pair[0]))
-    return [_check(number, marker, spec, as_of) for number, marker in numbered]
+    pairs = list(zip(marker_refs(zone_map, spec), zone_map.markers, strict=True))
+    ordered = sorted(range(len(pairs)), key=lambda i: (order.get(pairs[i][1].kind, 99), i))  # E1, E2, S1...
+    return [_check(*pairs[i], spec, as_of) for i in ordered]
 
 
-def _check(number: int, marker: Marker, spec: ZoneMapSpec, as_of: date) -> MarkerCheck:
+def _check(ref: str, marker: Marker, spec: ZoneMapSpec, as_of: date) -> MarkerCheck:
     kind = spec.marker(marker.kind)
     label = kind.label if kind else marker.kind
+    dated = kind is not None and bool(kind.date_label)
     flag = ""
-    if kind is not None and kind.date_label:
+    if kind is not None and dated:
         if not marker.checked_on:
-            flag = f"no {kind.date_label.lower()} date recorded"
+            flag = "no date"
         elif kind.check_every_days and marker.checked_on < (as_of - timedelta(days=kind.check_every_days)).isoformat():
-            flag = f"overdue: {kind.date_label.lower()} over {kind.check_every_days} days ago"
-    return MarkerCheck(number, label, marker.name, marker.detail, marker.checked_on, flag)
-
-
-def _check_text(check: MarkerCheck, spec: ZoneMapSpec) -> str:
-    kind = next((k for k in spec.markers if k.label == check.kind), None)
-    if check.flag:
-        return check.flag
-    return "in date" if kind is not None and kind.date_label else ""
+            flag = "overdue"
+    return MarkerCheck(ref, label, marker.name, marker.detail, marker.checked_on, flag, dated)
 
 
 def missing_zones(zone_map: ZoneMap, spec: ZoneMapSpec) -> list[str]:
@@ -125,30 +138,18 @@ def render_png(zone_map: ZoneMap, spec: ZoneMapSpec) -> bytes:
                 bbox={"boxstyle": "round,pad=0.2", "facecolor": "white", "edgecolor": "none", "alpha": 0.85},
                 clip_on=True,
             )
-    for number, marker in enumerate(zone_map.markers, start=1):
-        kind = spec.marker(marker.kind)
-        symbol = kind.symbol if kind else "?"
-        ax.plot(
+    for ref, marker in zip(marker_refs(zone_map, spec), zone_map.markers, strict=True):
+        ax.text(  # the reference in a ring: what the table below the map lists
             marker.x,
             marker.y,
-            marker="o",
-            markersize=15,
-            markerfacecolor=MARKER_FILL,
-            markeredgecolor=TEXT,
-            markeredgewidth=1.4,
-        )
-        ax.text(marker.x, marker.y, symbol, fontsize=FONT_SIZE, family=FONT, color=TEXT, ha="center", va="center")
-        ax.text(
-            marker.x + 14 * scale,
-            marker.y - 14 * scale,
-            str(number),
+            ref,
             fontsize=FONT_SIZE - 1,
             family=FONT,
-            color="white",
+            color=TEXT,
             weight="bold",
-            ha="left",
-            va="bottom",
-            bbox={"boxstyle": "round,pad=0.15", "facecolor": TEXT, "edgecolor": "none"},
+            ha="center",
+            va="center",
+            bbox={"boxstyle": "circle,pad=0.25", "facecolor": MARKER_FILL, "edgecolor": TEXT, "linewidth": 1.2},
         )
     _legend(fig, zone_map, spec)
     return _png(fig)
@@ -234,9 +235,7 @@ def alt_text(zone_map: ZoneMap, spec: ZoneMapSpec, title: str, as_of: date) -> s
     for kind in spec.markers:
         mine = [c for c in checks if c.kind == kind.label]
         if mine:
-            names = _join(
-                [f"no. {c.number} {c.name or kind.label}" + (f" ({c.detail})" if c.detail else "") for c in mine]
-            )
+            names = _join([f"{c.ref} {c.name or kind.label}" + (f" ({c.detail})" if c.detail else "") for c in mine])
             overdue = sum(1 for c in mine if c.flag)
             flag = f", {overdue} needing a check" if overdue else ""
             parts.append(f"{kind.label} ({len(mine)}{flag}): {names}.")
@@ -276,24 +275,19 @@ def report_blocks(zone_map: ZoneMap | None, spec: ZoneMapSpec, title: str, as_of
     if checks:
         blocks.append(
             Table(
-                ("Map no.", "Type", "Name or place", "Details", "Date", "Check"),
+                ("Ref", "Item", "Where and details", "Date", "Check"),
                 tuple(
-                    (
-                        c.number,
-                        c.kind,
-                        c.name,
-                        c.detail,
-                        date.fromisoformat(c.checked_on) if c.checked_on else None,
-                        _check_text(c, spec),
-                    )
+                    (c.ref, c.kind, ": ".join(t for t in (c.name, c.detail) if t), _date(c.checked_on), c.check)
                     for c in checks
                 ),
                 caption=f"Entrances, signage and emergency equipment: {title}",
+                weights=(1.3, 2.7, 6.0, 3.3, 2.3),
             )
         )
         late = [c for c in checks if c.flag]
         if late:
-            blocks.append(
-                Paragraph(f"{len(late)} of {len(checks)} items need a check: see the Check column.", style="warning")
-            )
+            every = sorted({k.check_every_days for k in spec.markers if k.check_every_days})
+            rule = f"a check or test over {every[0]} days old is overdue" if len(every) == 1 else "see the Check column"
+            text = f"{len(late)} of {len(checks)} items need a check ({rule}): {', '.join(c.ref for c in late)}."
+            blocks.append(Paragraph(text, style="warning"))
     return blocks

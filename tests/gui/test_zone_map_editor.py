@@ -231,3 +231,5 @@ def test_the_demo_window_has_the_mr_zone_maps_tab(window) -> None:
     assert editor.units.itemText(1).endswith("(no map yet)")  # the demo leaves MR 2 to draw
     assert [z.kind for z in editor.map.zones] == ["controlled-access-area", "mr-environment", "line-3mt"]
     assert editor.map.background.file_name == "MR 1 floor plan.png" and editor.markers.rowCount() == 9
+    checks = {editor.markers.item(r, 0).text(): editor.markers.item(r, 5).text() for r in range(9)}
+    assert (checks["S2"], checks["P1"], checks["E1"], checks["S1"]) == ("overdue", "no date", "", "in date")
