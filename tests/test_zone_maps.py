@@ -170,7 +170,7 @@ def test_a_missing_file_is_named(tmp_path: Path) -> None:
 # -- storage ----------------------------------------------------------------------------------------------
 
 
-def test_storage_round_trip_revisions_and_verify(ws: Workspace, units: Register) -> None:
+def test_storage_round_trip_revisions_and_verify(ws: Workspace, units: Register, full_app: App) -> None:
     row = registers.list_rows(ws, units)[0]
     assert zone_maps.load(ws, units, row.id) is None
     drawn = _demo_map(units)
@@ -192,6 +192,13 @@ def test_storage_round_trip_revisions_and_verify(ws: Workspace, units: Register)
     assert any("zone map floor plan" in p for p in verify(ws).problems)
     with pytest.raises(Exception, match="run qsi verify"):
         zone_maps.load(ws, units, row.id)
+    # The pack still comes out, saying which map could not be drawn.
+    from qsi_plugin_mr.zone_map import ZONE_MAP_SECTION
+
+    from qsi_desktop.services.report_context import WorkspaceReportContext
+
+    blocks = ZONE_MAP_SECTION.render(WorkspaceReportContext(ws, full_app))
+    assert any("could not be drawn" in getattr(b, "text", "") and "qsi verify" in b.text for b in blocks)
 
 
 def test_the_map_is_audited_and_a_retired_unit_is_refused(ws: Workspace, units: Register) -> None:

@@ -309,6 +309,7 @@ def test_modality_checklist_tabs_follow_the_profile(window: MainWindow) -> None:
         "Transducer register",
         "Ergonomic (MSD) risk assessments",
         "Preceptorship and competence records",
+        "MR zone maps",  # a plugin panel: after the checklists and registers
     ]
 
     def ct_templates() -> list[str]:

@@ -1,5 +1,5 @@
-"""Magnetic resonance imaging (MR-9): the section, safety registers, zone maps, the equipment register
-importer and its report.
+"""Magnetic resonance imaging (MR-9): the section, safety registers (the equipment register reads the
+files the retired mr-equipment-register importer read), zone maps, the environment log and reports.
 
 Qt-free: the core builds the checklist panel from the registered templates.
 """
@@ -13,7 +13,6 @@ from qsi_desktop.plugins.markers import hookimpl
 from qsi_desktop.plugins.types import ChecklistTemplate, Importer, Modality, Panel, Register, ReportSection
 from qsi_plugin_mr import __version__, environment, zone_map
 from qsi_plugin_mr.checklists import CHECKLISTS
-from qsi_plugin_mr.importers import equipment
 from qsi_plugin_mr.registers import REGISTERS
 from qsi_plugin_mr.report import REPORT_SECTIONS
 
@@ -41,7 +40,7 @@ def qsi_register_checklists() -> list[ChecklistTemplate]:
 
 @hookimpl
 def qsi_register_importers() -> list[Importer]:
-    return [equipment.IMPORTER, environment.IMPORTER]
+    return [environment.IMPORTER]  # the equipment register's files import into the register (mr.equipment)
 
 
 @hookimpl

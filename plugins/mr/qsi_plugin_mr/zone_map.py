@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from qsi_desktop.colours import NHS_BLUE, NHS_RED
+from qsi_desktop.errors import QsiError
 from qsi_desktop.plugins.types import (
     Heading,
     MarkerKind,
@@ -115,7 +116,12 @@ def render(context: ReportContext) -> list[ReportBlock]:
     for row in units:
         title = unit_title(row)
         blocks.append(Heading(title, level=3))
-        blocks.extend(report_blocks(context.zone_map(UNITS_ID, int(row["id"])), SPEC, title, context.as_of))
+        try:
+            zone_map = context.zone_map(UNITS_ID, int(row["id"]))
+        except QsiError as exc:  # a damaged floor plan: the pack says so and goes on
+            blocks.append(Paragraph(f"The {SPEC.title} of {title} could not be drawn: {exc}.", style="warning"))
+            continue
+        blocks.extend(report_blocks(zone_map, SPEC, title, context.as_of))
     return blocks
 
 

@@ -1,7 +1,7 @@
 """The MR equipment safety register from the files services keep: one source. What the retired
 ``mr-equipment-register`` importer read (label spellings, conditions in one text column, G/cm, UK
 dates, patient columns, bad rows by number, damaged files, cp1252, a large register) now goes through
-the register's import (``Register.prepare``); the importer's name only says where to import."""
+the register's import (``Register.prepare``)."""
 
 from __future__ import annotations
 
@@ -10,11 +10,11 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from qsi_plugin_mr.importers.equipment import IMPORTER, RETIRED, prepare
+from qsi_plugin_mr.importers.equipment import prepare
 from qsi_plugin_mr.registers import EQUIPMENT
 from qsi_plugin_mr.report import render
 
-from qsi_desktop.plugins.testing import SimpleImportContext, SimpleReportContext
+from qsi_desktop.plugins.testing import SimpleReportContext
 from qsi_desktop.plugins.types import Paragraph, Table
 from qsi_desktop.services import register_io, registers
 from qsi_desktop.services.app import App
@@ -211,13 +211,6 @@ def test_prepare_leaves_the_date_to_the_field_and_rejects_with_a_reason() -> Non
     }
     with pytest.raises(ValueError, match="no MR label"):
         prepare({"item": "Pump", "label": ""})
-
-
-def test_the_retired_importer_says_where_the_register_went(tmp_path: Path) -> None:
-    path = write(tmp_path / "register.csv", GOOD_REGISTER)
-    (issue,) = list(IMPORTER.read(path, SimpleImportContext()))
-    assert issue.file == "register.csv" and issue.reason == RETIRED
-    assert "qsi register import WORKSPACE mr.equipment FILE" in issue.reason
 
 
 def test_the_summary_reads_the_register(ws: Workspace, tmp_path: Path) -> None:

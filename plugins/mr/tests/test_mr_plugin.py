@@ -25,7 +25,7 @@ def test_plugin_registers_modality_checklists_importer_and_report() -> None:
     manager = PluginManager(plugins=["qsi_plugin_mr.plugin"])
     assert not [f for f in manager.failures if f.name == "mr"]
     assert manager.modalities() == [plugin.MODALITY]
-    assert [i.name for i in manager.importers()] == ["mr-equipment-register", "mr-environment"]  # the first retired
+    assert [i.name for i in manager.importers()] == ["mr-environment"]  # the equipment register imports itself
     assert [s.id for s in manager.report_sections()] == ["mr.zone-maps", "mr.equipment-summary", "mr.environment"]
     templates = manager.checklists()
     assert {t.id for t in templates} == {"mr.safety-roles", "mr.zone-map", "mr.qa-environment"}

@@ -7,21 +7,16 @@ T/m, SAR in W/kg, or the conditions as text): the register held in the control r
 to the conditional labelling. Such items are imported and flagged.
 
 The ``mr-equipment-register`` importer once stored the same file as imported records beside the
-register: two sources. The register's import now reads its files (same spellings, same label and
-number rules); the importer's name stays, rejecting each file with a message saying where to import it.
+register: two sources. It is retired: the register's import reads its files (same spellings, same
+label and number rules), ``qsi register import PATH mr.equipment FILE`` or Import in its tab.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-from qsi_desktop.plugins.types import ImportContext, Importer, ImportIssue
-from qsi_desktop.tabular import TABLE_PATTERNS, RowRejected
-
-NAME = "mr-equipment-register"
+from qsi_desktop.tabular import RowRejected
 
 MR_SAFE = "MR Safe"
 MR_CONDITIONAL = "MR Conditional"
@@ -191,26 +186,3 @@ def prepare(values: dict[str, Any]) -> dict[str, Any]:
 
 
 REGISTER_ID = "mr.equipment"
-RETIRED = (
-    f"the MR equipment register is kept as a register now: import this file with 'qsi register import "
-    f"WORKSPACE {REGISTER_ID} FILE' or Import in Modalities > MR equipment safety register "
-    "(the same columns and spellings are read)"
-)
-
-
-def _retired(path: Path, _context: ImportContext) -> Iterator[ImportIssue]:
-    yield ImportIssue(path.name, RETIRED)
-
-
-# Kept by name so a script or a habit using it is told where the register went; records imported
-# before stay readable with `qsi records`.
-IMPORTER = Importer(
-    name=NAME,
-    title="MR equipment safety register (retired: import into the register)",
-    read=_retired,
-    patterns=TABLE_PATTERNS,
-    modality="MR",
-    description=RETIRED[0].upper() + RETIRED[1:] + ".",
-    statement_refs=("MR-903",),
-    columns=("item", "location", "label", "conditions_recorded", "last_checked", "asset"),
-)
