@@ -305,11 +305,11 @@ def test_modality_checklist_tabs_follow_the_profile(window: MainWindow) -> None:
         "MR equipment safety register",
         "MR safety roles",
         "MR environment limits",
+        "MR zone maps",  # a plugin panel, beside its modality's registers
         "US checklists",
         "Transducer register",
         "Ergonomic (MSD) risk assessments",
         "Preceptorship and competence records",
-        "MR zone maps",  # a plugin panel: after the checklists and registers
     ]
 
     def ct_templates() -> list[str]:
