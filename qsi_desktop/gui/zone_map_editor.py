@@ -207,6 +207,7 @@ class ZoneMapEditor(QWidget):
         self._drag_saved = False
         self._pixmap: QPixmap | None = None
         self._filling = False
+        self._watched: QWidget | None = None
         self._build()
 
     # -- layout ---------------------------------------------------------------------------------------
@@ -348,6 +349,18 @@ class ZoneMapEditor(QWidget):
         super().showEvent(event)
         if not self.dirty:  # units added in the register's tab meanwhile
             self.fill_units()
+        window = self.window()
+        if window is not self and window is not self._watched:  # asked before the window closes
+            window.installEventFilter(self)
+            self._watched = window
+
+    def eventFilter(self, watched: Any, event: QEvent) -> bool:
+        """The window closing with an unsaved map: save, discard, or stay (the window stays open)."""
+        closing = watched is self._watched and event.type() == QEvent.Type.Close and self.dirty
+        if closing and not self._may_discard():
+            event.ignore()
+            return True
+        return False
 
     def _unit_chosen(self, index: int) -> None:
         if self._filling or index < 0:

@@ -233,3 +233,21 @@ def test_the_demo_window_has_the_mr_zone_maps_tab(window) -> None:
     assert editor.map.background.file_name == "MR 1 floor plan.png" and editor.markers.rowCount() == 9
     checks = {editor.markers.item(r, 0).text(): editor.markers.item(r, 5).text() for r in range(9)}
     assert (checks["S2"], checks["P1"], checks["E1"], checks["S1"]) == ("overdue", "no date", "", "in date")
+
+
+def test_closing_the_window_with_an_unsaved_map_asks(qtbot, ctx: GuiContext, monkeypatch: pytest.MonkeyPatch) -> None:
+    from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+    window = QWidget()
+    qtbot.addWidget(window)
+    editor = ZoneMapEditor(ctx, "mr.units", window)
+    QVBoxLayout(window).addWidget(editor)
+    window.show()
+    qtbot.waitExposed(window)
+    _draw_area(editor, "mr-environment", [(100, 100), (400, 100), (400, 400)])
+    answers = [QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Save]
+    monkeypatch.setattr(QMessageBox, "question", staticmethod(lambda *_args: answers.pop(0)))
+    assert not window.close() and window.isVisible()  # Cancel: the window stays, the drawing too
+    assert window.close() and not editor.dirty  # Save: saved, then closed
+    register = ctx.app.plugins.register("mr.units")
+    assert len(zone_maps.load(ctx.workspace, register, editor.row_id).zones) == 1
