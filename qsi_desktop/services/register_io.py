@@ -155,28 +155,7 @@ def preview(
         if isinstance(saved, dict) and isinstance(saved.get("map"), dict):
             chosen = {header_key(h): str(f) for h, f in saved["map"].items()}
             remembered = True
-    match = header_matcher(spellings)
-    wanted = {header_key(s) for names in columns.values() for s in names}
-    used: list[ColumnMapping] = []
-    taken: set[str] = set()
-    for index, header in enumerate(table.header):
-        if not header:
-            continue
-        key = header_key(header)
-        if is_patient_column(header, wanted) and key not in chosen:
-            used.append(ColumnMapping(index, header, None, "patient"))
-            continue
-        if key in chosen:
-            target, use = chosen[key] or None, ("remembered" if remembered else "chosen")
-        else:
-            target, use = match(header), "matched"
-        if target is None:
-            used.append(ColumnMapping(index, header, None, "unused" if use == "matched" else use))  # type: ignore[arg-type]
-        elif target in taken:
-            used.append(ColumnMapping(index, header, None, "duplicate"))
-        else:
-            taken.add(target)
-            used.append(ColumnMapping(index, header, target, use))  # type: ignore[arg-type]
+    used, taken = map_columns(table.header, columns, spellings, chosen, remembered=remembered)
     result = ImportPreview(
         register_id=register.id,
         file_name=path.name,
@@ -195,6 +174,43 @@ def preview(
     _read_rows(replace(table, columns={c.field: c.index for c in used if c.field}), register, result)
     _compare(ws, register, result)
     return result
+
+
+def map_columns(
+    header: tuple[str, ...],
+    columns: Mapping[str, tuple[str, ...]],
+    spellings: Mapping[str, tuple[str, ...]],
+    chosen: Mapping[str, str],
+    *,
+    remembered: bool = False,
+) -> tuple[list[ColumnMapping], set[str]]:
+    """Each header cell's field: the user's choice (``chosen``: header key -> field, "" for none),
+    else the field its spelling names; patient columns are never read, a field is filled once.
+    ``columns``: every spelling accepted (the chosen headers included). Returns the columns and
+    the fields they fill."""
+    match = header_matcher(spellings)
+    wanted = {header_key(s) for names in columns.values() for s in names}
+    used: list[ColumnMapping] = []
+    taken: set[str] = set()
+    for index, header_cell in enumerate(header):
+        if not header_cell:
+            continue
+        key = header_key(header_cell)
+        if is_patient_column(header_cell, wanted) and key not in chosen:
+            used.append(ColumnMapping(index, header_cell, None, "patient"))
+            continue
+        if key in chosen:
+            target, use = chosen[key] or None, ("remembered" if remembered else "chosen")
+        else:
+            target, use = match(header_cell), "matched"
+        if target is None:
+            used.append(ColumnMapping(index, header_cell, None, "unused" if use == "matched" else use))  # type: ignore[arg-type]
+        elif target in taken:
+            used.append(ColumnMapping(index, header_cell, None, "duplicate"))
+        else:
+            taken.add(target)
+            used.append(ColumnMapping(index, header_cell, target, use))  # type: ignore[arg-type]
+    return used, taken
 
 
 def _read_rows(table: TableRead, register: Register, result: ImportPreview) -> None:
