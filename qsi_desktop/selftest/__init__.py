@@ -214,9 +214,7 @@ def _import(app: App, ws: Workspace, importer: str, folder: Path) -> str:
 def _sampled_registers(app: App) -> list[Register]:
     from qsi_desktop.selftest.samples import csv_sample
 
-    return [
-        r for r in app.plugins.registers() if app.plugins.plugin_of(r) in EXPECTED_PLUGINS and csv_sample(r.id)
-    ]
+    return [r for r in app.plugins.registers() if app.plugins.plugin_of(r) in EXPECTED_PLUGINS and csv_sample(r.id)]
 
 
 def _import_register(ws: Workspace, register: Register, folder: Path) -> str:

@@ -31,7 +31,6 @@ MAX_DRAWN_SIDE = 2400  # the floor plan is scaled down to this before drawing: s
 MARKER_FILL = "#ffffff"
 
 
-
 @dataclass(frozen=True)
 class MarkerCheck:
     ref: str  # what the map shows at the marker: its kind's symbol and its number among them, "S2"
