@@ -1346,6 +1346,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("register")
     p.add_argument("out", metavar="OUT.xlsx")
     p.add_argument("--all", action="store_true", help="also retired rows")
+    from qsi_desktop import cli_register_snapshot
+
+    cli_register_snapshot.register(register_cmd, command)
 
     p = command("verify", cmd_verify, "check the database and every evidence file's hash")
     p.add_argument("path")
@@ -1432,6 +1435,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("threshold", cmd_dose_threshold, "show or set the IR high-dose threshold", dose_cmd)
     p.add_argument("path")
     p.add_argument("--set", metavar="MGY", help="reference-point air kerma in mGy ('default': 5000)")
+    from qsi_desktop import cli_zone_maps
+
+    cli_zone_maps.register(sub, command)
     return parser
 
 

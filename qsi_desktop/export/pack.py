@@ -443,7 +443,8 @@ class _PackWriter:
         rows = [[cell_text(value) for value in row] for row in block.rows]
         if block.landscape:
             dx.start_section(self.document, landscape=True)
-        self.table(block.columns, rows, caption=block.caption, weights=_weights(block.columns, rows))
+        weights = block.weights if len(block.weights) == len(block.columns) else _weights(block.columns, rows)
+        self.table(block.columns, rows, caption=block.caption, weights=weights)
         if block.landscape:
             dx.start_section(self.document, landscape=False)
 

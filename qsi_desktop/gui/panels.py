@@ -1,4 +1,6 @@
-"""The Modalities area: a checklist tab per modality the service provides, then plugins' own panels.
+"""The Modalities area: per modality the service provides, its checklist tab, its registers' tabs, its
+plugins' own panels (MR zone maps beside the MR registers) and its summaries; then anything for every
+service.
 
 The core builds each modality's checklist panel from the templates its plugin registers, keeping
 only those that apply to the service profile; a plugin needs no Qt code for that. A plugin's
@@ -81,6 +83,9 @@ def fill_tabs(tabs: QTabWidget, ctx: GuiContext) -> None:
         widget.deleteLater()
     names = {code: m.name for code, m in ctx.app.modalities().items()}
     registers = _registers(ctx)  # a tab each, beside their modality's checklists
+    panels: dict[str | None, list[Panel]] = {}
+    for panel in _panels(ctx):
+        panels.setdefault(panel.modality, []).append(panel)
     summarised = _summarised(ctx)  # then the modality's summaries, as the pack prints them
 
     def add_summaries(modality: str | None) -> None:
@@ -101,21 +106,28 @@ def fill_tabs(tabs: QTabWidget, ctx: GuiContext) -> None:
         tabs.setTabToolTip(tabs.addTab(widget, spec.title), f"{label} checklists and registers")
         for register in registers.pop(spec.modality, []):
             tabs.setTabToolTip(tabs.addTab(RegisterEditor(register, ctx, tabs), register.title), register.description)
+        for panel in panels.pop(spec.modality, []):  # a modality's own panels beside its registers
+            _add_panel(tabs, ctx, panel)
         add_summaries(spec.modality)
     for register in (r for rest in registers.values() for r in rest):  # modalities without a checklist tab
         tabs.setTabToolTip(tabs.addTab(RegisterEditor(register, ctx, tabs), register.title), register.description)
     for modality in sorted(summarised):
         add_summaries(modality)
-    for panel in _panels(ctx):
-        plugin = ctx.app.plugins.plugin_of(panel)
-        try:
-            widget = guard.call(plugin, f"panel {panel.id}", panel.factory, tabs, ctx)
-        except guard.PluginError as exc:
-            widget = QLabel(f"The {panel.title} panel could not be shown: {exc}")
-            widget.setWordWrap(True)
-        if not isinstance(widget, QWidget):
-            log.error("panel %s (plugin %s) returned %s, not a widget", panel.id, plugin, type(widget).__name__)
-            widget = QLabel(f"The {panel.title} panel could not be shown: it did not return a widget.")
-        if not widget.accessibleName():
-            widget.setAccessibleName(panel.title)
-        tabs.addTab(widget, panel.title)
+    for panel in (p for rest in panels.values() for p in rest):
+        _add_panel(tabs, ctx, panel)
+
+
+def _add_panel(tabs: QTabWidget, ctx: GuiContext, panel: Panel) -> None:
+    """A plugin's panel, built through the guard: one that fails shows why in its tab."""
+    plugin = ctx.app.plugins.plugin_of(panel)
+    try:
+        widget = guard.call(plugin, f"panel {panel.id}", panel.factory, tabs, ctx)
+    except guard.PluginError as exc:
+        widget = QLabel(f"The {panel.title} panel could not be shown: {exc}")
+        widget.setWordWrap(True)
+    if not isinstance(widget, QWidget):
+        log.error("panel %s (plugin %s) returned %s, not a widget", panel.id, plugin, type(widget).__name__)
+        widget = QLabel(f"The {panel.title} panel could not be shown: it did not return a widget.")
+    if not widget.accessibleName():
+        widget.setAccessibleName(panel.title)
+    tabs.addTab(widget, panel.title)

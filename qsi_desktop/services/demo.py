@@ -15,6 +15,7 @@ from pathlib import Path
 from qsi_desktop.services import actions, evidence, importing
 from qsi_desktop.services.app import App
 from qsi_desktop.services.assessments import AssessmentChange, assess
+from qsi_desktop.services.demo_zone_map import add_demo_zone_map
 from qsi_desktop.services.errors import UserError
 from qsi_desktop.services.values import add_months
 from qsi_desktop.store.workspace import NewProfile, Workspace
@@ -212,6 +213,7 @@ def build_demo(path: Path, app: App, *, actor: str = "demo", today: date | None 
                 )
         _import_logs(ws, app, actor, today)
         _registers(ws, app, actor, today)
+        add_demo_zone_map(ws, app, actor, today)
     finally:
         ws.close()
     return ws.path

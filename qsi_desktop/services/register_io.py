@@ -19,9 +19,11 @@ from typing import Any, Literal
 
 from sqlalchemy import select
 
+from qsi_desktop.errors import QsiError
 from qsi_desktop.export.cells import neutralise
 from qsi_desktop.export.names import evidence_label
 from qsi_desktop.export.workbook import finish_sheet, new_sheet, save_workbook, xlsx_path
+from qsi_desktop.plugins import guard
 from qsi_desktop.plugins.types import Register
 from qsi_desktop.services import stored_tables
 from qsi_desktop.services.errors import UserError
@@ -34,6 +36,7 @@ from qsi_desktop.services.registers import (
 from qsi_desktop.store.models import EvidenceItem, RegisterRow
 from qsi_desktop.store.workspace import Workspace
 from qsi_desktop.tabular import (
+    RowRejected,
     TableError,
     TableRead,
     header_key,
@@ -219,7 +222,7 @@ def _read_rows(table: TableRead, register: Register, result: ImportPreview) -> N
                 result.blank_rows += 1
                 continue
             try:
-                values = clean_values(register, dict(row.values))
+                values = clean_values(register, _prepared(register, dict(row.values)))
             except ValueProblem as exc:
                 result.issues.append(RowIssue(row.number, str(exc)))
                 continue
@@ -231,6 +234,26 @@ def _read_rows(table: TableRead, register: Register, result: ImportPreview) -> N
             result.rows.append((row.number, values))
     except TableError as exc:
         result.issues.append(RowIssue(exc.row or 0, str(exc)))
+
+
+def _prepared(register: Register, raw: dict[str, Any]) -> dict[str, Any]:
+    """The plugin's ``prepare`` of one imported row: a ValueError is the row's reason, anything else
+    a plugin failure (one line naming the plugin)."""
+    if register.prepare is None:
+        return raw
+    try:
+        prepared = register.prepare(raw)
+    except (ValueError, RowRejected) as exc:
+        raise ValueProblem(str(exc)) from None
+    except QsiError:
+        raise
+    except Exception as exc:
+        raise guard.PluginError(register.id.split(".")[0], f"register {register.id} prepare", exc) from exc
+    if not isinstance(prepared, dict):
+        raise guard.PluginError(
+            register.id.split(".")[0], f"register {register.id} prepare", TypeError("must return a dict of values")
+        )
+    return prepared
 
 
 def key_fields_label(register: Register) -> str:

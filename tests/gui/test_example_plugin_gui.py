@@ -57,7 +57,7 @@ def test_modalities_area_shows_an_mg_checklists_tab(
     window.main_tabs.setCurrentWidget(window.modalities)  # its pages are built when first shown
     tabs = window.modalities
     titles = [tabs.tabText(i) for i in range(tabs.count())]
-    assert titles == ["CT checklists", "MG checklists"]
+    assert titles == ["CT checklists", "CT summaries", "MG checklists", "MG summaries"]
     panel = tabs.widget(titles.index("MG checklists"))
     assert panel.accessibleName() == "Mammography checklists and registers"
     assert list(panel.templates) == ["mg.qa-checks"]
@@ -70,5 +70,5 @@ def test_no_mg_tab_when_mammography_is_not_provided(
     window = make_window(_workspace(tmp_path / "ws", full_app, ("CT",)))
     window.ensure_panels()
     titles = [window.modalities.tabText(i) for i in range(window.modalities.count())]
-    assert titles == ["CT checklists"]
+    assert titles == ["CT checklists", "CT summaries"]
     assert window.model.status_of("MG-901") == "not_applicable"

@@ -308,6 +308,7 @@ def test_modality_checklist_tabs_follow_the_profile(window: MainWindow) -> None:
         "MR equipment safety register",
         "MR safety roles",
         "MR environment limits",
+        "MR zone maps",  # a plugin panel, beside its modality's registers
         "MR summaries",
         "NM checklists",
         "Radiopharmaceutical SOPs",
