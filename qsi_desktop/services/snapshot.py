@@ -18,6 +18,7 @@ import the database layer.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -112,7 +113,8 @@ def write_snapshot(workspace: Path, folder: Path, state: Readiness, sections: Tr
         os.replace(temporary, target)  # readers see the old snapshot or the new one, never half of one
     except OSError as exc:
         log.info("first-paint snapshot not saved (%s): %s", target, exc)
-        temporary.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            temporary.unlink(missing_ok=True)
         return None
     return target
 
