@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from qsi_desktop.export.names import safe_file_name
 from qsi_desktop.services.app import App
-from qsi_desktop.services.errors import UserError
+from qsi_desktop.services.errors import ChangedElsewhere, UserError
 from qsi_desktop.services.records import EvidenceRecord, Target, evidence_record
 from qsi_desktop.services.values import check_free_text, plain_file_name
 from qsi_desktop.store.evidence_files import EvidenceFileError, sha256_of
@@ -273,8 +273,10 @@ def edit_evidence(
     with ws.transaction(actor) as session:
         item = _item(session, item_id)
         if expected_version is not None and item.version_id != expected_version:
-            raise UserError(
-                f"evidence #{item_id} was changed by someone else after you opened it; reload and try again"
+            raise ChangedElsewhere(
+                f"evidence #{item_id} was changed by someone else after you opened it; nothing was saved. "
+                "It is shown as it is now",
+                evidence_record(item),
             )
         for name in ("title", "version", "owner", "document_ref"):
             value = getattr(edit, name)
