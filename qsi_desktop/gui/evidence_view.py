@@ -222,9 +222,9 @@ class EvidencePane(_Pane):
         if self.ctx is None or not self.ref:
             return None
         names, _ = QFileDialog.getOpenFileNames(self, f"Choose evidence files for {self.ref}")
-        return self.add_paths([Path(name) for name in names], ask_details=True)
+        return self.add_paths([Path(name) for name in names])
 
-    def add_paths(self, paths: list[Path], *, ask_details: bool = False) -> workers.Worker | None:
+    def add_paths(self, paths: list[Path], *, ask_details: bool = True) -> workers.Worker | None:
         """Add files to this statement; the same file already stored is offered instead."""
         from qsi_desktop.gui import evidence_intake
 
