@@ -33,7 +33,9 @@ from qsi_desktop.services.evidence import EvidenceDetails, title_from_file_name
 COLUMNS = ("File", "Title", "Version", "Owner", "Document ref", "Review due")
 COL_FILE, COL_TITLE, COL_VERSION, COL_OWNER, COL_DOCUMENT, COL_REVIEW = range(len(COLUMNS))
 TEXT_COLUMNS = (COL_TITLE, COL_VERSION, COL_OWNER, COL_DOCUMENT)
-NAME_WITHHELD = "(file name holds an NHS-number-like number: rename the file; it will not be added)"
+WIDTHS = {COL_FILE: 210, COL_VERSION: 70, COL_OWNER: 170, COL_DOCUMENT: 110, COL_REVIEW: 180}
+NAME_WITHHELD = "(name withheld: NHS-number-like)"
+WITHHELD_TIP = "The file name looks like it holds an NHS number: it will not be added. Rename the file first."
 
 
 def ask_details(
@@ -67,7 +69,7 @@ class FileDetailsDialog(QDialog):
         self.ref = ref
         self.setObjectName("file-details")
         self.setWindowTitle(f"Details of {len(paths)} files")
-        self.setMinimumWidth(820)
+        self.setMinimumWidth(960)
         layout = QVBoxLayout(self)
         where = f"linked to {ref}" if ref else "put in Unsorted (Evidence library) to link later"
         intro = QLabel(
@@ -89,20 +91,23 @@ class FileDetailsDialog(QDialog):
         self.table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.table.verticalHeader().setVisible(False)
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(COL_FILE, QHeaderView.ResizeMode.ResizeToContents)
+        for column, width in WIDTHS.items():
+            header.resizeSection(column, width)
         header.setSectionResizeMode(COL_TITLE, QHeaderView.ResizeMode.Stretch)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.fields: list[dict[int, QLineEdit | OptionalDateEdit]] = []
         self._rows_of: dict[QObject, int] = {}
         for row, path in enumerate(paths):
             withheld = bool(find_nhs_numbers(path.name))
             cell = QTableWidgetItem(NAME_WITHHELD if withheld else path.name)
             cell.setFlags(Qt.ItemFlag.ItemIsEnabled)
-            cell.setToolTip(NAME_WITHHELD if withheld else str(path))
+            cell.setToolTip(WITHHELD_TIP if withheld else str(path))
             self.table.setItem(row, COL_FILE, cell)
             shown = path.name if not withheld else f"file {row + 1}"
             widgets: dict[int, QLineEdit | OptionalDateEdit] = {}
             for column in TEXT_COLUMNS:
                 edit = QLineEdit(title_from_file_name(path.name) if column == COL_TITLE else "")
+                edit.setCursorPosition(0)
                 edit.setAccessibleName(f"{COLUMNS[column]} of {shown}")
                 edit.setFrame(False)
                 widgets[column] = edit
