@@ -108,13 +108,17 @@ NO_PYSIDE = (
 )
 
 
+def _no_pyside(exc: ImportError) -> None:
+    log.info("PySide6 not importable: %s", exc)  # the file only: stderr gets the one line below
+    _stderr(NO_PYSIDE)
+
+
 def start_qt() -> Any | None:
     """The QApplication, or None after one line on stderr saying what to install."""
     try:
         from PySide6.QtWidgets import QApplication
     except ImportError as exc:
-        log.info("PySide6 not importable: %s", exc)  # the file only: stderr gets the one line below
-        _stderr(NO_PYSIDE)
+        _no_pyside(exc)
         return None
     problem = display_problem()
     if problem:
@@ -202,7 +206,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.self_test:
         return self_test()
 
-    from qsi_desktop.gui import settings  # QtCore only
+    try:
+        from qsi_desktop.gui import settings  # QtCore only
+    except ImportError as exc:
+        _no_pyside(exc)
+        return EXIT_UNUSABLE
 
     choice = choose_workspace(args.workspace, remembered=settings.last_workspace())
     if not needs_demo(choice):
