@@ -188,7 +188,12 @@ class SnapshotStart(QObject):
 
     def load(self) -> workers.Worker:
         """Open the real workspace on a worker (call once the snapshot has painted)."""
-        worker = workers.Worker(lambda _progress, _cancel: self._open(), name="open workspace")
+
+        def work(_progress: workers.Progress, _cancel: workers.CancelRequested) -> Any:
+            self.result = self._open()  # kept here too: the window may be closed before it is delivered
+            return self.result
+
+        worker = workers.Worker(work, name="open workspace")
         worker.signals.finished.connect(self._loaded)
         worker.signals.failed.connect(self._load_failed)
         return worker.start()

@@ -399,8 +399,12 @@ def _start_from_snapshot(args: argparse.Namespace, choice: WorkspaceChoice, snap
     start.opening.painted.connect(start.load)  # the database layer loads after the first paint
     start.opening.show()
     status = qt_app.exec()
-    if start.window is None and start.result is not None:  # closed before the swap
-        start.result[1].close()
+    if start.window is None:  # closed before the swap: let the opening finish, then close what it opened
+        from qsi_desktop.gui import workers
+
+        workers.cancel_all(wait_ms=30_000)
+        if start.result is not None:
+            start.result[1].close()
     _save_snapshot(outcome.get("kept", {}))
     return status if outcome["status"] == EXIT_OK else outcome["status"]
 

@@ -169,3 +169,63 @@ def test_the_launcher_saves_a_snapshot_and_paints_it_next_time(
     assert snapshot.read_snapshot(demo_path, launcher.data_dir()) is not None
     assert launcher.main([str(demo_path), "--screenshot", str(tmp_path / "b.png")]) == 0
     assert shown == ["MainWindow", "OpeningWindow"]
+
+
+DRIVER = """
+import sys
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+from qsi_desktop.gui import launcher
+
+seen = []
+
+def poll():
+    shown = sorted(type(w).__name__ for w in QApplication.topLevelWidgets() if w.isVisible() and w.isWindow()
+                   and type(w).__name__ in ("OpeningWindow", "MainWindow"))
+    if shown and shown not in seen:
+        seen.append(shown)
+    main = [w for w in QApplication.topLevelWidgets() if type(w).__name__ == "MainWindow" and w.isVisible()]
+    if main:
+        main[0].close()
+        return
+    QTimer.singleShot(10, poll)
+
+start_qt = launcher.start_qt
+
+def start():
+    app = start_qt()
+    QTimer.singleShot(0, poll)
+    return app
+
+launcher.start_qt = start
+status = launcher.main([sys.argv[1]])
+print(seen)
+raise SystemExit(status)
+"""
+
+
+def test_a_real_start_paints_the_snapshot_then_swaps_in_the_window(demo_path: Path, tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = {
+        key: value for key, value in os.environ.items() if key not in ("QSI_DISABLE_PLUGIN_DISCOVERY", "QSI_PORTABLE")
+    }
+    env.update(
+        QT_QPA_PLATFORM="offscreen",
+        HOME=str(tmp_path),
+        XDG_DATA_HOME=str(tmp_path / "data"),
+        XDG_CONFIG_HOME=str(tmp_path / "config"),
+    )
+
+    def start() -> str:
+        done = subprocess.run(
+            [sys.executable, "-c", DRIVER, str(demo_path)], capture_output=True, text=True, timeout=120, env=env
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout.strip().splitlines()[-1]
+
+    assert start() == "[['MainWindow']]"  # no snapshot yet: the ordinary start, which saves one on closing
+    assert start() == "[['OpeningWindow'], ['MainWindow']]"  # then the snapshot first, swapped for the window
+    assert start() == "[['OpeningWindow'], ['MainWindow']]"  # and it was saved again on closing
