@@ -394,6 +394,8 @@ def _start_from_snapshot(args: argparse.Namespace, choice: WorkspaceChoice, snap
         qt_app.exit(EXIT_UNUSABLE)
 
     start = SnapshotStart(snapshot, open_workspace, build_window, failed, remember=dialogs)
+    if args.statement:  # the window opens where the opening one is
+        start.opening.select_ref(args.statement.strip().upper())
     if args.screenshot:
         return _screenshot(qt_app, start.opening, Path(args.screenshot))
     start.opening.painted.connect(start.load)  # the database layer loads after the first paint

@@ -186,6 +186,7 @@ def poll():
         seen.append(shown)
     main = [w for w in QApplication.topLevelWidgets() if type(w).__name__ == "MainWindow" and w.isVisible()]
     if main:
+        print(main[0].current_ref())
         main[0].close()
         return
     QTimer.singleShot(10, poll)
@@ -198,7 +199,7 @@ def start():
     return app
 
 launcher.start_qt = start
-status = launcher.main([sys.argv[1]])
+status = launcher.main(sys.argv[1:])
 print(seen)
 raise SystemExit(status)
 """
@@ -219,13 +220,13 @@ def test_a_real_start_paints_the_snapshot_then_swaps_in_the_window(demo_path: Pa
         XDG_CONFIG_HOME=str(tmp_path / "config"),
     )
 
-    def start() -> str:
+    def start(*args: str) -> str:
         done = subprocess.run(
-            [sys.executable, "-c", DRIVER, str(demo_path)], capture_output=True, text=True, timeout=120, env=env
+            [sys.executable, "-c", DRIVER, str(demo_path), *args], capture_output=True, text=True, timeout=120, env=env
         )
         assert done.returncode == 0, done.stderr
-        return done.stdout.strip().splitlines()[-1]
+        return " ".join(done.stdout.strip().splitlines()[-2:])
 
-    assert start() == "[['MainWindow']]"  # no snapshot yet: the ordinary start, which saves one on closing
-    assert start() == "[['OpeningWindow'], ['MainWindow']]"  # then the snapshot first, swapped for the window
-    assert start() == "[['OpeningWindow'], ['MainWindow']]"  # and it was saved again on closing
+    assert start() == "XR-101 [['MainWindow']]"  # no snapshot yet: the ordinary start, which saves one on closing
+    assert start() == "XR-101 [['OpeningWindow'], ['MainWindow']]"  # then the snapshot, swapped for the window
+    assert start("--statement", "xr-501") == "XR-501 [['OpeningWindow'], ['MainWindow']]"  # saved again, too
