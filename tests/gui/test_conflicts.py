@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QMessageBox
 from qsi_plugin_us.checklists import TRANSDUCER_REGISTER
 
@@ -115,7 +116,9 @@ def test_a_checklist_answer_over_a_colleagues_is_refused_and_theirs_shown(
     assert "changed by ann after you opened it" in panel.message.text()
 
 
-def test_a_checklist_note_over_a_colleagues_is_kept_to_save_again(window: MainWindow, colleague: Workspace) -> None:
+def test_a_checklist_note_over_a_colleagues_is_kept_to_save_again(
+    window: MainWindow, colleague: Workspace, qtbot
+) -> None:
     panel = _us_panel(window)
     checklists.answer_item(colleague, window.app, REGISTER, "maintenance", "yes", note="Ann's note", actor="ann")
     _answer, note, _link = panel.row_widgets(REGISTER, "maintenance")
@@ -123,7 +126,8 @@ def test_a_checklist_note_over_a_colleagues_is_kept_to_save_again(window: MainWi
     assert checklists.responses(colleague, REGISTER)[(REGISTER, "maintenance")].note == "Ann's note"
     assert note.text() == "My note" and note.isModified()  # not lost
     assert "Their note: “Ann's note”" in panel.message.text()
-    assert panel.set_note(REGISTER, "maintenance", note.text())  # Enter again: saved over theirs, on purpose
+    note.setFocus()
+    qtbot.keyClick(note, Qt.Key.Key_Return)  # Enter again: saved over theirs, on purpose
     stored = checklists.responses(colleague, REGISTER)[(REGISTER, "maintenance")]
     assert stored.note == "My note" and stored.answer == "yes"
 
