@@ -326,7 +326,7 @@ class EvidenceDialog(QDialog):
             form.addRow("Replaces:", replaces)
             self.title = QLineEdit(previous.title)
         else:
-            self.title = QLineEdit(file.stem if file is not None else "")
+            self.title = QLineEdit(evidence.title_from_file_name(file.name) if file is not None else "")
         _labelled(form, "&Title:", self.title)
         self.version = QLineEdit()
         self.version.setPlaceholderText("e.g. 2.1")

@@ -32,7 +32,7 @@ from qsi_desktop.gui.dialogs import EvidenceDialog
 from qsi_desktop.gui.evidence_view import _cell, _table
 from qsi_desktop.gui.widgets import MessageLabel
 from qsi_desktop.services import evidence
-from qsi_desktop.services.errors import ACTIONABLE_ERRORS
+from qsi_desktop.services.errors import ACTIONABLE_ERRORS, ChangedElsewhere
 from qsi_desktop.services.records import EvidenceRecord
 
 CURRENT, UNSORTED, RETIRED, ALL = "current", "unsorted", "retired", "all"
@@ -128,6 +128,26 @@ class WhereUsedDialog(QDialog):
             self.accept()
 
 
+EDIT_FIELDS = (
+    ("title", "Title"),
+    ("version", "Version"),
+    ("owner", "Owner"),
+    ("document_ref", "Document reference"),
+    ("approved_on", "Approved"),
+    ("review_due_on", "Review due"),
+)
+
+
+def conflict_text(exc: ChangedElsewhere, mine: evidence.EvidenceEdit) -> str:
+    """The refusal, then each field where the user's unsaved value differs from the one stored now."""
+    lines = [workers.error_message(exc) + "."]
+    for name, label in EDIT_FIELDS:
+        yours, stored = getattr(mine, name, None), getattr(exc.theirs, name, None)
+        if yours is not None and yours != stored:
+            lines.append(f"{label}: yours “{yours}”, now “{stored or ''}”")
+    return "\n".join(lines)
+
+
 def edit_item(parent: QWidget, ctx: GuiContext, item: EvidenceRecord) -> bool:
     dialog = EvidenceDialog(ctx.app, "", parent, editing=item)
     while dialog.exec() == QDialog.DialogCode.Accepted:
@@ -135,6 +155,9 @@ def edit_item(parent: QWidget, ctx: GuiContext, item: EvidenceRecord) -> bool:
             evidence.edit_evidence(
                 ctx.workspace, item.id, dialog.edit(), actor=ctx.actor, expected_version=item.row_version
             )
+        except ChangedElsewhere as exc:  # never over a colleague's change: say what each had, then reload
+            QMessageBox.warning(parent, "Edit evidence", conflict_text(exc, dialog.edit()))
+            return True
         except ACTIONABLE_ERRORS as exc:
             dialog.message.show_message(workers.error_message(exc))
             continue

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -106,6 +107,7 @@ class MainWindow(QMainWindow):
         self.setAcceptDrops(True)  # files dropped on the window go to Unsorted
         self.setStyleSheet(APP_STYLESHEET)
         self.remember = remember
+        self.on_closing: Callable[[], None] | None = None  # called before the workspace is closed
 
         self.summary = ReadinessSummary()
         self.model = StatementModel(self)
@@ -828,5 +830,7 @@ class MainWindow(QMainWindow):
         self.poll_timer.stop()
         if not workers.cancel_all(wait_ms=30_000):
             log.warning("background work did not stop within 30 s")
+        if self.on_closing is not None:
+            self.on_closing()
         self.workspace.close()
         event.accept()

@@ -19,8 +19,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from qsi_desktop.export.names import safe_file_name
+from qsi_desktop.privacy import find_nhs_numbers
 from qsi_desktop.services.app import App
-from qsi_desktop.services.errors import UserError
+from qsi_desktop.services.errors import ChangedElsewhere, UserError
 from qsi_desktop.services.records import EvidenceRecord, Target, evidence_record
 from qsi_desktop.services.values import check_free_text, plain_file_name
 from qsi_desktop.store.evidence_files import EvidenceFileError, sha256_of
@@ -66,6 +67,15 @@ def parse_targets(app: App, texts: list[str], *, required: bool = True) -> list[
     return targets
 
 
+def title_from_file_name(name: str) -> str:
+    """The title a file's name suggests: its stem as text, without NHS-number-like numbers (a letter
+    saved under a patient's number must not carry it into a title, the pack or the audit trail)."""
+    stem = plain_file_name(Path(name).stem)
+    for found in find_nhs_numbers(stem):
+        stem = stem.replace(found, " ")
+    return " ".join(stem.split())
+
+
 def add_file(ws: Workspace, app: App, source: Path, details: EvidenceDetails, *, actor: str) -> EvidenceRecord:
     """Store ``source`` as evidence for ``details.targets``; with none, it goes to the unsorted inbox
     (linked later with :func:`add_targets`). The same content already stored is not refused: callers
@@ -82,7 +92,7 @@ def add_file(ws: Workspace, app: App, source: Path, details: EvidenceDetails, *,
     except EvidenceFileError as exc:
         raise UserError(str(exc)) from exc
     item = EvidenceItem(file_sha256=stored.sha256, file_name=plain_file_name(source.name), file_size=stored.size)
-    return _save(ws, item, details, targets, actor, default_title=plain_file_name(source.stem))
+    return _save(ws, item, details, targets, actor, default_title=title_from_file_name(source.name))
 
 
 def add_link(ws: Workspace, app: App, url: str, details: EvidenceDetails, *, actor: str) -> EvidenceRecord:
@@ -273,8 +283,10 @@ def edit_evidence(
     with ws.transaction(actor) as session:
         item = _item(session, item_id)
         if expected_version is not None and item.version_id != expected_version:
-            raise UserError(
-                f"evidence #{item_id} was changed by someone else after you opened it; reload and try again"
+            raise ChangedElsewhere(
+                f"evidence #{item_id} was changed by someone else after you opened it; nothing was saved. "
+                "It is shown as it is now",
+                evidence_record(item),
             )
         for name in ("title", "version", "owner", "document_ref"):
             value = getattr(edit, name)

@@ -36,6 +36,7 @@ from qsi_desktop.gui.dialogs import (
     NewWorkspaceDialog,
     ProfileDialog,
 )
+from qsi_desktop.gui.evidence_details import FileDetailsDialog
 from qsi_desktop.gui.evidence_library import LinkDialog, WhereUsedDialog
 from qsi_desktop.gui.export_dialog import ExportDialog, PreExportCheckDialog, pack_sections
 from qsi_desktop.gui.main_window import MainWindow
@@ -145,6 +146,7 @@ def _dialogs(window: MainWindow, tmp_path: Path) -> dict[str, Callable[[], QDial
         "where used": lambda: WhereUsedDialog(evidence.where_used(ws, app, items[0].id), window.ctx, window),
         "import tracker": lambda: TrackerWizard(window.ctx, window),
         "compare with submission": lambda: CompareDialog(window.ctx, window),
+        "file details": lambda: FileDetailsDialog([document, tmp_path / "Local rules.pdf"], "XR-501", window),
         "conflict": lambda: ConflictDialog(
             AssessmentConflict("XR-501", AssessmentRecord("XR-501", narrative="Theirs"), AssessmentChange(), "Mine"),
             window,
