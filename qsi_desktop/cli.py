@@ -1271,6 +1271,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("path")
     p.add_argument("id", type=int)
     p.add_argument("--json", action="store_true")
+    from qsi_desktop import cli_tree  # import-tree, suggest
+
+    cli_tree.register(evidence_cmd, command)
 
     action_cmd = sub.add_parser("action", help="action plans").add_subparsers(metavar="ACTION")
     p = command("add", cmd_action_add, "add an action for a statement", action_cmd)
