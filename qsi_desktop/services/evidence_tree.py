@@ -18,6 +18,7 @@ Provenance: the relative paths of an item's copies are kept in ``stored_table`` 
 
 from __future__ import annotations
 
+import codecs
 import os
 import re
 import stat
@@ -28,7 +29,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from qsi_desktop.export.scan import scan_file
+from qsi_desktop.export.scan import MAX_FILE_BYTES, scan_file
 from qsi_desktop.privacy import find_nhs_numbers, redact_nhs_numbers
 from qsi_desktop.services import stored_tables
 from qsi_desktop.services.app import App
@@ -36,7 +37,7 @@ from qsi_desktop.services.errors import UserError
 from qsi_desktop.services.evidence import CURRENT_EVIDENCE
 from qsi_desktop.services.values import plain_file_name
 from qsi_desktop.store.evidence_files import EvidenceFileError, StoredFile, sha256_of
-from qsi_desktop.store.models import EvidenceItem, EvidenceLink
+from qsi_desktop.store.models import EvidenceItem, EvidenceLink, StoredTable
 from qsi_desktop.store.workspace import Workspace
 
 SOURCE_NAMESPACE = "evidence_source"
@@ -44,6 +45,7 @@ BATCH_FILES = 250
 # Scanned for NHS numbers before storing: the types whose text the export's scan reads.
 SCANNED_SUFFIXES = frozenset({".docx", ".xlsx", ".xlsm", ".csv", ".txt", ".pdf"})
 
+_TEN_DIGIT_BYTES = re.compile(rb"[0-9]{3}[ .-]?[0-9]{3}[ .-]?[0-9]{4}")
 _REF = re.compile(r"(?<![A-Za-z0-9])([A-Za-z]{2})[ _.-]?(\d{3})(?!\d)")
 _SYSTEM_FILES = {"thumbs.db": "Windows thumbnail cache", "desktop.ini": "Windows folder settings",
                  ".ds_store": "macOS folder settings", "ehthumbs.db": "Windows thumbnail cache"}  # fmt: skip
@@ -257,7 +259,7 @@ class _Importer:
                 _extend(refs, file.refs)
                 paths.append(file.rel)
                 return
-        if file.path.suffix.lower() in SCANNED_SUFFIXES:
+        if file.path.suffix.lower() in SCANNED_SUFFIXES and _may_hold_nhs_number(file):
             scan = scan_file(file.path, file.path.name)
             if scan.findings:
                 where = scan.findings[0].location
@@ -299,19 +301,20 @@ class _Importer:
                     .where(EvidenceItem.id.in_(list(batch.existing)))
                 )
                 for item in items:
-                    refs, paths = batch.existing[item.id]
+                    refs = batch.existing[item.id][0]
                     have = {(link.statement_ref, link.suggestion_key) for link in item.links}
                     for ref in refs:
                         if (ref, "") not in have:
                             item.links.append(self._link(ref))
                             self.summary.linked += 1
                             self.unmapped.discard(item.id)
-                    self._sources(session, item.id, paths)
             session.flush()
             for item, new in created:
-                self._sources(session, item.id, new.paths)
                 self.item_by_sha[item.file_sha256 or ""] = item.id
                 self._count_new(item.id, new)
+            sources = {item_id: paths for item_id, (_, paths) in batch.existing.items()}
+            sources.update((item.id, new.paths) for item, new in created)
+            self._sources(session, sources)
 
     def _pretend(self, batch: _Batch, stored: list[tuple[_New, StoredFile]]) -> None:
         """The dry run's commit: the same counts, from links read (or made up) in memory."""
@@ -364,11 +367,26 @@ class _Importer:
     def _link(self, ref: str) -> EvidenceLink:
         return EvidenceLink(framework_id=self.ws.framework_id, statement_ref=ref, suggestion_key="")
 
-    def _sources(self, session: Session, item_id: int, paths: list[str]) -> None:
-        have = stored_tables.get_in(session, SOURCE_NAMESPACE, str(item_id), {"paths": []})["paths"]
-        merged = have + [p for p in dict.fromkeys(paths) if p not in have]
-        if merged != have:
-            stored_tables.put_in(session, SOURCE_NAMESPACE, str(item_id), {"paths": merged}, actor=self.actor)
+    def _sources(self, session: Session, paths: dict[int, list[str]]) -> None:
+        """Add ``paths`` (by item id) to the items' provenance: one read for the batch, rows only written
+        when a path is new."""
+        rows = {
+            row.key: row
+            for row in session.scalars(
+                select(StoredTable).where(
+                    StoredTable.namespace == SOURCE_NAMESPACE, StoredTable.key.in_([str(i) for i in paths])
+                )
+            )
+        }
+        for item_id, new in paths.items():
+            row = rows.get(str(item_id))
+            have = list(row.value["paths"]) if row is not None else []
+            merged = have + [p for p in dict.fromkeys(new) if p not in have]
+            if row is None:
+                session.add(StoredTable(namespace=SOURCE_NAMESPACE, key=str(item_id), value={"paths": merged},
+                                        updated_by=self.actor))  # fmt: skip
+            elif merged != have:
+                row.value, row.updated_by = {"paths": merged}, self.actor
 
 
 def import_tree(
@@ -417,6 +435,19 @@ def import_tree(
 def sources(ws: Workspace, item_id: int) -> list[str]:
     """Where an imported item's copies were in the folders it was imported from."""
     return list(stored_tables.get(ws, SOURCE_NAMESPACE, str(item_id), {"paths": []})["paths"])
+
+
+def _may_hold_nhs_number(file: TreeFile) -> bool:
+    """False when a plain text file surely holds no NHS number: one pass over its bytes instead of the
+    scan's line by line reading (which says where). Other types always go to the scan."""
+    if file.path.suffix.lower() not in (".txt", ".csv") or file.size > MAX_FILE_BYTES:
+        return True
+    data = file.path.read_bytes()
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return bool(find_nhs_numbers(data.decode("utf-16", "replace")))
+    # Digits, spaces, dots and dashes are the same bytes in UTF-8 and Windows-1252: ten digits in the
+    # NHS number's shape are looked for in the bytes (fast), the check digit only where there are some.
+    return _TEN_DIGIT_BYTES.search(data) is not None
 
 
 def _extend(target: list[str], refs: tuple[str, ...]) -> None:
