@@ -340,7 +340,7 @@ def _words(text: str) -> list[str]:
 
 def terms(text: str, *, expand: bool = False) -> list[str]:
     """Stemmed terms of ``text``; with ``expand``, each imaging term's synonyms are added once."""
-    words = _words(text.replace("(me)", "me"))
+    words = _words(text.lower().replace("(me)", "me"))  # IR(ME)R is one word
     found = [stem(w) for w in words]
     if expand:
         extra: list[str] = []
