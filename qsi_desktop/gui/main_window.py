@@ -243,6 +243,7 @@ class MainWindow(QMainWindow):
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
         file_menu.addSeparator()
         self.import_action = self._action(file_menu, "&Import…", self.import_dialog, "Ctrl+I", "import")
+        self._action(file_menu, "Import evidence &folder…", self.import_evidence_folder, None, "import-evidence-folder")
         self._action(file_menu, "&Verify workspace", self.verify_workspace, None, "verify")
         file_menu.addSeparator()
         self.export_action = self._action(
@@ -686,6 +687,23 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(summary, 15000)
         self.last_dialog = box
         box.open()
+
+    def import_evidence_folder(self) -> QDialog:
+        """File > Import evidence folder: the wizard (``gui/tree_wizard.py``); after an import the
+        window refreshes and the library shows Unsorted when something landed there."""
+        from qsi_desktop.gui.tree_wizard import TreeImportWizard
+
+        wizard = TreeImportWizard(self.ctx, self)
+        wizard.imported.connect(self._evidence_folder_imported)
+        self.last_dialog = wizard
+        wizard.open()
+        return wizard
+
+    def _evidence_folder_imported(self, summary: object) -> None:
+        self._evidence_changed()
+        self.library.reload()
+        if getattr(summary, "unmapped", 0):
+            self.library.show_filter("unsorted")
 
     def import_dialog(self) -> None:
         from qsi_desktop.services.applies import applicable_importers

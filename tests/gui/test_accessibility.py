@@ -38,6 +38,7 @@ from qsi_desktop.gui.dialogs import (
 from qsi_desktop.gui.evidence_library import LinkDialog, WhereUsedDialog
 from qsi_desktop.gui.export_dialog import ExportDialog, PreExportCheckDialog, pack_sections
 from qsi_desktop.gui.main_window import MainWindow
+from qsi_desktop.gui.tree_wizard import TreeImportWizard
 from qsi_desktop.gui.workers import error_message, gui_text
 from qsi_desktop.services import evidence
 from qsi_desktop.services.applies import applicable_importers
@@ -141,6 +142,7 @@ def _dialogs(window: MainWindow, tmp_path: Path) -> dict[str, Callable[[], QDial
         "edit evidence": lambda: EvidenceDialog(app, "", window, editing=items[0]),
         "link to statements": lambda: LinkDialog(window.ctx, items[0], window),
         "where used": lambda: WhereUsedDialog(evidence.where_used(ws, app, items[0].id), window.ctx, window),
+        "import evidence folder": lambda: TreeImportWizard(window.ctx, window),
         "conflict": lambda: ConflictDialog(
             AssessmentConflict("XR-501", AssessmentRecord("XR-501", narrative="Theirs"), AssessmentChange(), "Mine"),
             window,
