@@ -41,7 +41,7 @@ class SuggestionsPanel(QWidget):
         self.heading.setWordWrap(True)
         layout.addWidget(self.heading)
         self.list = QTreeWidget()
-        self.list.setHeaderLabels(["Statement", "Name", "Best-matching suggestion", "Score"])
+        self.list.setHeaderLabels(["Statement", "Score", "Name", "Best-matching suggestion"])
         self.list.setAccessibleName("Suggested statements for the selected evidence")
         self.list.setRootIsDecorated(False)
         self.list.itemSelectionChanged.connect(self._selection_changed)
@@ -96,11 +96,13 @@ class SuggestionsPanel(QWidget):
             else f"No suggestion for {label}: its text shares no words with the standard."
         )
         for suggestion in found:
-            row = QTreeWidgetItem([suggestion.ref, suggestion.name, _short(suggestion), f"{suggestion.score:.1f}"])
-            row.setToolTip(2, suggestion.text)
+            row = QTreeWidgetItem([suggestion.ref, f"{suggestion.score:.1f}", suggestion.name, _short(suggestion)])
+            row.setToolTip(2, suggestion.name)
+            row.setToolTip(3, suggestion.text)
             self.list.addTopLevelItem(row)
-        for column in (0, 3):
+        for column in (0, 1):
             self.list.resizeColumnToContents(column)
+        self.list.setColumnWidth(2, min(max(self.list.sizeHintForColumn(2), 120), 320))
         if found:
             self.list.setCurrentItem(self.list.topLevelItem(0))
         self._selection_changed()

@@ -69,6 +69,9 @@ class TreeImportWizard(QDialog):
         self.result.setWordWrap(True)
         self.result.setTextFormat(Qt.TextFormat.PlainText)
         self.result.setAccessibleName("Import summary")
+        self.result.setMinimumHeight(
+            self.result.fontMetrics().lineSpacing() * 3
+        )  # the skipped list must not squeeze it
         layout.addWidget(self.result)
         self.skipped = QTreeWidget()
         self.skipped.setHeaderLabels(["Skipped or noted", "Why"])
