@@ -274,3 +274,23 @@ def test_file_that_fails_while_stored_is_reported_batch_goes_on(
     summary = _run(ws, full_app, root)
     assert {s.path: s.reason for s in summary.skipped} == {"XR-101/locked.txt": "could not be read (Permission denied)"}
     assert summary.stored == 1 and not ws.files.incoming_files()
+
+
+def test_damaged_document_and_undecodable_name(
+    make_workspace: Callable[..., Workspace], full_app: App, tmp_path: Path
+) -> None:
+    """A damaged .docx is stored as it is (it is the user's file) with a note that it was not checked; a
+    name that is not valid UTF-8 (an old share's Windows-1252 name) is imported under a readable title."""
+    root = tmp_path / "tree"
+    _write(root / "XR-301" / "broken.docx", b"PK\x03\x04 not a zip at all")
+    folder = os.fsencode(root / "XR-302")
+    os.makedirs(folder)
+    with open(os.path.join(folder, b"caf\xe9 menu.txt"), "wb") as handle:
+        handle.write(b"support services")
+    ws = make_workspace()
+    summary = _run(ws, full_app, root)
+    assert summary.stored == 2 and not summary.skipped
+    assert [n.path for n in summary.notes] == ["XR-301/broken.docx"]
+    assert "not checked for NHS numbers" in summary.notes[0].reason
+    titles = {item.title: item.refs for item in evidence.list_evidence(ws)}
+    assert titles == {"broken": {"XR-301"}, "caf\ufffd menu": {"XR-302"}}
