@@ -243,6 +243,8 @@ def test_cli_json_summary_and_dry_run(cli: Callable[..., object], tmp_path: Path
     assert json.loads(listed.out) == []  # type: ignore[attr-defined]
     done = cli("evidence", "import-tree", workspace, tree)
     assert done.code == 0 and "stored 5" in done.out  # type: ignore[attr-defined]
+    where = json.loads(cli("evidence", "where", workspace, "2", "--json").out)  # type: ignore[attr-defined]
+    assert where["imported_from"] and all(not p.startswith("/") for p in where["imported_from"])
     missing = cli("evidence", "import-tree", workspace, tmp_path / "nope")
     assert missing.code == 2 and "no such folder" in missing.err  # type: ignore[attr-defined]
 
