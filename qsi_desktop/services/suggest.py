@@ -388,39 +388,32 @@ class Index:
                 }
             )
         count = len(self.fields) or 1
-        self.average = {f: sum(sum(d[f].values()) for d in self.fields) / count or 1.0 for f in FIELD_WEIGHTS}
-        frequency: Counter[str] = Counter()
-        for doc in self.fields:
-            frequency.update({t for f in doc.values() for t in f})
-        self.idf = {t: math.log(1 + (count - n + 0.5) / (n + 0.5)) for t, n in frequency.items()}
+        average = {f: sum(sum(d[f].values()) for d in self.fields) / count or 1.0 for f in FIELD_WEIGHTS}
+        # Postings: term -> {statement index: its field-weighted, length-normalised frequency} (BM25F).
+        self.postings: dict[str, dict[int, float]] = {}
+        for index, doc in enumerate(self.fields):
+            for name, weight in FIELD_WEIGHTS.items():
+                norm = 1 - B + B * sum(doc[name].values()) / average[name]
+                for term, tf in doc[name].items():
+                    entry = self.postings.setdefault(term, {})
+                    entry[index] = entry.get(index, 0.0) + weight * tf / norm
+        self.idf = {t: math.log(1 + (count - len(p) + 0.5) / (len(p) + 0.5)) for t, p in self.postings.items()}
         # Each statement's suggestions, for naming the best one: (key, text, terms).
         self.suggestions = [list(_suggestion_terms(s)) for s in self.statements]
 
     def rank(self, text: str, top: int = 5, exclude: Iterable[str] = ()) -> list[Suggestion]:
         query = Counter(terms(text, expand=True))
-        if not query:
-            return []
-        skip = set(exclude)
-        scored: list[tuple[float, int]] = []
-        for index, doc in enumerate(self.fields):
-            if self.statements[index].ref in skip:
+        skip = {index for index, s in enumerate(self.statements) if s.ref in set(exclude)}
+        scores: dict[int, float] = {}
+        for term, qtf in query.items():
+            postings = self.postings.get(term)
+            if postings is None:
                 continue
-            score = 0.0
-            for term, qtf in query.items():
-                idf = self.idf.get(term)
-                if idf is None:
-                    continue
-                weighted = 0.0
-                for name, weight in FIELD_WEIGHTS.items():
-                    tf = doc[name].get(term, 0)
-                    if tf:
-                        length = sum(doc[name].values())
-                        weighted += weight * tf / (1 - B + B * length / self.average[name])
-                score += idf * weighted / (K1 + weighted) * (1 + math.log(qtf))
-            if score > 0:
-                scored.append((score, index))
-        scored.sort(key=lambda pair: (-pair[0], pair[1]))
-        return [self._suggestion(index, score, query) for score, index in scored[:top]]
+            boost = self.idf[term] * (1 + math.log(qtf))
+            for index, weighted in postings.items():
+                scores[index] = scores.get(index, 0.0) + boost * weighted / (K1 + weighted)
+        ranked = sorted((pair for pair in scores.items() if pair[0] not in skip), key=lambda p: (-p[1], p[0]))
+        return [self._suggestion(index, score, query) for index, score in ranked[:top]]
 
     def _suggestion(self, index: int, score: float, query: Counter[str]) -> Suggestion:
         statement = self.statements[index]
