@@ -372,7 +372,8 @@ class Suggestion:
 
 
 class Index:
-    """BM25F over a catalogue's statements; built once per catalogue (about 10 ms for 80 statements)."""
+    """BM25F over a catalogue's statements; built once per catalogue (0.2 s for 80 statements here;
+    ranking a document then takes under a millisecond)."""
 
     def __init__(self, statements: Iterable[Statement]) -> None:
         self.statements = list(statements)
