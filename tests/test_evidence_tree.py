@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import docx
+import openpyxl
 import pytest
 
 from qsi_desktop.services import evidence, evidence_tree
@@ -181,6 +182,17 @@ def test_nhs_numbers_in_names_and_text_are_never_stored(
     document = docx.Document()
     document.add_paragraph(f"Patient {NHS_NUMBER} was reviewed.")
     document.save(root / "XR-802 Audit" / "minutes.docx")
+    header = docx.Document()
+    header.sections[0].header.paragraphs[0].text = f"Re: patient {NHS_NUMBER}"
+    header.save(root / "XR-802 Audit" / "letter.docx")
+    split = docx.Document()  # the number split across runs, as Word does after an edit
+    paragraph = split.add_paragraph("NHS no ")
+    for part in NHS_NUMBER.split():
+        paragraph.add_run(part + " ")
+    split.save(root / "XR-802 Audit" / "split.docx")
+    book = openpyxl.Workbook()
+    book.active["C14"] = int(NHS_NUMBER.replace(" ", ""))  # typed as a number
+    book.save(root / "XR-802 Audit" / "audit.xlsx")
     _write(root / "XR-802 Audit" / "clean.txt", "a clean audit")
     ws = make_workspace()
     summary = _run(ws, full_app, root)
@@ -188,6 +200,8 @@ def test_nhs_numbers_in_names_and_text_are_never_stored(
     reasons = {s.path: s.reason for s in summary.skipped}
     assert "NHS number" in reasons["XR-802 Audit/audit data.csv"]
     assert "NHS number" in reasons["XR-802 Audit/minutes.docx"]
+    for name in ("letter.docx", "split.docx", "audit.xlsx"):
+        assert "NHS number" in reasons[f"XR-802 Audit/{name}"], name
     assert all(NHS_NUMBER not in s.path and NHS_NUMBER.replace(" ", "") not in s.path for s in summary.skipped)
     ws.close()
     for path in ws.path.rglob("*"):
