@@ -49,9 +49,10 @@ def cmd_import_tree(args: argparse.Namespace, app: App) -> int:
         finally:
             if not args.json and sys.stderr.isatty():
                 print(file=sys.stderr)
+    failed = 1 if summary.problems else 0  # exit 1: files to look at (unreadable, an NHS number)
     if args.json:
         _print_json(summary.to_dict())
-        return 0
+        return failed
     verb = "would store" if summary.dry_run else "stored"
     print(
         f"{summary.files} file(s): {verb} {summary.stored}, {summary.duplicates} duplicate(s) of stored content, "
@@ -64,7 +65,7 @@ def cmd_import_tree(args: argparse.Namespace, app: App) -> int:
         print(f"  note {note.path}: {note.reason}")
     if summary.dry_run:
         print("dry run: nothing was stored")
-    return 0
+    return failed
 
 
 def cmd_suggest(args: argparse.Namespace, app: App) -> int:

@@ -252,13 +252,18 @@ def test_cli_json_summary_and_dry_run(cli: Callable[..., object], tmp_path: Path
         "linked": 7,
         "unmapped": 1,
     }
-    assert all({"path", "reason"} == set(s) for s in data["skipped"])
+    assert dry.code == 0 and all({"path", "reason", "problem"} == set(s) for s in data["skipped"])  # type: ignore[attr-defined]
+    assert not any(s["problem"] for s in data["skipped"])  # litter only
     listed = cli("evidence", "list", workspace, "--json")
     assert json.loads(listed.out) == []  # type: ignore[attr-defined]
     done = cli("evidence", "import-tree", workspace, tree)
     assert done.code == 0 and "stored 5" in done.out  # type: ignore[attr-defined]
     where = json.loads(cli("evidence", "where", workspace, "2", "--json").out)  # type: ignore[attr-defined]
     assert where["imported_from"] and all(not p.startswith("/") for p in where["imported_from"])
+    _write(tree / "XR-101 Patient information" / "audit.csv", f"nhs\n{NHS_NUMBER}\n")
+    flagged = cli("evidence", "import-tree", workspace, tree)
+    assert flagged.code == 1 and "NHS number" in flagged.out  # type: ignore[attr-defined]
+    assert NHS_NUMBER not in flagged.out + flagged.err  # type: ignore[attr-defined]
     missing = cli("evidence", "import-tree", workspace, tmp_path / "nope")
     assert missing.code == 2 and "no such folder" in missing.err  # type: ignore[attr-defined]
 

@@ -66,6 +66,7 @@ class Skipped:
     path: str  # relative to the imported folder, NHS-number-like text blanked
     reason: str
     folder: bool = False  # a folder left out (not counted as a file)
+    problem: bool = False  # the user should act (unreadable, an NHS number), not litter left out on purpose
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,11 @@ class TreeSummary:
     cancelled: bool = False
     dry_run: bool = False
 
+    @property
+    def problems(self) -> list[Skipped]:
+        """Files the user should look at (unreadable, an NHS number), as opposed to litter."""
+        return [s for s in self.skipped if s.problem]
+
     def to_dict(self) -> dict:
         return {
             "files": self.files,
@@ -98,7 +104,7 @@ class TreeSummary:
             "duplicates": self.duplicates,
             "linked": self.linked,
             "unmapped": self.unmapped,
-            "skipped": [{"path": s.path, "reason": s.reason} for s in self.skipped],
+            "skipped": [{"path": s.path, "reason": s.reason, "problem": s.problem} for s in self.skipped],
             "notes": [{"path": s.path, "reason": s.reason} for s in self.notes],
             "items": self.items,
             "cancelled": self.cancelled,
@@ -148,7 +154,7 @@ def walk(app: App, root: Path, skipped: list[Skipped]) -> Iterator[TreeFile]:
             with os.scandir(folder) as listing:
                 entries = sorted(listing, key=lambda e: e.name)
         except OSError as exc:
-            skipped.append(_skip(parts, f"folder could not be read ({exc.strerror or exc})", folder=True))
+            skipped.append(_skip(parts, f"folder could not be read ({exc.strerror or exc})", folder=True, problem=True))
             continue
         subfolders = []
         for entry in entries:
@@ -157,10 +163,11 @@ def walk(app: App, root: Path, skipped: list[Skipped]) -> Iterator[TreeFile]:
             try:
                 st = entry.stat(follow_symlinks=False)
             except OSError as exc:
-                skipped.append(_skip(here, f"could not be read ({exc.strerror or exc})"))
+                skipped.append(_skip(here, f"could not be read ({exc.strerror or exc})", problem=True))
                 continue
             if find_nhs_numbers("/".join(here)):
-                skipped.append(_skip(here, "the name contains what looks like an NHS number; rename it to import it"))
+                reason = "the name contains what looks like an NHS number; rename it to import it"
+                skipped.append(_skip(here, reason, problem=True))
                 continue
             reason = _skip_reason(name, st)
             if stat.S_ISDIR(st.st_mode):
@@ -201,8 +208,8 @@ def _link_target(path: Path, real_root: Path) -> tuple[os.stat_result | None, st
     return st, ""
 
 
-def _skip(parts: tuple[str, ...], reason: str, *, folder: bool = False) -> Skipped:
-    return Skipped(redact_nhs_numbers("/".join(parts)) or ".", reason, folder)
+def _skip(parts: tuple[str, ...], reason: str, *, folder: bool = False, problem: bool = False) -> Skipped:
+    return Skipped(redact_nhs_numbers("/".join(parts)) or ".", reason, folder, problem)
 
 
 # -- importing -----------------------------------------------------------------------------------
@@ -271,7 +278,7 @@ class _Importer:
             if scan.findings:
                 where = scan.findings[0].location
                 self.summary.skipped.append(
-                    Skipped(file.rel, f"contains what looks like an NHS number ({where}); not stored")
+                    Skipped(file.rel, f"contains what looks like an NHS number ({where}); not stored", problem=True)
                 )
                 return
             for _, why in scan.skipped:
@@ -354,9 +361,11 @@ class _Importer:
         done: list[tuple[_New, StoredFile]] = []
         for new, result in zip(news, results, strict=True):
             if isinstance(result, EvidenceFileError):
-                self.summary.skipped.append(Skipped(new.file.rel, f"could not be read ({_os_reason(result)})"))
+                why = f"could not be read ({_os_reason(result)})"
+                self.summary.skipped.append(Skipped(new.file.rel, why, problem=True))
             elif new.sha is not None and result.sha256 != new.sha:
-                self.summary.skipped.append(Skipped(new.file.rel, "changed while it was imported; import again"))
+                why = "changed while it was imported; import again"
+                self.summary.skipped.append(Skipped(new.file.rel, why, problem=True))
             elif result.sha256 in self.item_by_sha:  # cannot happen by size; kept safe anyway
                 self.summary.duplicates += len(new.paths)
             else:
@@ -428,7 +437,7 @@ def import_tree(
         try:
             importer.add(batch, file)
         except OSError as exc:
-            summary.skipped.append(Skipped(file.rel, f"could not be read ({exc.strerror or exc})"))
+            summary.skipped.append(Skipped(file.rel, f"could not be read ({exc.strerror or exc})", problem=True))
         if len(batch) >= batch_files:
             importer.commit(batch)
             batch = _Batch()
