@@ -1412,6 +1412,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
 
     command("self-test", cmd_self_test, "check the installation in a temporary folder (exit 1: a step failed)")
+    from qsi_desktop import cli_tracker  # the tracker, cycle and compare commands
+
+    cli_tracker.register(sub, command)
 
     dose_cmd = sub.add_parser("dose", help="dose audits against DRLs, exam types, IR high-dose list").add_subparsers(
         metavar="ACTION"

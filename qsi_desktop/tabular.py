@@ -698,6 +698,11 @@ def _read_file(
         yield ImportIssue(name, "the file has a header row but no entries below it", table.header_row, "skipped")
 
 
+# The text a record's key is made from: what json.dumps(data, sort_keys=True, default=str) gives, with one
+# encoder for every row (keys must stay the same from version to version: they find duplicates).
+_CONTENT_JSON = json.JSONEncoder(sort_keys=True, default=str).encode
+
+
 def _import_row(
     spec: TableImport, row: Row, name: str, context: ImportContext, seen: dict[str, int]
 ) -> ImportedRecord | ImportIssue:
@@ -721,6 +726,6 @@ def _import_row(
         group = context.keyed_hash(spec.name, *parsed.identity, str(seen[group]))
     else:
         seen[group] = row.number if spec.repeats == "reject" else 1
-    content = json.dumps(parsed.data, sort_keys=True, default=str)
+    content = _CONTENT_JSON(parsed.data)
     key = context.keyed_hash(spec.name, group, content)
     return ImportedRecord(key, parsed.data, name, row.number, parsed.occurred_on, group=group)

@@ -243,6 +243,9 @@ class MainWindow(QMainWindow):
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
         file_menu.addSeparator()
         self.import_action = self._action(file_menu, "&Import…", self.import_dialog, "Ctrl+I", "import")
+        self._action(file_menu, "Import &tracker…", self.import_tracker, None, "import-tracker")
+        self._action(file_menu, "Export trac&ker…", self.export_tracker, None, "export-tracker")
+        self._action(file_menu, "Compare with &submission…", self.compare_with_submission, None, "compare")
         self._action(file_menu, "Import evidence &folder…", self.import_evidence_folder, None, "import-evidence-folder")
         self._action(file_menu, "&Verify workspace", self.verify_workspace, None, "verify")
         file_menu.addSeparator()
@@ -396,6 +399,10 @@ class MainWindow(QMainWindow):
         self._update_filter_info()
         self.library.reload()
         self.dashboard.mark_stale()
+        for index in range(self.modalities.count()):  # the modalities' summaries follow imports and edits
+            page = self.modalities.widget(index)
+            if hasattr(page, "mark_stale"):
+                page.mark_stale()
 
     def reload_all(self) -> None:
         """Read everything shown again (View > Refresh, the change bar's Reload): readiness, the tree,
@@ -687,6 +694,44 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(summary, 15000)
         self.last_dialog = box
         box.open()
+
+    def import_tracker(self, path: Path | None = None) -> QDialog:
+        """File > Import tracker: the wizard (preview, mappings, import on workers); the window reloads after."""
+        from qsi_desktop.gui.tracker_wizard import TrackerWizard
+
+        wizard = TrackerWizard(self.ctx, self, path)
+        wizard.accepted.connect(self.reload_all)
+        wizard.accepted.connect(lambda: self.statusBar().showMessage(wizard.summary_text(), 10_000))
+        wizard.open()
+        return wizard
+
+    def export_tracker(self, path: Path | None = None) -> workers.Worker | None:
+        """File > Export tracker: one row per statement, as the tracker import reads it back."""
+        from qsi_desktop.services import tracker_export
+
+        if path is None:
+            default = str(self.workspace.path.parent / "QSI tracker.xlsx")
+            name, _ = QFileDialog.getSaveFileName(self, "Export tracker", default, "Excel workbook (*.xlsx)")
+            if not name:
+                return None
+            path = Path(name) if name.lower().endswith(".xlsx") else Path(name + ".xlsx")
+        ws, app, out = self.workspace, self.app, path
+        return workers.run_with_progress(
+            self,
+            "Export tracker",
+            f"Writing {out.name}",
+            lambda _progress, _cancel: tracker_export.export_xlsx(ws, app, out),
+            on_finished=lambda count: self.statusBar().showMessage(f"{count} statements written to {out.name}", 10_000),
+            cancellable=False,
+        )
+
+    def compare_with_submission(self) -> QDialog:
+        """File > Compare with submission: what changed since a submitted bundle or the start of this cycle."""
+        from qsi_desktop.gui.compare_view import CompareDialog
+
+        dialog = CompareDialog(self.ctx, self, go_to=self.select_ref)
+        dialog.open()
+        return dialog
 
     def import_evidence_folder(self) -> QDialog:
         """File > Import evidence folder: the wizard (``gui/tree_wizard.py``); after an import the

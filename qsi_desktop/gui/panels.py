@@ -57,6 +57,13 @@ def _registers(ctx: GuiContext) -> dict[str | None, list[Register]]:
     return found
 
 
+def _summarised(ctx: GuiContext) -> set[str | None]:
+    """The provided modalities with report sections that apply to the service."""
+    from qsi_desktop.services.summaries import sections_for
+
+    return {m.code for m in provided_modalities(ctx.workspace, ctx.app) if sections_for(ctx.workspace, ctx.app, m.code)}
+
+
 def has_tabs(ctx: GuiContext) -> bool:
     """Whether the Modalities area has anything to show (without building it)."""
     return bool(checklist_tabs(ctx) or _panels(ctx) or _registers(ctx))
@@ -66,6 +73,7 @@ def fill_tabs(tabs: QTabWidget, ctx: GuiContext) -> None:
     """Replace the tabs' pages with what applies to the open workspace now."""
     from qsi_desktop.gui.checklist_panel import checklist_tree  # built on demand: not for the first paint
     from qsi_desktop.gui.register_editor import RegisterEditor
+    from qsi_desktop.gui.summary_view import SummaryView
 
     while tabs.count():
         widget = tabs.widget(0)
@@ -73,6 +81,14 @@ def fill_tabs(tabs: QTabWidget, ctx: GuiContext) -> None:
         widget.deleteLater()
     names = {code: m.name for code, m in ctx.app.modalities().items()}
     registers = _registers(ctx)  # a tab each, beside their modality's checklists
+    summarised = _summarised(ctx)  # then the modality's summaries, as the pack prints them
+
+    def add_summaries(modality: str | None) -> None:
+        if modality in summarised:
+            summarised.discard(modality)
+            view = SummaryView(ctx, modality, names.get(modality, modality), tabs)
+            tabs.setTabToolTip(tabs.addTab(view, f"{modality} summaries"), f"{view.name}: what the pack will print")
+
     for spec in checklist_tabs(ctx):
         label = names.get(spec.modality or "", "every service")
         widget = checklist_tree(
@@ -85,8 +101,11 @@ def fill_tabs(tabs: QTabWidget, ctx: GuiContext) -> None:
         tabs.setTabToolTip(tabs.addTab(widget, spec.title), f"{label} checklists and registers")
         for register in registers.pop(spec.modality, []):
             tabs.setTabToolTip(tabs.addTab(RegisterEditor(register, ctx, tabs), register.title), register.description)
+        add_summaries(spec.modality)
     for register in (r for rest in registers.values() for r in rest):  # modalities without a checklist tab
         tabs.setTabToolTip(tabs.addTab(RegisterEditor(register, ctx, tabs), register.title), register.description)
+    for modality in sorted(summarised):
+        add_summaries(modality)
     for panel in _panels(ctx):
         plugin = ctx.app.plugins.plugin_of(panel)
         try:

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 from qsi_desktop.colours import STATUS_BADGE
 from qsi_desktop.export.check import Finding
 from qsi_desktop.gui.checklist_panel import EvidenceChooser
+from qsi_desktop.gui.compare_view import CompareDialog
 from qsi_desktop.gui.dialogs import (
     ActionDialog,
     ConflictDialog,
@@ -38,6 +39,7 @@ from qsi_desktop.gui.dialogs import (
 from qsi_desktop.gui.evidence_library import LinkDialog, WhereUsedDialog
 from qsi_desktop.gui.export_dialog import ExportDialog, PreExportCheckDialog, pack_sections
 from qsi_desktop.gui.main_window import MainWindow
+from qsi_desktop.gui.tracker_wizard import TrackerWizard
 from qsi_desktop.gui.tree_wizard import TreeImportWizard
 from qsi_desktop.gui.workers import error_message, gui_text
 from qsi_desktop.services import evidence
@@ -142,6 +144,8 @@ def _dialogs(window: MainWindow, tmp_path: Path) -> dict[str, Callable[[], QDial
         "edit evidence": lambda: EvidenceDialog(app, "", window, editing=items[0]),
         "link to statements": lambda: LinkDialog(window.ctx, items[0], window),
         "where used": lambda: WhereUsedDialog(evidence.where_used(ws, app, items[0].id), window.ctx, window),
+        "import tracker": lambda: TrackerWizard(window.ctx, window),
+        "compare with submission": lambda: CompareDialog(window.ctx, window),
         "import evidence folder": lambda: TreeImportWizard(window.ctx, window),
         "conflict": lambda: ConflictDialog(
             AssessmentConflict("XR-501", AssessmentRecord("XR-501", narrative="Theirs"), AssessmentChange(), "Mine"),

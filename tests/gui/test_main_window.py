@@ -297,18 +297,22 @@ def test_modality_checklist_tabs_follow_the_profile(window: MainWindow) -> None:
     assert window.modalities.count() == 0  # built when first shown, not for the window's first paint
     window.main_tabs.setCurrentIndex(index)
     titles = [window.modalities.tabText(i) for i in range(window.modalities.count())]
-    assert titles == [  # the demo has no NM; each modality's registers follow its checklists
+    assert titles == [  # the demo has no NM; each modality's registers, then its summaries, follow its checklists
         "CT checklists",
+        "CT summaries",
         "IR checklists",
+        "IR summaries",
         "MR checklists",
         "MR units",
         "MR equipment safety register",
         "MR safety roles",
         "MR environment limits",
+        "MR summaries",
         "US checklists",
         "Transducer register",
         "Ergonomic (MSD) risk assessments",
         "Preceptorship and competence records",
+        "US summaries",
     ]
 
     def ct_templates() -> list[str]:
@@ -320,7 +324,7 @@ def test_modality_checklist_tabs_follow_the_profile(window: MainWindow) -> None:
     update_profile(window.workspace, ProfileChange(modalities=("CT",), scopes={"paediatric": False}), actor="t")
     window._build_panels()
     titles = [window.modalities.tabText(i) for i in range(window.modalities.count())]
-    assert titles == ["CT checklists"]
+    assert titles == ["CT checklists", "CT summaries"]
     assert ct_templates() == ["ct.drl-audit", "ct.trauma-gap-review", "ct.staff-competence"]
 
 
