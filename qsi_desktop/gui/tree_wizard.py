@@ -164,8 +164,14 @@ class TreeImportWizard(QDialog):
             f"{summary.unmapped} without a statement (to Unsorted), {len(summary.skipped)} skipped.{state}"
         )
         self.skipped.clear()
-        for entry in summary.skipped:
-            self.skipped.addTopLevelItem(QTreeWidgetItem([entry.path, entry.reason]))
+        for entry in sorted(summary.skipped, key=lambda e: not e.problem):  # what to act on first, in bold
+            row = QTreeWidgetItem([entry.path, entry.reason])
+            if entry.problem:
+                font = row.font(0)
+                font.setBold(True)
+                row.setFont(0, font)
+                row.setFont(1, font)
+            self.skipped.addTopLevelItem(row)
         for entry in summary.notes:
             self.skipped.addTopLevelItem(QTreeWidgetItem([entry.path, entry.reason]))
         self.skipped.resizeColumnToContents(0)
