@@ -26,6 +26,12 @@ def _settle(qtbot) -> None:
     qtbot.waitUntil(lambda: not workers.running_workers(), timeout=20_000)
 
 
+def _finish(qtbot, wizard: TreeImportWizard) -> None:
+    """The run is over and its end reached the window (the buttons come back with its last signal)."""
+    _settle(qtbot)
+    qtbot.waitUntil(lambda: wizard.preview_button.isEnabled(), timeout=20_000)
+
+
 def _shot(widget: QWidget, name: str) -> None:
     """Screenshots for the docs, written when asked (QSI_SCREENSHOTS=1), never by a plain test run."""
     if os.environ.get("QSI_SCREENSHOTS"):
@@ -57,7 +63,7 @@ def test_wizard_previews_then_imports(window: MainWindow, qtbot, tmp_path: Path)
     assert not wizard.preview_button.isEnabled() and not wizard.import_button.isEnabled()
     wizard.folder.setText(str(root))
     wizard.preview_button.click()
-    _settle(qtbot)
+    _finish(qtbot, wizard)
     assert wizard.summary is not None and wizard.summary.dry_run
     assert "would store 4" in wizard.result.text() and "2 skipped" in wizard.result.text()
     assert wizard.skipped.topLevelItemCount() == 2
@@ -66,13 +72,13 @@ def test_wizard_previews_then_imports(window: MainWindow, qtbot, tmp_path: Path)
     _assert_no_clash(wizard, "import evidence folder")
     _shot(wizard, "evidence-folder-wizard.png")
     wizard.import_button.click()
-    _settle(qtbot)
+    _finish(qtbot, wizard)
     assert wizard.summary is not None and not wizard.summary.dry_run
     assert wizard.summary.stored == 4 and wizard.summary.unmapped == 2
     assert sorted(evidence.list_evidence(window.workspace, "XR-802")[-1].refs) == ["XR-502", "XR-802"]
     assert window.library.filter.currentData() == UNSORTED  # where the two without a statement went
     wizard.import_button.click()  # again: nothing doubled
-    _settle(qtbot)
+    _finish(qtbot, wizard)
     assert wizard.summary.stored == 0 and wizard.summary.linked == 0
     wizard.reject()
 
@@ -89,13 +95,13 @@ def test_wizard_cancel_keeps_whole_files(window: MainWindow, qtbot, tmp_path: Pa
     worker = wizard.run(dry_run=False)
     assert worker is not None and wizard.cancel_button.isEnabled() and not wizard.close_button.isEnabled()
     wizard.cancel()
-    _settle(qtbot)
+    _finish(qtbot, wizard)
     summary = wizard.summary
     assert summary is not None
     stored = [i for i in evidence.list_evidence(window.workspace) if i.file_name and i.file_name.startswith("doc ")]
     assert len(stored) == summary.stored <= 400  # what the summary says is what is there
     wizard.run(dry_run=False)  # carries on
-    _settle(qtbot)
+    _finish(qtbot, wizard)
     assert summary.stored + wizard.summary.stored == 400
 
 
@@ -104,7 +110,7 @@ def test_folder_that_vanished_is_said_in_the_wizard(window: MainWindow, qtbot, t
     qtbot.addWidget(wizard)
     wizard.folder.setText(str(tmp_path / "gone"))
     wizard.run(dry_run=True)
-    _settle(qtbot)
+    _finish(qtbot, wizard)
     assert "no such folder" in wizard.message.text()
     assert wizard.preview_button.isEnabled()
 
