@@ -420,6 +420,9 @@ def cmd_evidence_retire(args: argparse.Namespace, app: App) -> int:
 def cmd_evidence_where(args: argparse.Namespace, app: App) -> int:
     with _open(args.path, app) as ws:
         used = evidence.where_used(ws, app, args.id)
+        from qsi_desktop.services.evidence_tree import sources  # where a folder import found it
+
+        found_at = sources(ws, args.id)
     if args.json:
         _print_json(
             {
@@ -431,6 +434,7 @@ def cmd_evidence_where(args: argparse.Namespace, app: App) -> int:
                     {"template": u.template_id, "item": u.item_key, "text": u.item_text, "answer": u.answer}
                     for u in used.checklist_items
                 ],
+                "imported_from": found_at,
             }
         )
         return 0
@@ -442,6 +446,8 @@ def cmd_evidence_where(args: argparse.Namespace, app: App) -> int:
         print(f"  statement {target} {app.statement(target.ref).name}")
     for use in used.checklist_items:
         print(f"  checklist {use.template_title}: {use.item_text} ({use.answer or 'no answer'})")
+    for path in found_at:
+        print(f"  imported from {path}")
     return 0
 
 
@@ -1271,6 +1277,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("path")
     p.add_argument("id", type=int)
     p.add_argument("--json", action="store_true")
+    from qsi_desktop import cli_tree  # import-tree, suggest
+
+    cli_tree.register(evidence_cmd, command)
 
     action_cmd = sub.add_parser("action", help="action plans").add_subparsers(metavar="ACTION")
     p = command("add", cmd_action_add, "add an action for a statement", action_cmd)

@@ -30,6 +30,7 @@ from qsi_desktop.gui import evidence_intake, workers
 from qsi_desktop.gui.context import GuiContext
 from qsi_desktop.gui.dialogs import EvidenceDialog
 from qsi_desktop.gui.evidence_view import _cell, _table
+from qsi_desktop.gui.suggestions_panel import SuggestionsPanel
 from qsi_desktop.gui.widgets import MessageLabel
 from qsi_desktop.services import evidence
 from qsi_desktop.services.errors import ACTIONABLE_ERRORS, ChangedElsewhere
@@ -263,6 +264,11 @@ class EvidenceLibrary(QWidget):
         self.table.itemSelectionChanged.connect(self._selection_changed)
         self.table.doubleClicked.connect(lambda _index: self.where_used())
         layout.addWidget(self.table, 1)
+        # Unsorted view only: what the selected document most likely supports (services/suggest.py).
+        self.suggestions = SuggestionsPanel()
+        self.suggestions.accepted.connect(lambda _item_id: self._done(True))
+        self.suggestions.hide()
+        layout.addWidget(self.suggestions, 1)
         row = QHBoxLayout()
         self.add_button = self._button(row, "&Add files…", "Add evidence files to Unsorted", self.add_files)
         row.addStretch(1)
@@ -285,6 +291,7 @@ class EvidenceLibrary(QWidget):
 
     def set_context(self, ctx: GuiContext) -> None:
         self.ctx = ctx
+        self.suggestions.set_context(ctx)
         self.reload()
 
     def show_filter(self, key: str) -> None:
@@ -350,6 +357,16 @@ class EvidenceLibrary(QWidget):
         self.retire_button.setEnabled(usable)
         self.retire_button.setText("&Restore" if item is not None and item.is_retired else "&Retire")
         self.where_button.setEnabled(item is not None)
+        self._suggest_for(item)
+
+    def _suggest_for(self, item: EvidenceRecord | None) -> None:
+        unsorted_view = self.filter.currentData() == UNSORTED
+        self.suggestions.setVisible(unsorted_view)
+        if not unsorted_view:
+            return
+        wanted = item.id if item is not None and item.is_file and item.is_unsorted else None
+        if wanted != self.suggestions.item_id or wanted is None:
+            self.suggestions.show_item(wanted, item.title if item is not None else "")
 
     def _done(self, changed: bool) -> None:
         if changed:

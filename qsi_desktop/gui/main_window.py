@@ -248,6 +248,7 @@ class MainWindow(QMainWindow):
         self._action(file_menu, "Import &tracker…", self.import_tracker, None, "import-tracker")
         self._action(file_menu, "Export trac&ker…", self.export_tracker, None, "export-tracker")
         self._action(file_menu, "Compare with &submission…", self.compare_with_submission, None, "compare")
+        self._action(file_menu, "Import evidence &folder…", self.import_evidence_folder, None, "import-evidence-folder")
         self._action(file_menu, "&Verify workspace", self.verify_workspace, None, "verify")
         file_menu.addSeparator()
         self.export_action = self._action(
@@ -733,6 +734,23 @@ class MainWindow(QMainWindow):
         dialog = CompareDialog(self.ctx, self, go_to=self.select_ref)
         dialog.open()
         return dialog
+
+    def import_evidence_folder(self) -> QDialog:
+        """File > Import evidence folder: the wizard (``gui/tree_wizard.py``); after an import the
+        window refreshes and the library shows Unsorted when something landed there."""
+        from qsi_desktop.gui.tree_wizard import TreeImportWizard
+
+        wizard = TreeImportWizard(self.ctx, self)
+        wizard.imported.connect(self._evidence_folder_imported)
+        self.last_dialog = wizard
+        wizard.open()
+        return wizard
+
+    def _evidence_folder_imported(self, summary: object) -> None:
+        self._evidence_changed()
+        self.library.reload()
+        if getattr(summary, "unmapped", 0):
+            self.library.show_filter("unsorted")
 
     def import_dialog(self) -> None:
         from qsi_desktop.services.applies import applicable_importers

@@ -41,6 +41,7 @@ from qsi_desktop.gui.evidence_library import LinkDialog, WhereUsedDialog
 from qsi_desktop.gui.export_dialog import ExportDialog, PreExportCheckDialog, pack_sections
 from qsi_desktop.gui.main_window import MainWindow
 from qsi_desktop.gui.tracker_wizard import TrackerWizard
+from qsi_desktop.gui.tree_wizard import TreeImportWizard
 from qsi_desktop.gui.workers import error_message, gui_text
 from qsi_desktop.services import evidence
 from qsi_desktop.services.applies import applicable_importers
@@ -147,6 +148,7 @@ def _dialogs(window: MainWindow, tmp_path: Path) -> dict[str, Callable[[], QDial
         "import tracker": lambda: TrackerWizard(window.ctx, window),
         "compare with submission": lambda: CompareDialog(window.ctx, window),
         "file details": lambda: FileDetailsDialog([document, tmp_path / "Local rules.pdf"], "XR-501", window),
+        "import evidence folder": lambda: TreeImportWizard(window.ctx, window),
         "conflict": lambda: ConflictDialog(
             AssessmentConflict("XR-501", AssessmentRecord("XR-501", narrative="Theirs"), AssessmentChange(), "Mine"),
             window,
