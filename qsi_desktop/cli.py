@@ -351,12 +351,25 @@ def cmd_evidence_add(args: argparse.Namespace, app: App) -> int:
         if same is not None and args.link_existing:
             if args.qs:
                 same = evidence.add_targets(ws, app, same.id, args.qs, actor=_actor(args))
+            if args.json:
+                _print_json({**evidence.evidence_dict(same), "existing": True, "linked_existing": True})
+                return 0
             print(
                 f"{source.name} is already stored as evidence #{same.id} '{same.title}': nothing stored again; "
                 f"#{same.id} supports {_supports(same)}"
             )
             return 0
-        item = evidence.add_file(ws, app, source, _details(args), actor=_actor(args))
+        # A retry (the first attempt committed, then was killed before it printed) finds its own item.
+        item, existing = evidence.add_file_once(ws, app, source, _details(args), actor=_actor(args))
+    if args.json:
+        _print_json({**evidence.evidence_dict(item), "existing": existing})
+        return 0
+    if existing:
+        print(
+            f"{source.name} is already stored as evidence #{item.id} '{item.title}' with the same statements and "
+            f"details (an earlier add of it): nothing stored again; #{item.id} supports {_supports(item)}"
+        )
+        return 0
     if same is not None:
         print(
             f"warning: the same file is already stored as evidence #{same.id} '{same.title}' ({_supports(same)}); "
@@ -1237,6 +1250,7 @@ def build_parser() -> argparse.ArgumentParser:
                 action="store_true",
                 help="when the same file is already stored, link that item (to --qs) instead of storing it again",
             )
+            p.add_argument("--json", action="store_true", help="the item as JSON ('existing': true for a retry)")
         p.add_argument("--title")
         p.add_argument("--version")
         p.add_argument("--owner")
