@@ -648,6 +648,8 @@ def cmd_import(args: argparse.Namespace, app: App) -> int:
         )
         if summary.cancelled:
             print("cancelled: nothing was stored")
+        elif summary.rejected_whole:
+            print(f"rejected: nothing was stored (run {summary.run_id} keeps the reasons: 'qsi import-runs')")
         elif summary.run_id is not None:
             print(f"run {summary.run_id} ('qsi import-undo {args.path} {summary.run_id}' takes it out again)")
         for issue in summary.rejected:

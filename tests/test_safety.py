@@ -80,3 +80,31 @@ def test_orphaned_copies_are_cleaned_on_open_but_not_fresh_ones(make_workspace) 
     Workspace.open(ws.path).close()
     assert not old.exists()
     assert fresh.exists()  # another process may still be writing it
+
+
+# -- 2. a rejected run ------------------------------------------------------------------------------
+
+
+def test_a_rejected_file_leaves_a_run_marked_rejected_that_cannot_be_undone(cli, tmp_path: Path) -> None:
+    path = _init(cli, tmp_path)
+    bad = tmp_path / "log.csv"
+    bad.write_bytes(b"\x00\x01binary\x00" * 20)
+    result = cli("import", path, "us-decontamination", bad)
+    assert result.code == 1
+    assert "rejected: nothing was stored" in result.out
+    runs = json.loads(cli("import-runs", path, "--json").out)
+    assert [run["state"] for run in runs] == ["rejected"]
+    assert "rejected" in cli("import-runs", path).out
+    undo = cli("import-undo", path, str(runs[0]["id"]))
+    assert undo.code == 2 and "nothing to undo" in undo.err
+    summary = json.loads(cli("import", path, "us-decontamination", bad, "--json").out)
+    assert summary["state"] == "rejected"
+
+
+def test_the_import_summary_says_a_rejected_run_stored_nothing() -> None:
+    from qsi_desktop.gui.dialogs import import_summary_html
+    from qsi_desktop.plugins.types import ImportIssue
+    from qsi_desktop.services.importing import ImportSummary
+
+    summary = ImportSummary("us-decontamination", files=1, rejected=[ImportIssue("a.csv", "empty")], run_id=4)
+    assert "Rejected: nothing was stored" in import_summary_html(summary)

@@ -573,6 +573,8 @@ def import_summary_html(summary: ImportSummary) -> str:
         head = "<p><b>The import was cancelled: nothing was stored.</b></p>"
     elif summary.dry_run:
         head = "<p><b>Dry run: nothing was stored.</b></p>"
+    elif summary.rejected_whole:
+        head = f"<p><b>Rejected: nothing was stored.</b> Import run {summary.run_id} keeps the reasons.</p>"
     elif summary.run_id is not None:
         head = f"<p>Stored as import run {summary.run_id}.</p>"
     else:

@@ -60,10 +60,28 @@ class ImportSummary:
     cancelled: bool = False
     run_id: int | None = None
 
+    @property
+    def rejected_whole(self) -> bool:
+        """Nothing stored and nothing already there: every file or row of the run was rejected. The
+        run is kept, marked "rejected", with its reasons (why March's log is not in), and nothing else."""
+        return (
+            not self.dry_run
+            and not self.cancelled
+            and bool(self.rejected)
+            and not (self.imported or self.replaced or self.duplicates)
+        )
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "importer": self.importer,
             "run": self.run_id,
+            "state": "dry-run"
+            if self.dry_run
+            else "cancelled"
+            if self.cancelled
+            else "rejected"
+            if self.rejected_whole
+            else "finished",
             "dry_run": self.dry_run,
             "cancelled": self.cancelled,
             "files": self.files,
@@ -476,7 +494,7 @@ class RunRecord:
     replaced: int
     skipped: int
     rejected: int
-    state: str  # "finished", "cancelled", "interrupted" (never finished) or "undone"
+    state: str  # "finished", "rejected" (stored nothing), "cancelled", "interrupted" (never finished) or "undone"
     undone_by: str = ""
     issues: tuple[RunIssue, ...] = ()
 
@@ -492,7 +510,11 @@ def _run_state(run: ImportRun) -> str:
         return "undone"
     if run.cancelled:
         return "cancelled"
-    return "finished" if run.finished_at else "interrupted"  # a run row never finished: the process died
+    if not run.finished_at:
+        return "interrupted"  # a run row never finished: the process died
+    if run.rejected and not (run.imported or run.replaced or run.duplicates):
+        return "rejected"  # every file or row was refused: the run is kept for its reasons only
+    return "finished"
 
 
 def _run_record(run: ImportRun, *, with_issues: bool = False) -> RunRecord:
@@ -537,6 +559,8 @@ def undo_run(ws: Workspace, run_id: int, *, actor: str) -> RunRecord:
             raise UserError(f"no import run {run_id}; 'qsi import-runs' lists them")
         if run.undone_at is not None:
             raise UserError(f"import run {run_id} was already undone by {run.undone_by or 'someone'}")
+        if _run_state(run) == "rejected":
+            raise UserError(f"import run {run_id} was rejected and stored nothing: there is nothing to undo")
         _take_out(session, run)
         run.undone_at = utcnow()
         run.undone_by = actor
