@@ -123,7 +123,10 @@ def expand_paths(importer: Importer, paths: Sequence[Path]) -> list[Path]:
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
-            found = sorted(p for p in path.rglob("*") if p.is_file() and _accepts(importer, p))
+            every = [p for p in path.rglob("*") if p.is_file()]
+            if not every:
+                raise UserError(f"{path}: the folder is empty: nothing to import")
+            found = sorted(p for p in every if _accepts(importer, p))
             if not found:
                 raise UserError(f"{path}: no files the importer reads ({', '.join(importer.patterns)})")
             files.extend(found)

@@ -33,6 +33,7 @@ from qsi_desktop.services.registers import (
 from qsi_desktop.store.models import EvidenceItem, RegisterRow
 from qsi_desktop.store.workspace import Workspace
 from qsi_desktop.tabular import (
+    REPLACEMENT,
     TableError,
     TableRead,
     header_key,
@@ -200,6 +201,9 @@ def _read_rows(table: TableRead, register: Register, result: ImportPreview) -> N
         for row in table.rows():
             if row.blank:
                 result.blank_rows += 1
+                continue
+            if table.bad_byte_lines and (bad := [c for c, v in row.values.items() if REPLACEMENT in v]):
+                result.issues.append(RowIssue(row.number, f"the {', '.join(bad)} value holds bytes that are not UTF-8"))
                 continue
             try:
                 values = clean_values(register, dict(row.values))
