@@ -634,6 +634,7 @@ def cmd_import(args: argparse.Namespace, app: App) -> int:
             actor=_actor(args),
             dry_run=args.dry_run,
             on_progress=progress,
+            identifiers=args.identifiers,
         )
     if args.json:
         _print_json(summary.to_dict())
@@ -1372,6 +1373,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("files", nargs="+", metavar="FILE_OR_DIR")
     p.add_argument("--json", action="store_true")
     p.add_argument("--dry-run", action="store_true", help="read and report, store nothing")
+    p.add_argument(
+        "--identifiers",
+        choices=importing.IDENTIFIER_CHOICES,
+        default="hold",
+        help="free text that looks like a patient identifier (hospital number, date of birth, a name after a "
+        "title): hold the row back (default), blank that text and store the row, or keep it as it is once "
+        "you have checked it is not a patient's; NHS numbers are never stored",
+    )
 
     p = command("import-runs", cmd_import_runs, "list import runs, or one run with its skipped and rejected rows")
     p.add_argument("path")

@@ -702,9 +702,16 @@ class MainWindow(QMainWindow):
         dialog = ImportDialog(importers, self)
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
-        self.run_import(dialog.importer_name(), dialog.paths(), dry_run=dialog.dry_run.isChecked())
+        self.run_import(
+            dialog.importer_name(),
+            dialog.paths(),
+            dry_run=dialog.dry_run.isChecked(),
+            identifiers=dialog.identifier_choice(),
+        )
 
-    def run_import(self, importer_name: str, paths: list[Path], *, dry_run: bool = False) -> workers.Worker:
+    def run_import(
+        self, importer_name: str, paths: list[Path], *, dry_run: bool = False, identifiers: str = "hold"
+    ) -> workers.Worker:
         from qsi_desktop.services import importing
 
         ws, app, actor = self.workspace, self.app, self.ctx.actor
@@ -714,7 +721,15 @@ class MainWindow(QMainWindow):
             progress: workers.Progress, cancel: workers.CancelRequested
         ) -> tuple[importing.ImportSummary, Readiness]:
             summary = importing.run_import(
-                ws, app, importer_name, paths, actor=actor, dry_run=dry_run, on_progress=progress, cancel=cancel
+                ws,
+                app,
+                importer_name,
+                paths,
+                actor=actor,
+                dry_run=dry_run,
+                on_progress=progress,
+                cancel=cancel,
+                identifiers=identifiers,
             )
             return summary, readiness(ws, app)  # here, not on the GUI thread: it keeps painting
 

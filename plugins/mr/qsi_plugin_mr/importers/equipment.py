@@ -216,4 +216,5 @@ IMPORTER = Importer(
     ),
     statement_refs=("MR-903",),
     columns=("item", "location", "label", "conditions_recorded", "last_checked", "asset"),
+    free_text=("item", "location", "conditions"),  # the asset number is a code
 )
