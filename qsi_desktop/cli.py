@@ -825,7 +825,7 @@ def cmd_audit(args: argparse.Namespace, app: App) -> int:
         return 0
     for entry in reversed(data):
         changed = ", ".join(sorted((entry["after"] or entry["before"] or {}).keys()))
-        print(f"{entry['at']}  {entry['actor']}  {entry['summary']}  [{changed}]")
+        print(f"#{entry['audit_id']}  {entry['at']}  {entry['actor']}  {entry['summary']}  [{changed}]")
     return 0
 
 
@@ -1426,6 +1426,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("path")
     p.add_argument("--limit", type=int, default=50)
     p.add_argument("--json", action="store_true")
+
+    from qsi_desktop import cli_safety
+
+    cli_safety.register(sub, command)
 
     command("self-test", cmd_self_test, "check the installation in a temporary folder (exit 1: a step failed)")
 

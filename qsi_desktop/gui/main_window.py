@@ -261,6 +261,7 @@ class MainWindow(QMainWindow):
         self._action(edit_menu, "&Revert assessment", self.view.form.revert, None, "revert")
         edit_menu.addSeparator()
         self._action(edit_menu, "Service &profile…", self.edit_profile, None, "service-profile")
+        self._action(edit_menu, "Audit &trail…", self.show_audit_trail, None, "audit-trail")
 
         view_menu = bar.addMenu("&View")
         self._action(view_menu, "&Expand all sections", self.tree.expandAll, None, "expand")
@@ -645,6 +646,15 @@ class MainWindow(QMainWindow):
             on_failed=lambda exc: QMessageBox.critical(self, "New workspace", workers.error_message(exc)),
             cancellable=False,
         )
+
+    def show_audit_trail(self) -> QDialog:
+        """Every saved change, with Redact text (quality lead only) for text that held personal data."""
+        from qsi_desktop.gui.audit_dialog import AuditTrailDialog
+
+        dialog = AuditTrailDialog(self.workspace, self.ctx.actor, self)
+        self.last_dialog = dialog
+        dialog.open()
+        return dialog
 
     def verify_workspace(self) -> workers.Worker:
         """Check the database and every evidence file's hash on a worker; Cancel stops between files."""
