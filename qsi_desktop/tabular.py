@@ -352,7 +352,6 @@ def _worksheets_as_csv(path: Path, max_bytes: int = MAX_BYTES) -> list[tuple[str
     """Each worksheet as CSV text: merged cells filled with their value (a header merged over two
     rows or columns names each), dates as ISO text, formulas by their last computed value."""
     from openpyxl import load_workbook  # only when a workbook is imported
-    from openpyxl.utils.exceptions import InvalidFileException
 
     name = path.name
     try:
@@ -364,7 +363,10 @@ def _worksheets_as_csv(path: Path, max_bytes: int = MAX_BYTES) -> list[tuple[str
         raise TableError(f"{name}: file not found") from None
     except PermissionError:
         raise TableError(f"{name}: permission denied: close it in Excel or check access") from None
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError):
+    except TableError:
+        raise
+    except Exception as exc:  # openpyxl on a damaged file: bad zip, zlib, XML or structure errors of any type
+        log.info("%s: workbook not readable: %s", name, type(exc).__name__)
         raise TableError(f"{name}: is not an Excel workbook that can be read (save it again as .xlsx)") from None
     sheets = []
     try:
@@ -405,7 +407,7 @@ def _is_workbook(path: Path) -> bool:
     try:
         with zipfile.ZipFile(path) as archive:
             return any(n.startswith("xl/") for n in archive.namelist())
-    except (zipfile.BadZipFile, OSError):
+    except Exception:  # a damaged archive can fail in many ways: it is not a workbook we can read
         return False
 
 

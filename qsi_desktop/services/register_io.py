@@ -22,6 +22,7 @@ from sqlalchemy import select
 from qsi_desktop.export.cells import neutralise
 from qsi_desktop.export.names import evidence_label
 from qsi_desktop.plugins.types import Register
+from qsi_desktop.privacy import find_identifier_kinds, find_nhs_numbers
 from qsi_desktop.services import stored_tables
 from qsi_desktop.services.errors import UserError
 from qsi_desktop.services.registers import (
@@ -88,7 +89,13 @@ class ImportPreview:
     @property
     def mapping(self) -> dict[str, str]:
         """The mapping to remember: header -> field ("" for a column not read)."""
-        return {c.header: c.field or IGNORE for c in self.columns if c.use not in ("patient", "duplicate")}
+        # A header cell that holds an identifier (a patient's details typed into the header row) is
+        # not remembered: the mapping is stored in the workspace. It reads as unused next time anyway.
+        return {
+            c.header: c.field or IGNORE
+            for c in self.columns
+            if c.use not in ("patient", "duplicate") and not _identifying(c.header)
+        }
 
     @property
     def ok(self) -> bool:
@@ -105,6 +112,10 @@ class ImportResult:
 
 
 # -- reading a file ----------------------------------------------------------------------------------
+
+
+def _identifying(text: str) -> bool:
+    return bool(find_nhs_numbers(text) or find_identifier_kinds(text))
 
 
 def _spellings(register: Register) -> dict[str, tuple[str, ...]]:
