@@ -4,11 +4,13 @@ lost, duplicated or half-written.
 
     .venv/bin/python bench/kill_probe.py [--kills 120] [--seed 19] [--keep DIR]
 
-Checks after every kill: `qsi verify` passes (database integrity, foreign keys, every evidence file's
-hash); every evidence add that finished (first time or on retry) is stored exactly once with its
-statements; every import finished holds exactly the file's records (no row lost, none twice); the
-register holds the file's rows; each assessment holds the last narrative saved (or one a killed
-command may have committed); every finished run owns exactly the records it counts. POSIX only.
+Checks after every step: verify passes (database integrity, foreign keys, every evidence file's hash;
+the `qsi verify` command itself every 10th kill and at the end, the same service in-process otherwise,
+since a process start costs seconds on a loaded machine); every evidence add that finished (first time
+or on retry) is stored exactly once with its statements; every import finished holds exactly the file's
+records (no row lost, none twice); the register holds the file's rows; each assessment holds the last
+narrative saved (or one a killed command may have committed); every finished run owns exactly the
+records it counts. POSIX only.
 """
 
 from __future__ import annotations
@@ -155,11 +157,21 @@ def record(ledger: Ledger, kind: str, meta: dict, sha_of: dict[Path, str]) -> No
 # -- checks ---------------------------------------------------------------------------------------------
 
 
-def check(ws: Path, ledger: Ledger) -> list[str]:
+def check(ws: Path, ledger: Ledger, *, command: bool) -> list[str]:
+    """``command``: run `qsi verify` itself (a process: seconds on a loaded machine); otherwise the same
+    service in this process (what `qsi verify` runs, without the start-up)."""
     problems = []
-    verify = run("verify", ws)
-    if verify.returncode != 0:
-        problems.append(f"qsi verify failed: {verify.stdout.strip()} {verify.stderr.strip()}")
+    if command:
+        verify = run("verify", ws)
+        if verify.returncode != 0:
+            problems.append(f"qsi verify failed: {verify.stdout.strip()} {verify.stderr.strip()}")
+    else:
+        from qsi_desktop.services.verify import verify as verify_workspace
+        from qsi_desktop.store.workspace import Workspace
+
+        with Workspace.open(ws) as workspace:
+            report = verify_workspace(workspace)
+        problems.extend(f"verify: {problem}" for problem in report.problems)
     db = sqlite3.connect(f"file:{ws / 'workspace.sqlite3'}?mode=ro", uri=True, timeout=30)
     try:
         links: dict[int, set[str]] = {}
@@ -236,7 +248,7 @@ def main() -> int:
             print(f"calibration {kind} failed: {done.stderr}", file=sys.stderr)
             return 2
         record(ledger, kind, meta, sha_of)
-    if kind_problems := check(ws, ledger):
+    if kind_problems := check(ws, ledger, command=True):
         print("\n".join(kind_problems), file=sys.stderr)
         return 2
     kills: Counter[str] = Counter()
@@ -257,15 +269,19 @@ def main() -> int:
             process.wait()
             kills[kind] += 1
         else:
-            process.communicate()
+            _out, err = process.communicate()
             finished_first[kind] += 1
-        retry = run(*arguments)  # the user runs it again: it must finish and change nothing twice
-        if retry.returncode not in (0, 1):
-            problems.append(f"step {step}: retry of {kind} failed: {retry.stderr.strip()}")
-        if kind == "evidence" and '"existing": true' in retry.stdout:
-            retried_existing += 1
+            if process.returncode not in (0, 1):
+                problems.append(f"step {step}: {kind} failed: {err.decode(errors='replace').strip()}")
+        if process.returncode == -signal.SIGKILL:
+            retry = run(*arguments)  # the user runs it again: it must finish and change nothing twice
+            if retry.returncode not in (0, 1):
+                problems.append(f"step {step}: retry of {kind} failed: {retry.stderr.strip()}")
+            if kind == "evidence" and '"existing": true' in retry.stdout:
+                retried_existing += 1
         record(ledger, kind, meta, sha_of)
-        found = check(ws, ledger)
+        total = sum(kills.values())
+        found = check(ws, ledger, command=total % 10 == 0 or total >= args.kills)
         problems.extend(f"step {step} ({kind}): {p}" for p in found)
         print(
             f"\rkills {sum(kills.values()):4} ({dict(kills)}), finished before the kill {sum(finished_first.values())},"
@@ -281,7 +297,7 @@ def main() -> int:
     print(f"commands that finished before their kill moment: {dict(finished_first)}")
     print(f"evidence retries that found the item already stored: {retried_existing}")
     print(f"import runs by state: {dict(states)}; half-way evidence copies left in evidence/tmp: {leftovers}")
-    print(f"qsi verify and the ledger checks after every kill: {len(problems)} problem(s)")
+    print(f"verify (qsi verify every 10th kill and last) and the ledger after every step: {len(problems)} problem(s)")
     for problem in problems[:30]:
         print("PROBLEM:", problem)
     if args.keep is None:

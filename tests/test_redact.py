@@ -9,13 +9,15 @@ from pathlib import Path
 from qsi_desktop.store.workspace import DATABASE_NAME, backup_database
 
 SECRET = "Discussed with Mrs Ivy Quenneville, MRN RX8877665"
+EARLIER = "Leaflet approved by the patient panel"
 NEEDLES = (b"Quenneville", b"RX8877665", "Quenneville".encode("utf-16-le"))
 
 
 def _setup(cli, tmp_path: Path) -> Path:
     path = tmp_path / "ws"
     assert cli("init", path, "--service", "Riverside", "--modalities", "CT").code == 0
-    assert cli("assess", path, "XR-101", "--status", "in-progress", "--narrative", SECRET).code == 0
+    assert cli("assess", path, "XR-101", "--status", "in-progress", "--narrative", EARLIER).code == 0
+    assert cli("assess", path, "XR-101", "--narrative", SECRET).code == 0
     backup_database(path / DATABASE_NAME, path / "backups", label="before-test")  # a backup holding the text
     assert cli("assess", path, "XR-101", "--narrative", "Discussed with the patient panel").code == 0
     return path
@@ -47,6 +49,9 @@ def test_redact_removes_the_text_from_the_database_wal_and_every_backup(cli, tmp
         for needle in NEEDLES:
             assert needle not in data, f"{file.name} still holds {needle!r}"
     assert {p.name: p.stat().st_mtime for p in (path / "backups").glob("*.sqlite3")} == backups
+    assert len(done["backups"]) == 1  # the daily copy predates the text: left as it was
+    # The narrative before the text was someone's ordinary text: it stays in the trail.
+    assert EARLIER in cli("audit", path, "--json", "--limit", "500").out
     entries = json.loads(cli("audit", path, "--json", "--limit", "500").out)
     redaction = entries[0]
     assert redaction["action"] == "redact" and redaction["actor"] == "Quality Lead"

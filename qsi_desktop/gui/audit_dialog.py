@@ -51,6 +51,8 @@ class AuditTrailDialog(QDialog):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.verticalHeader().setVisible(False)  # the entry's own number is the first column
+        self.table.setWordWrap(False)
         layout.addWidget(self.table, 1)
         row = QHBoxLayout()
         self.redact_button = QPushButton("&Redact text…")

@@ -67,10 +67,8 @@ def redact(ws: Workspace, audit_id: int, *, actor: str, field: str | None = None
     with ws.transaction(actor) as session:
         entry = _entry(session, audit_id)
         field = _choose_field(entry, field)
-        secrets = _values(entry, field)
         live = _live_text(session, entry.entity, entry.entity_id, field)
-        # An update entry holds the text before and after: the one the record still has is not redacted.
-        secrets.discard(live or "")
+        secrets = _secret(entry, field, live)
         if not secrets or (live and any(secret in live for secret in secrets)):
             raise UserError(
                 f"{entry.entity} {entry.entity_id} still holds this text in {field}: change it first (the change "
@@ -138,8 +136,15 @@ def _choose_field(entry: AuditEntry, field: str | None) -> str:
     return field
 
 
-def _values(entry: AuditEntry, field: str) -> set[str]:
-    return {doc[field] for doc in (entry.before, entry.after) if doc and isinstance(doc.get(field), str) and doc[field]}
+def _secret(entry: AuditEntry, field: str, live: str | None) -> set[str]:
+    """The text to redact: what the entry wrote (its after-value), unless the record still holds that,
+    in which case the entry is the one that removed the text and its before-value is meant. An update's
+    other value is someone's ordinary text and stays."""
+    for doc in (entry.after, entry.before):
+        value = doc.get(field) if doc else None
+        if isinstance(value, str) and value and value != live:
+            return {value}
+    return set()
 
 
 def _live_text(session: Any, entity: str, entity_id: str, field: str) -> str | None:
