@@ -10,6 +10,7 @@ import hashlib
 import hmac
 import re
 from datetime import date
+from functools import lru_cache
 
 
 def keyed_hash(secret: bytes, *values: str) -> str:
@@ -86,6 +87,13 @@ def find_identifier_kinds(text: str, today: date | None = None) -> list[str]:
     ("checked by Sam Jones 05/03/2026") are recent; a birth date usually is not."""
     if not _HINT.search(text):
         return []
+    if today is None:
+        return list(_identifier_kinds(text, date.today().year))
+    return list(_identifier_kinds(text, today.year))
+
+
+@lru_cache(maxsize=8192)  # a log repeats the same few methods, rooms and results on every row
+def _identifier_kinds(text: str, this_year: int) -> tuple[str, ...]:
     kinds = []
     if _MRN_LABELLED.search(text) or _MRN_TOKEN.search(text):
         kinds.append(HOSPITAL_NUMBER)
@@ -93,7 +101,6 @@ def find_identifier_kinds(text: str, today: date | None = None) -> list[str]:
         kinds.append(DATE_OF_BIRTH)
     if _TITLE.search(text):
         kinds.append(NAME_AFTER_TITLE)
-    this_year = (today or date.today()).year
     for match in _NAME_DATE.finditer(text):
         year = _YEAR.search(match.group(1).strip())
         if year is not None:
@@ -102,4 +109,4 @@ def find_identifier_kinds(text: str, today: date | None = None) -> list[str]:
             if value <= this_year - 2 and DATE_OF_BIRTH not in kinds:
                 kinds.append(NAME_AND_DATE)
                 break
-    return kinds
+    return tuple(kinds)

@@ -736,7 +736,11 @@ def identifier_hits(data: dict[str, Any], free_text: tuple[str, ...] | None) -> 
     """(field, kind) for each free-text field of ``data`` holding identifier-shaped text (one kind each);
     ``free_text`` None: every text field counts as free text."""
     hits: list[tuple[str, str]] = []
-    for name, text in _text_fields(data):
+    if free_text is not None and all("." not in name for name in free_text):  # the common case: a direct look-up
+        texts = ((name, value) for name in free_text if isinstance(value := data.get(name), str) and value)
+    else:
+        texts = _text_fields(data)
+    for name, text in texts:
         if (free_text is None or name in free_text) and all(name != seen for seen, _ in hits):
             kinds = find_identifier_kinds(text)
             if kinds:
