@@ -224,3 +224,29 @@ def test_placeholder_study_dates_are_not_taken_by_the_dose_importers(cli, tmp_pa
     assert cli("import", path, importer, *files).code == 0
     months = {r["occurred_on"] for r in _records(cli, path, importer)}
     assert months and all(m is None or "1900" <= m <= "2100" for m in months)
+
+
+@pytest.mark.parametrize("placeholder", ["0001-01-01", "9999-12-31"])
+def test_placeholder_dates_are_refused_by_register_imports(cli, full_app, tmp_path: Path, placeholder: str) -> None:
+    from datetime import date
+
+    from openpyxl import Workbook
+
+    from qsi_desktop.services.registers import ValueProblem, find_register, parse_value
+
+    path = _init(cli, tmp_path)
+    header = "Item,Location,MR label,Last checked"
+    sheet = tmp_path / "equipment.csv"
+    sheet.write_text(f"{header}\nWheelchair,MR1,MR Safe,{placeholder}\nTrolley,MR1,MR Safe,05/03/2026\n")
+    result = json.loads(cli("register", "import", path, "mr.equipment", sheet, "--json").out)
+    assert [issue["row"] for issue in result["rejected"]] == [2]
+    book = Workbook()  # a real date cell, not text
+    book.active.append(header.split(","))
+    book.active.append(["Hoist", "MR1", "MR Safe", date.fromisoformat(placeholder)])
+    book.save(tmp_path / "equipment.xlsx")
+    cli("register", "import", path, "mr.equipment", tmp_path / "equipment.xlsx")
+    stored = cli("register", "show", path, "mr.equipment", "--json").out
+    assert placeholder not in stored and "Hoist" not in stored and "Trolley" in stored
+    field = next(f for f in find_register(full_app, "mr.equipment").fields if f.kind == "date")
+    with pytest.raises(ValueProblem, match="outside 1900 to 2100"):
+        parse_value(field, date.fromisoformat(placeholder))
