@@ -351,12 +351,25 @@ def cmd_evidence_add(args: argparse.Namespace, app: App) -> int:
         if same is not None and args.link_existing:
             if args.qs:
                 same = evidence.add_targets(ws, app, same.id, args.qs, actor=_actor(args))
+            if args.json:
+                _print_json({**evidence.evidence_dict(same), "existing": True, "linked_existing": True})
+                return 0
             print(
                 f"{source.name} is already stored as evidence #{same.id} '{same.title}': nothing stored again; "
                 f"#{same.id} supports {_supports(same)}"
             )
             return 0
-        item = evidence.add_file(ws, app, source, _details(args), actor=_actor(args))
+        # A retry (the first attempt committed, then was killed before it printed) finds its own item.
+        item, existing = evidence.add_file_once(ws, app, source, _details(args), actor=_actor(args))
+    if args.json:
+        _print_json({**evidence.evidence_dict(item), "existing": existing})
+        return 0
+    if existing:
+        print(
+            f"{source.name} is already stored as evidence #{item.id} '{item.title}' with the same statements and "
+            f"details (an earlier add of it): nothing stored again; #{item.id} supports {_supports(item)}"
+        )
+        return 0
     if same is not None:
         print(
             f"warning: the same file is already stored as evidence #{same.id} '{same.title}' ({_supports(same)}); "
@@ -627,6 +640,7 @@ def cmd_import(args: argparse.Namespace, app: App) -> int:
             actor=_actor(args),
             dry_run=args.dry_run,
             on_progress=progress,
+            identifiers=args.identifiers,
         )
     if args.json:
         _print_json(summary.to_dict())
@@ -641,6 +655,8 @@ def cmd_import(args: argparse.Namespace, app: App) -> int:
         )
         if summary.cancelled:
             print("cancelled: nothing was stored")
+        elif summary.rejected_whole:
+            print(f"rejected: nothing was stored (run {summary.run_id} keeps the reasons: 'qsi import-runs')")
         elif summary.run_id is not None:
             print(f"run {summary.run_id} ('qsi import-undo {args.path} {summary.run_id}' takes it out again)")
         for issue in summary.rejected:
@@ -815,7 +831,7 @@ def cmd_audit(args: argparse.Namespace, app: App) -> int:
         return 0
     for entry in reversed(data):
         changed = ", ".join(sorted((entry["after"] or entry["before"] or {}).keys()))
-        print(f"{entry['at']}  {entry['actor']}  {entry['summary']}  [{changed}]")
+        print(f"#{entry['audit_id']}  {entry['at']}  {entry['actor']}  {entry['summary']}  [{changed}]")
     return 0
 
 
@@ -1243,6 +1259,7 @@ def build_parser() -> argparse.ArgumentParser:
                 action="store_true",
                 help="when the same file is already stored, link that item (to --qs) instead of storing it again",
             )
+            p.add_argument("--json", action="store_true", help="the item as JSON ('existing': true for a retry)")
         p.add_argument("--title")
         p.add_argument("--version")
         p.add_argument("--owner")
@@ -1368,6 +1385,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("files", nargs="+", metavar="FILE_OR_DIR")
     p.add_argument("--json", action="store_true")
     p.add_argument("--dry-run", action="store_true", help="read and report, store nothing")
+    p.add_argument(
+        "--identifiers",
+        choices=importing.IDENTIFIER_CHOICES,
+        default="hold",
+        help="free text that looks like a patient identifier (hospital number, date of birth, a name after a "
+        "title): hold the row back (default), blank that text and store the row, or keep it as it is once "
+        "you have checked it is not a patient's; NHS numbers are never stored",
+    )
 
     p = command("import-runs", cmd_import_runs, "list import runs, or one run with its skipped and rejected rows")
     p.add_argument("path")
@@ -1413,6 +1438,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("path")
     p.add_argument("--limit", type=int, default=50)
     p.add_argument("--json", action="store_true")
+
+    from qsi_desktop import cli_safety
+
+    cli_safety.register(sub, command)
 
     command("self-test", cmd_self_test, "check the installation in a temporary folder (exit 1: a step failed)")
     from qsi_desktop import cli_tracker  # the tracker, cycle and compare commands

@@ -267,6 +267,7 @@ class MainWindow(QMainWindow):
         self._action(edit_menu, "&Revert assessment", self.view.form.revert, None, "revert")
         edit_menu.addSeparator()
         self._action(edit_menu, "Service &profile…", self.edit_profile, None, "service-profile")
+        self._action(edit_menu, "Audit &trail…", self.show_audit_trail, None, "audit-trail")
 
         view_menu = bar.addMenu("&View")
         self._action(view_menu, "&Expand all sections", self.tree.expandAll, None, "expand")
@@ -656,6 +657,15 @@ class MainWindow(QMainWindow):
             cancellable=False,
         )
 
+    def show_audit_trail(self) -> QDialog:
+        """Every saved change, with Redact text (quality lead only) for text that held personal data."""
+        from qsi_desktop.gui.audit_dialog import AuditTrailDialog
+
+        dialog = AuditTrailDialog(self.workspace, self.ctx.actor, self)
+        self.last_dialog = dialog
+        dialog.open()
+        return dialog
+
     def verify_workspace(self) -> workers.Worker:
         """Check the database and every evidence file's hash on a worker; Cancel stops between files."""
         from qsi_desktop.services.verify import verify
@@ -767,9 +777,16 @@ class MainWindow(QMainWindow):
         dialog = ImportDialog(importers, self)
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
-        self.run_import(dialog.importer_name(), dialog.paths(), dry_run=dialog.dry_run.isChecked())
+        self.run_import(
+            dialog.importer_name(),
+            dialog.paths(),
+            dry_run=dialog.dry_run.isChecked(),
+            identifiers=dialog.identifier_choice(),
+        )
 
-    def run_import(self, importer_name: str, paths: list[Path], *, dry_run: bool = False) -> workers.Worker:
+    def run_import(
+        self, importer_name: str, paths: list[Path], *, dry_run: bool = False, identifiers: str = "hold"
+    ) -> workers.Worker:
         from qsi_desktop.services import importing
 
         ws, app, actor = self.workspace, self.app, self.ctx.actor
@@ -779,7 +796,15 @@ class MainWindow(QMainWindow):
             progress: workers.Progress, cancel: workers.CancelRequested
         ) -> tuple[importing.ImportSummary, Readiness]:
             summary = importing.run_import(
-                ws, app, importer_name, paths, actor=actor, dry_run=dry_run, on_progress=progress, cancel=cancel
+                ws,
+                app,
+                importer_name,
+                paths,
+                actor=actor,
+                dry_run=dry_run,
+                on_progress=progress,
+                cancel=cancel,
+                identifiers=identifiers,
             )
             return summary, readiness(ws, app)  # here, not on the GUI thread: it keeps painting
 

@@ -165,6 +165,12 @@ class Importer:
     # of DICOM files). Then ``read`` must be a module-level function, and its context only hashes:
     # progress and cancel are the core's, between files.
     parallel: bool = False
+    # Fields of ``data`` holding free text someone typed (notes, item names; ``events.protocol`` for a
+    # field of a list of dicts): the core holds back records where one looks like a patient identifier
+    # (hospital number, date of birth, a name after a title) unless the user says otherwise. None:
+    # every text field is checked. Codes, serials and staff-name fields are left out by listing the
+    # others. NHS numbers are refused in every field whatever this says.
+    free_text: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)

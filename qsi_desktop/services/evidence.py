@@ -95,6 +95,61 @@ def add_file(ws: Workspace, app: App, source: Path, details: EvidenceDetails, *,
     return _save(ws, item, details, targets, actor, default_title=title_from_file_name(source.name))
 
 
+def add_file_once(
+    ws: Workspace, app: App, source: Path, details: EvidenceDetails, *, actor: str
+) -> tuple[EvidenceRecord, bool]:
+    """:func:`add_file`, safe to retry: when an item with this file's content, these statements and
+    these details is already stored (the earlier attempt committed, then the process was killed
+    before it could say so), that item is returned with ``True`` instead of storing a duplicate."""
+    if not source.is_file():
+        return add_file(ws, app, source, details, actor=actor), False  # add_file says what is wrong
+    try:
+        sha = sha256_of(source)
+    except OSError:
+        return add_file(ws, app, source, details, actor=actor), False
+    same = find_retry(ws, app, sha, details, default_title=plain_file_name(source.stem))
+    if same is not None:
+        return same, True
+    return add_file(ws, app, source, details, actor=actor), False
+
+
+def find_retry(
+    ws: Workspace, app: App, sha256: str, details: EvidenceDetails, *, default_title: str
+) -> EvidenceRecord | None:
+    """The item an identical earlier ``add`` stored: same content, same statements (and suggestions),
+    same title, version, owner, document reference and dates; for a new version, the one that
+    already supersedes ``details.supersedes``. None when there is none (then the add is new)."""
+    targets = set(parse_targets(app, details.targets, required=False))
+    if details.supersedes is not None:
+        with ws.reading() as session:
+            old = session.get(EvidenceItem, details.supersedes, options=[selectinload(EvidenceItem.links)])
+            if old is None or old.superseded_by_id is None:
+                return None
+            newer = _item(session, old.superseded_by_id)
+            inherited = {Target(link.statement_ref, link.suggestion_key) for link in old.links}
+            title = details.title.strip() or old.title
+            candidates = [evidence_record(newer)] if newer.file_sha256 == sha256.lower() else []
+        targets = targets or inherited
+    else:
+        title = details.title.strip() or default_title
+        candidates = find_by_sha256(ws, sha256)
+    for item in candidates:
+        if (
+            set(item.targets) == targets
+            and item.title == title
+            and item.version == details.version.strip()
+            and (item.owner == details.owner.strip() or (details.supersedes is not None and not details.owner.strip()))
+            and (
+                item.document_ref == details.document_ref.strip()
+                or (details.supersedes is not None and not details.document_ref.strip())
+            )
+            and item.approved_on == details.approved_on
+            and item.review_due_on == details.review_due_on
+        ):
+            return item
+    return None
+
+
 def add_link(ws: Workspace, app: App, url: str, details: EvidenceDetails, *, actor: str) -> EvidenceRecord:
     targets = parse_targets(app, details.targets, required=False)
     _check_details(ws, details)

@@ -26,7 +26,7 @@ import pickle
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -36,7 +36,7 @@ from sqlalchemy.orm import Session
 
 from qsi_desktop.plugins import guard
 from qsi_desktop.plugins.types import ImportedRecord, Importer, ImportIssue, occurred_in_range
-from qsi_desktop.privacy import find_nhs_numbers, keyed_hash, redact_nhs_numbers
+from qsi_desktop.privacy import find_identifier_kinds, find_nhs_numbers, keyed_hash, redact_nhs_numbers
 from qsi_desktop.services.app import App
 from qsi_desktop.services.errors import UserError
 from qsi_desktop.store.models import ImportedRecordRow, ImportRun, ImportRunIssue
@@ -44,6 +44,10 @@ from qsi_desktop.store.types import utcnow
 from qsi_desktop.store.workspace import Workspace
 
 ProgressCallback = Callable[[int, int, str], None]
+# What to do with a record whose free text looks like a patient identifier: hold the row back (the
+# default: nothing identifiable lands unless someone looked), store it with that text blanked, or keep
+# it as it is (the user checked: a member of staff, an equipment code).
+IDENTIFIER_CHOICES = ("hold", "blank", "keep")
 CHUNK = 500  # records per insert, and keys per IN (...): well under SQLite's and PostgreSQL's limits
 
 
@@ -60,10 +64,28 @@ class ImportSummary:
     cancelled: bool = False
     run_id: int | None = None
 
+    @property
+    def rejected_whole(self) -> bool:
+        """Nothing stored and nothing already there: every file or row of the run was rejected. The
+        run is kept, marked "rejected", with its reasons (why March's log is not in), and nothing else."""
+        return (
+            not self.dry_run
+            and not self.cancelled
+            and bool(self.rejected)
+            and not (self.imported or self.replaced or self.duplicates)
+        )
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "importer": self.importer,
             "run": self.run_id,
+            "state": "dry-run"
+            if self.dry_run
+            else "cancelled"
+            if self.cancelled
+            else "rejected"
+            if self.rejected_whole
+            else "finished",
             "dry_run": self.dry_run,
             "cancelled": self.cancelled,
             "files": self.files,
@@ -105,7 +127,10 @@ def expand_paths(importer: Importer, paths: Sequence[Path]) -> list[Path]:
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
-            found = sorted(p for p in path.rglob("*") if p.is_file() and _accepts(importer, p))
+            every = [p for p in path.rglob("*") if p.is_file()]
+            if not every:
+                raise UserError(f"{path}: the folder is empty: nothing to import")
+            found = sorted(p for p in every if _accepts(importer, p))
             if not found:
                 raise UserError(f"{path}: no files the importer reads ({', '.join(importer.patterns)})")
             files.extend(found)
@@ -138,12 +163,17 @@ def run_import(
     dry_run: bool = False,
     on_progress: ProgressCallback | None = None,
     cancel: Callable[[], bool] | None = None,
+    identifiers: str = "hold",
 ) -> ImportSummary:
+    """``identifiers``: what to do with free text that looks like a patient identifier (see
+    ``IDENTIFIER_CHOICES``); NHS numbers are refused whatever it says."""
+    if identifiers not in IDENTIFIER_CHOICES:
+        raise UserError(f"identifiers: {identifiers!r} is not one of {', '.join(IDENTIFIER_CHOICES)}")
     importer = find_importer(app, importer_name)
     files = expand_paths(importer, paths)
     context = WorkspaceImportContext(ws.secret, on_progress, cancel)
     summary = ImportSummary(importer=importer.name, dry_run=dry_run)
-    reader = _FileReader(importer, app.plugins.plugin_of(importer), context, summary)
+    reader = _FileReader(importer, app.plugins.plugin_of(importer), context, summary, identifiers)
     if dry_run:
         try:
             _dry_run(ws, reader, files, summary)
@@ -188,7 +218,15 @@ class _FileReader:
     """Calls the importer on one file at a time, guarded, and sorts what it yields. For a parallel
     importer it reads the next files in other processes meanwhile, a bounded window ahead."""
 
-    def __init__(self, importer: Importer, plugin: str, context: WorkspaceImportContext, summary: ImportSummary):
+    def __init__(
+        self,
+        importer: Importer,
+        plugin: str,
+        context: WorkspaceImportContext,
+        summary: ImportSummary,
+        identifiers: str = "hold",
+    ):
+        self.identifiers = identifiers
         self.importer = importer
         self.plugin = plugin
         self.context = context
@@ -220,15 +258,38 @@ class _FileReader:
                 problem, text = _invalid(item)
                 if problem:
                     self.summary.rejected.append(_numbered(ImportIssue(item.file, problem, item.row), number))
-                else:
-                    self.json_text[item.key] = text  # stored as it is, not serialised a second time
-                    yield item
+                elif (checked := self._screen(item, number)) is not None:
+                    # The JSON made while checking is what is stored (made again if the screen blanked text).
+                    self.json_text[checked.key] = text if checked is item else _STORED_JSON(checked.data)
+                    yield checked
             else:
                 raise guard.PluginError(
                     self.plugin, what, TypeError(f"yielded {type(item).__name__}, not ImportedRecord or ImportIssue")
                 )
         if self.context.is_cancelled():
             self.cancelled = True
+
+    def _screen(self, item: ImportedRecord, number: int) -> ImportedRecord | None:
+        """The record as it may be stored, after the identifier check of its free text; None: held back.
+        Reasons name the field and row, never the text."""
+        hits = identifier_hits(item.data, self.importer.free_text)
+        if not hits:
+            return item
+        found = "; ".join(f"the {name} value looks like {kind}" for name, kind in hits)
+        if self.identifiers == "hold":
+            reason = (
+                f"{found}: held back, not stored (import it again choosing to blank that text, or to keep "
+                "it once you have checked it is not a patient's)"
+            )
+            self.summary.rejected.append(_numbered(ImportIssue(item.file, reason, item.row), number))
+            return None
+        if self.identifiers == "blank":
+            note = f"{found}: stored with that text blanked"
+            item = replace(item, data=_blank_fields(item.data, {name for name, _ in hits}))
+        else:
+            note = f"{found}: kept as it is, as confirmed"
+        self.summary.skipped.append(_numbered(ImportIssue(item.file, note, item.row, "skipped"), number))
+        return item
 
     def failed_on_file(self, failure: guard.PluginError) -> guard.PluginError:
         """The same failure, naming the file being read (the user gave its name)."""
@@ -509,7 +570,7 @@ class RunRecord:
     replaced: int
     skipped: int
     rejected: int
-    state: str  # "finished", "cancelled", "interrupted" (never finished) or "undone"
+    state: str  # "finished", "rejected" (stored nothing), "cancelled", "interrupted" (never finished) or "undone"
     undone_by: str = ""
     issues: tuple[RunIssue, ...] = ()
 
@@ -525,7 +586,11 @@ def _run_state(run: ImportRun) -> str:
         return "undone"
     if run.cancelled:
         return "cancelled"
-    return "finished" if run.finished_at else "interrupted"  # a run row never finished: the process died
+    if not run.finished_at:
+        return "interrupted"  # a run row never finished: the process died
+    if run.rejected and not (run.imported or run.replaced or run.duplicates):
+        return "rejected"  # every file or row was refused: the run is kept for its reasons only
+    return "finished"
 
 
 def _run_record(run: ImportRun, *, with_issues: bool = False) -> RunRecord:
@@ -570,6 +635,8 @@ def undo_run(ws: Workspace, run_id: int, *, actor: str) -> RunRecord:
             raise UserError(f"no import run {run_id}; 'qsi import-runs' lists them")
         if run.undone_at is not None:
             raise UserError(f"import run {run_id} was already undone by {run.undone_by or 'someone'}")
+        if _run_state(run) == "rejected":
+            raise UserError(f"import run {run_id} was rejected and stored nothing: there is nothing to undo")
         _take_out(session, run)
         run.undone_at = utcnow()
         run.undone_by = actor
@@ -701,6 +768,45 @@ def _invalid(record: ImportedRecord) -> tuple[str, str]:
         field = _field_with_nhs_number(record.data) or "record"
         return f"the {field} value looks like an NHS number: the row was not stored", ""
     return "", text
+
+
+def identifier_hits(data: dict[str, Any], free_text: tuple[str, ...] | None) -> list[tuple[str, str]]:
+    """(field, kind) for each free-text field of ``data`` holding identifier-shaped text (one kind each);
+    ``free_text`` None: every text field counts as free text."""
+    hits: list[tuple[str, str]] = []
+    if free_text is not None and all("." not in name for name in free_text):  # the common case: a direct look-up
+        texts = ((name, value) for name in free_text if isinstance(value := data.get(name), str) and value)
+    else:
+        texts = _text_fields(data)
+    for name, text in texts:
+        if (free_text is None or name in free_text) and all(name != seen for seen, _ in hits):
+            kinds = find_identifier_kinds(text)
+            if kinds:
+                hits.append((name, kinds[0]))
+    return hits
+
+
+def _text_fields(value: Any, field: str = "") -> Iterator[tuple[str, str]]:
+    """(dotted field name, text) of every string in ``value``; list items share their field's name."""
+    if isinstance(value, str):
+        yield field, value
+    elif isinstance(value, dict):
+        for key, inner in value.items():
+            yield from _text_fields(inner, f"{field}.{key}" if field else str(key))
+    elif isinstance(value, list | tuple):
+        for inner in value:
+            yield from _text_fields(inner, field)
+
+
+def _blank_fields(value: Any, names: set[str], field: str = "") -> Any:
+    """A copy of ``value`` with the text of the named (dotted) fields replaced by ""."""
+    if isinstance(value, str):
+        return "" if field in names else value
+    if isinstance(value, dict):
+        return {k: _blank_fields(v, names, f"{field}.{k}" if field else str(k)) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_blank_fields(inner, names, field) for inner in value]
+    return value
 
 
 def _field_with_nhs_number(value: Any, field: str = "") -> str | None:

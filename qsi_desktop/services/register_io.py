@@ -25,6 +25,7 @@ from qsi_desktop.export.names import evidence_label
 from qsi_desktop.export.workbook import finish_sheet, new_sheet, save_workbook, xlsx_path
 from qsi_desktop.plugins import guard
 from qsi_desktop.plugins.types import Register
+from qsi_desktop.privacy import find_identifier_kinds, find_nhs_numbers
 from qsi_desktop.services import stored_tables
 from qsi_desktop.services.errors import UserError
 from qsi_desktop.services.registers import (
@@ -36,6 +37,7 @@ from qsi_desktop.services.registers import (
 from qsi_desktop.store.models import EvidenceItem, RegisterRow
 from qsi_desktop.store.workspace import Workspace
 from qsi_desktop.tabular import (
+    REPLACEMENT,
     RowRejected,
     TableError,
     TableRead,
@@ -91,7 +93,13 @@ class ImportPreview:
     @property
     def mapping(self) -> dict[str, str]:
         """The mapping to remember: header -> field ("" for a column not read)."""
-        return {c.header: c.field or IGNORE for c in self.columns if c.use not in ("patient", "duplicate")}
+        # A header cell that holds an identifier (a patient's details typed into the header row) is
+        # not remembered: the mapping is stored in the workspace. It reads as unused next time anyway.
+        return {
+            c.header: c.field or IGNORE
+            for c in self.columns
+            if c.use not in ("patient", "duplicate") and not _identifying(c.header)
+        }
 
     @property
     def ok(self) -> bool:
@@ -108,6 +116,10 @@ class ImportResult:
 
 
 # -- reading a file ----------------------------------------------------------------------------------
+
+
+def _identifying(text: str) -> bool:
+    return bool(find_nhs_numbers(text) or find_identifier_kinds(text))
 
 
 def _spellings(register: Register) -> dict[str, tuple[str, ...]]:
@@ -220,6 +232,9 @@ def _read_rows(table: TableRead, register: Register, result: ImportPreview) -> N
         for row in table.rows():
             if row.blank:
                 result.blank_rows += 1
+                continue
+            if table.bad_byte_lines and (bad := [c for c, v in row.values.items() if REPLACEMENT in v]):
+                result.issues.append(RowIssue(row.number, f"the {', '.join(bad)} value holds bytes that are not UTF-8"))
                 continue
             try:
                 values = clean_values(register, _prepared(register, dict(row.values)))

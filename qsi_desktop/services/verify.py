@@ -61,7 +61,10 @@ def verify(ws: Workspace, on_progress: Callable[[int, int, str], None] | None = 
         report.notes.append(f"{len(orphans)} stored file(s) not used by any evidence item (kept, never deleted)")
     leftovers = ws.files.incoming_files()
     if leftovers:
-        report.notes.append(f"{len(leftovers)} unfinished copy(ies) in {ws.files.root / 'tmp'} (safe to delete)")
+        report.notes.append(
+            f"{len(leftovers)} unfinished copy(ies) in {ws.files.root / 'tmp'} "
+            "(deleted when the workspace is opened, once an hour old)"
+        )
     return report
 
 

@@ -13,12 +13,14 @@ import os
 import re
 import stat
 import tempfile
+import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 CHUNK = 1024 * 1024
 INCOMING_PREFIX = "incoming-"
+ORPHAN_AGE_SECONDS = 3600.0  # a half-way copy untouched this long was left by a process that died
 _HEX = re.compile(r"[0-9a-f]+")
 
 
@@ -167,6 +169,26 @@ class EvidenceFileStore:
     def incoming_files(self) -> list[Path]:
         """Copies a crash or a killed process left half-way (never referenced by the database)."""
         return sorted(self._tmp.glob(f"{INCOMING_PREFIX}*")) if self._tmp.is_dir() else []
+
+    def clean_incoming(self, older_than: float = ORPHAN_AGE_SECONDS, now: float | None = None) -> int:
+        """Delete half-way copies not written to for ``older_than`` seconds; returns how many.
+
+        Decided by age, not by a lock: a copy being written has its modification time renewed with
+        every chunk (1 MiB), so only a copy whose writer died stops ageing, and age works the same on
+        Windows and on network shares, where advisory locks do not. An hour is far beyond the
+        longest pause between two chunks of a live copy, even of a slow network file."""
+        now = time.time() if now is None else now
+        removed = 0
+        for path in self.incoming_files():
+            try:
+                if now - path.lstat().st_mtime < older_than:
+                    continue  # another process may be writing it right now
+                path.chmod(stat.S_IWUSR | stat.S_IRUSR)
+                path.unlink()
+                removed += 1
+            except OSError:  # gone meanwhile, or a read-only folder: nothing to clean here
+                continue
+        return removed
 
 
 def _copy_and_hash(source: Path, fd: int, *, sync: bool = True) -> tuple[str, int]:

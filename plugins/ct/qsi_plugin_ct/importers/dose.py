@@ -36,4 +36,6 @@ IMPORTER = Importer(
     columns=("exam_month", "device", "station", "study_description", "age_years", "sex", "dlp_total_mgycm", "source"),
     version=VERSION,
     parallel=True,
+    # Typed text: the study description (from the RIS) and protocol names; device and station are codes.
+    free_text=("study_description", "events.protocol"),
 )

@@ -47,4 +47,6 @@ IMPORTER = Importer(
     ),
     version=VERSION,
     parallel=True,
+    # Typed text: the study description (from the RIS) and protocol names; device and station are codes.
+    free_text=("study_description", "events.protocol"),
 )
