@@ -128,6 +128,9 @@ def start_qt() -> Any | None:
     qt_app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "qsi-desktop"])
     qt_app.setApplicationName(APP_NAME)
     qt_app.setApplicationVersion(__version__)
+    from qsi_desktop.gui import gc_guard
+
+    gc_guard.install(qt_app)  # cyclic garbage freed on the GUI thread, never on a worker's
     return qt_app
 
 
