@@ -26,7 +26,7 @@ class Cycle:
 
 def test_cycles_made_on_a_worker_are_freed_on_the_gui_thread(qtbot) -> None:
     owner = QObject()
-    thresholds = gc.get_threshold()
+    thresholds, enabled_before = gc.get_threshold(), gc.isenabled()  # a launcher test may have installed one
     collector = GuiThreadCollector(owner, interval_ms=20)
     try:
         assert not gc.isenabled()
@@ -48,4 +48,4 @@ def test_cycles_made_on_a_worker_are_freed_on_the_gui_thread(qtbot) -> None:
         gc.set_threshold(*thresholds)
         owner.deleteLater()
         del collector
-        qtbot.waitUntil(gc.isenabled, timeout=5000)
+        qtbot.waitUntil(lambda: gc.isenabled() == enabled_before, timeout=5000)
