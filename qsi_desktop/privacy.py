@@ -19,7 +19,12 @@ def keyed_hash(secret: bytes, *values: str) -> str:
     return hmac.new(secret, message, hashlib.sha256).hexdigest()
 
 
-_TEN_DIGITS = re.compile(r"(?<!\d)(\d{3})[ .-]?(\d{3})[ .-]?(\d{4})(?!\d)")
+# Ten digits however they are grouped (3-3-4 as the NHS writes it, 4-3-3, in one run...), with a space,
+# dot or dash between groups. Every grouping people write has two groups of three or more digits side
+# by side somewhere, which a much cheaper search finds first: most imported text has no such run.
+_SIX_DIGITS = re.compile(r"\d\d\d[ .-]?\d\d\d")
+_TEN_DIGITS = re.compile(r"(?<!\d)\d(?:[ .-]?\d){9}(?!\d)")
+_NOT_DIGITS = re.compile(r"\D")
 
 
 def is_valid_nhs_number(digits: str) -> bool:
@@ -34,21 +39,18 @@ def is_valid_nhs_number(digits: str) -> bool:
 
 
 def find_nhs_numbers(text: str) -> list[str]:
-    """NHS-number-like strings in free text (10 digits, optionally 3-3-4 with spaces, dots or dashes,
-    passing the check)."""
-    found = []
-    for match in _TEN_DIGITS.finditer(text):
-        digits = "".join(match.groups())
-        if is_valid_nhs_number(digits):
-            found.append(match.group(0))
-    return found
+    """NHS-number-like strings in free text (10 digits, in groups split by spaces, dots or dashes, passing
+    the check)."""
+    if not _SIX_DIGITS.search(text):
+        return []
+    return [m.group(0) for m in _TEN_DIGITS.finditer(text) if is_valid_nhs_number(_NOT_DIGITS.sub("", m.group(0)))]
 
 
 def redact_nhs_numbers(text: str) -> str:
     """``text`` with every NHS-number-like string replaced by ``[NHS number removed]``."""
 
     def replace(match: re.Match[str]) -> str:
-        return "[NHS number removed]" if is_valid_nhs_number("".join(match.groups())) else match.group(0)
+        return "[NHS number removed]" if is_valid_nhs_number(_NOT_DIGITS.sub("", match.group(0))) else match.group(0)
 
     return _TEN_DIGITS.sub(replace, text)
 

@@ -190,3 +190,23 @@ def test_a_name_in_a_dose_reports_study_description_is_held_back(cli, tmp_path: 
     assert summary["imported"] == 0
     assert summary["rejected"][0]["reason"].startswith(f"the study_description value looks like {NAME_AFTER_TITLE}")
     assert b"Pendleby" not in _all_bytes(path)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["943 476 5919", "943.476.5919", "943-476-5919", "9434765919", "9434 765 919", "94 3476 5919", "NHS no:9434765919"],
+)
+def test_nhs_numbers_are_found_however_they_are_grouped(text: str) -> None:
+    from qsi_desktop.privacy import find_nhs_numbers, redact_nhs_numbers
+
+    assert len(find_nhs_numbers(text)) == 1
+    assert "5919" not in redact_nhs_numbers(text) and "[NHS number removed]" in redact_nhs_numbers(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["0121 456 7890", "07700 900123", "2026-11-15 12:30", "SN 12345678", "943 476 5918", "Room 4 cycle 19"]
+)
+def test_phone_numbers_dates_serials_and_failed_checks_are_not_nhs_numbers(text: str) -> None:
+    from qsi_desktop.privacy import find_nhs_numbers
+
+    assert find_nhs_numbers(text) == []
