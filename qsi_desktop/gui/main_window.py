@@ -42,6 +42,7 @@ from qsi_desktop.gui.dashboard import DashboardView
 from qsi_desktop.gui.dialogs import ImportDialog, ImportSummaryDialog, NewWorkspaceDialog, ProfileDialog
 from qsi_desktop.gui.evidence_library import EvidenceLibrary
 from qsi_desktop.gui.panels import fill_tabs, has_tabs
+from qsi_desktop.gui.panels import pages as modality_pages
 from qsi_desktop.gui.readiness_bar import ReadinessSummary
 from qsi_desktop.gui.statement_model import (
     COL_EVIDENCE,
@@ -402,8 +403,7 @@ class MainWindow(QMainWindow):
         self._update_filter_info()
         self.library.reload()
         self.dashboard.mark_stale()
-        for index in range(self.modalities.count()):  # the modalities' summaries follow imports and edits
-            page = self.modalities.widget(index)
+        for page in modality_pages(self.modalities).values():  # the summaries follow imports and edits
             if hasattr(page, "mark_stale"):
                 page.mark_stale()
 
@@ -416,8 +416,8 @@ class MainWindow(QMainWindow):
         self.refresh()
         self.view.reload(keep_edits=True)
         if not self._panels_stale:  # built: each page that can reads the workspace again
-            for page in range(self.modalities.count()):
-                reload = getattr(self.modalities.widget(page), "reload", None)
+            for page in modality_pages(self.modalities).values():
+                reload = getattr(page, "reload", None)
                 if callable(reload):
                     reload()
         self.statusBar().showMessage("Reloaded from the workspace.", 5000)

@@ -40,6 +40,7 @@ from qsi_desktop.gui.evidence_details import FileDetailsDialog
 from qsi_desktop.gui.evidence_library import LinkDialog, WhereUsedDialog
 from qsi_desktop.gui.export_dialog import ExportDialog, PreExportCheckDialog, pack_sections
 from qsi_desktop.gui.main_window import MainWindow
+from qsi_desktop.gui.panels import pages, show_page
 from qsi_desktop.gui.tracker_wizard import TrackerWizard
 from qsi_desktop.gui.tree_wizard import TreeImportWizard
 from qsi_desktop.gui.workers import error_message, gui_text
@@ -99,9 +100,9 @@ def test_no_mnemonic_clashes_in_the_main_window(window: MainWindow, qtbot) -> No
     for main in range(window.main_tabs.count()):
         window.main_tabs.setCurrentIndex(main)
         if window.main_tabs.currentWidget() is window.modalities:
-            for page in range(window.modalities.count()):
-                window.modalities.setCurrentIndex(page)
-                _assert_no_clash(window, f"Modalities, {window.modalities.tabText(page)}")
+            for place in pages(window.modalities):
+                show_page(window.modalities, place)
+                _assert_no_clash(window, f"Modalities, {place}")
             continue
         for page in range(window.view.tabs.count()):
             window.view.tabs.setCurrentIndex(page)

@@ -16,6 +16,7 @@ from qsi_plugin_us.checklists import TRANSDUCER_REGISTER
 from qsi_desktop.gui import evidence_library
 from qsi_desktop.gui.checklist_panel import ChecklistPanel
 from qsi_desktop.gui.main_window import MainWindow
+from qsi_desktop.gui.panels import show_page
 from qsi_desktop.services import actions, checklists, evidence
 from qsi_desktop.services.errors import ChangedElsewhere
 from qsi_desktop.services.evidence import EvidenceEdit
@@ -97,9 +98,7 @@ def test_an_evidence_edit_over_a_colleagues_shows_both_and_saves_nothing(
 
 def _us_panel(window: MainWindow) -> ChecklistPanel:
     window.main_tabs.setCurrentWidget(window.modalities)
-    titles = [window.modalities.tabText(i) for i in range(window.modalities.count())]
-    window.modalities.setCurrentIndex(titles.index("US checklists"))
-    panel = window.modalities.currentWidget()
+    panel = show_page(window.modalities, "US / Checklists")
     assert isinstance(panel, ChecklistPanel)
     return panel
 

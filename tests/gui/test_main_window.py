@@ -24,6 +24,7 @@ from qsi_desktop.catalogue.model import Item, Statement
 from qsi_desktop.gui import launcher, workers
 from qsi_desktop.gui.dialogs import ImportSummaryDialog
 from qsi_desktop.gui.main_window import MainWindow
+from qsi_desktop.gui.panels import pages
 from qsi_desktop.gui.statement_model import COL_STATUS
 from qsi_desktop.gui.statement_view import statement_html
 from qsi_desktop.services.assessments import find_assessment
@@ -297,40 +298,40 @@ def test_modality_checklist_tabs_follow_the_profile(window: MainWindow) -> None:
     assert index > 0 and window.main_tabs.tabText(index) == "&Modalities"
     assert window.modalities.count() == 0  # built when first shown, not for the window's first paint
     window.main_tabs.setCurrentIndex(index)
-    titles = [window.modalities.tabText(i) for i in range(window.modalities.count())]
-    assert titles == [  # each modality's registers, then its summaries, follow its checklists
-        "CT checklists",
-        "CT summaries",
-        "IR checklists",
-        "IR summaries",
-        "MR checklists",
-        "MR units",
-        "MR equipment safety register",
-        "MR safety roles",
-        "MR environment limits",
-        "MR zone maps",  # a plugin panel, beside its modality's registers
-        "MR summaries",
-        "NM checklists",
-        "Radiopharmaceutical SOPs",
-        "Reference activities",
-        "NM summaries",
-        "US checklists",
-        "Transducer register",
-        "Ergonomic (MSD) risk assessments",
-        "Preceptorship and competence records",
-        "US summaries",
+    outer = [window.modalities.tabText(i) for i in range(window.modalities.count())]
+    assert outer == ["CT", "IR", "MR", "NM", "US"]  # a tab per modality provided, in section order
+    titles = list(pages(window.modalities))
+    assert titles == [  # in each: its checklists, registers, own panels, then its summaries
+        "CT / Checklists",
+        "CT / Summaries",
+        "IR / Checklists",
+        "IR / Summaries",
+        "MR / Checklists",
+        "MR / MR units",
+        "MR / MR equipment safety register",
+        "MR / MR safety roles",
+        "MR / MR environment limits",
+        "MR / MR zone maps",  # a plugin panel, beside its modality's registers
+        "MR / Summaries",
+        "NM / Checklists",
+        "NM / Radiopharmaceutical SOPs",
+        "NM / Reference activities",
+        "NM / Summaries",
+        "US / Checklists",
+        "US / Transducer register",
+        "US / Ergonomic (MSD) risk assessments",
+        "US / Preceptorship and competence records",
+        "US / Summaries",
     ]
+    assert window.modalities.tabToolTip(0) == "Computerised tomography: checklists, registers and summaries"
 
     def ct_templates() -> list[str]:
-        index = titles.index("CT checklists")
-        panel = window.modalities.widget(index)
-        return list(panel.templates)
+        return list(pages(window.modalities)["CT / Checklists"].templates)
 
     assert "ct.paediatric-protocols" in ct_templates()
     update_profile(window.workspace, ProfileChange(modalities=("CT",), scopes={"paediatric": False}), actor="t")
     window._build_panels()
-    titles = [window.modalities.tabText(i) for i in range(window.modalities.count())]
-    assert titles == ["CT checklists", "CT summaries"]
+    assert list(pages(window.modalities)) == ["CT / Checklists", "CT / Summaries"]
     assert ct_templates() == ["ct.drl-audit", "ct.trauma-gap-review", "ct.staff-competence"]
 
 
@@ -608,7 +609,7 @@ def test_a_failing_plugin_panel_shows_its_reason_in_its_tab(window: MainWindow, 
     monkeypatch.setattr(panels, "applicable_templates", lambda ws, app: [])
     window._build_panels()
     window.ensure_panels()
-    assert window.modalities.tabText(0) == "Broken panel"
-    assert window.modalities.widget(0).text() == (
+    assert list(pages(window.modalities)) == ["Every service / Broken panel"]
+    assert pages(window.modalities)["Every service / Broken panel"].text() == (
         "The Broken panel panel could not be shown: panel px.broken (plugin px) failed: KeyError 'column'"
     )

@@ -10,8 +10,8 @@ import os
 from pathlib import Path
 
 import pytest
-from PySide6.QtWidgets import QTabWidget
 
+from qsi_desktop.gui.panels import show_page
 from qsi_desktop.gui.summary_view import SummaryView
 from qsi_desktop.plugins.types import ReportSection
 from qsi_desktop.services import importing
@@ -22,10 +22,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def _summary_tab(window: object, title: str) -> SummaryView:
     window.main_tabs.setCurrentWidget(window.modalities)  # builds the Modalities pages
-    tabs: QTabWidget = window.modalities
-    titles = [tabs.tabText(i) for i in range(tabs.count())]
-    assert title in titles, titles
-    view = tabs.widget(titles.index(title))
+    view = show_page(window.modalities, title)
     assert isinstance(view, SummaryView)
     return view
 
@@ -40,8 +37,7 @@ def _log(path: Path, results: list[str]) -> Path:
 
 
 def test_the_us_summaries_show_the_demo_logs_compliance_with_its_chart(qtbot, window: object) -> None:
-    view = _summary_tab(window, "US summaries")
-    window.modalities.setCurrentWidget(view)
+    view = _summary_tab(window, "US / Summaries")
     qtbot.waitUntil(lambda: bool(view.summaries), timeout=20_000)
     text = view.browser.toPlainText()
     assert "Transducer decontamination" in text or "decontamination" in text.lower()
@@ -60,8 +56,7 @@ def test_the_us_summaries_show_the_demo_logs_compliance_with_its_chart(qtbot, wi
 
 
 def test_a_new_import_is_shown_when_the_window_refreshes(qtbot, window: object, tmp_path: Path) -> None:
-    view = _summary_tab(window, "US summaries")
-    window.modalities.setCurrentWidget(view)
+    view = _summary_tab(window, "US / Summaries")
     qtbot.waitUntil(lambda: bool(view.summaries), timeout=20_000)
     assert "TV-NEW" not in view.browser.toPlainText()
     log = _log(tmp_path / "new.csv", ["Fail", "Fail", "Pass"])

@@ -15,6 +15,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QMessageBox
 
 from qsi_desktop.gui.context import GuiContext
+from qsi_desktop.gui.panels import show_page
 from qsi_desktop.gui.zone_map_editor import ZoneMapEditor
 from qsi_desktop.services import registers, zone_maps
 from qsi_desktop.services.app import App
@@ -222,11 +223,8 @@ def test_screenshot_of_the_editor(qtbot, editor: ZoneMapEditor, tmp_path: Path) 
 
 def test_the_demo_window_has_the_mr_zone_maps_tab(window) -> None:
     window.main_tabs.setCurrentWidget(window.modalities)
-    tabs = window.modalities
-    titles = [tabs.tabText(i) for i in range(tabs.count())]
-    editor = tabs.widget(titles.index("MR zone maps"))
+    editor = show_page(window.modalities, "MR / MR zone maps")
     assert isinstance(editor, ZoneMapEditor) and editor.accessibleName() == "MR zone maps"
-    tabs.setCurrentWidget(editor)
     assert editor.units.currentText() == "Riverside General Hospital | MR 1"
     assert editor.units.itemText(1).endswith("(no map yet)")  # the demo leaves MR 2 to draw
     assert [z.kind for z in editor.map.zones] == ["controlled-access-area", "mr-environment", "line-3mt"]
