@@ -245,16 +245,18 @@ class MainWindow(QMainWindow):
         self.recent_menu.setObjectName("recent-workspaces")
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
         file_menu.addSeparator()
+        # What comes in (logs, a service's tracker, its evidence folders), then what goes out.
         self.import_action = self._action(file_menu, "&Import…", self.import_dialog, "Ctrl+I", "import")
-        self._action(file_menu, "Import &tracker…", self.import_tracker, None, "import-tracker")
-        self._action(file_menu, "Export trac&ker…", self.export_tracker, None, "export-tracker")
-        self._action(file_menu, "Compare with &submission…", self.compare_with_submission, None, "compare")
         self._action(file_menu, "Import evidence &folder…", self.import_evidence_folder, None, "import-evidence-folder")
-        self._action(file_menu, "&Verify workspace", self.verify_workspace, None, "verify")
+        self._action(file_menu, "Import &tracker…", self.import_tracker, None, "import-tracker")
         file_menu.addSeparator()
         self.export_action = self._action(
             file_menu, "&Export submission pack…", self.export_pack, "Ctrl+E", "export-pack"
         )
+        self._action(file_menu, "Export trac&ker…", self.export_tracker, None, "export-tracker")
+        self._action(file_menu, "Compare with &submission…", self.compare_with_submission, None, "compare")
+        file_menu.addSeparator()
+        self._action(file_menu, "&Verify workspace", self.verify_workspace, None, "verify")
         file_menu.addSeparator()
         self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit, "quit")
 
