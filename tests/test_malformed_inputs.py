@@ -11,16 +11,10 @@ import pytest
 from qsi_desktop.selftest import mutate
 from qsi_desktop.services.demo import build_demo
 from qsi_desktop.store.workspace import NewProfile, Workspace
+from tests.conftest import builtin_importers
 
 PER_IMPORTER = 20
-IMPORTERS = (
-    "ct-dose",
-    "ir-dose",
-    "mr-environment",
-    "nm-activity",
-    "nm-licences",
-    "us-decontamination",
-)
+IMPORTERS = builtin_importers()
 
 
 @pytest.fixture(scope="module")

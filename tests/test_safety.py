@@ -13,6 +13,7 @@ import pytest
 from qsi_desktop.selftest.samples import csv_sample, write_samples
 from qsi_desktop.store.evidence_files import INCOMING_PREFIX
 from qsi_desktop.store.workspace import Workspace
+from tests.conftest import builtin_importers
 
 
 def _init(cli, tmp_path: Path) -> Path:
@@ -174,14 +175,7 @@ def test_duplicate_headers_reject_the_file_naming_both_columns(cli, tmp_path: Pa
     assert _records(cli, path, "us-decontamination") == []
 
 
-IMPORTERS = (
-    "ct-dose",
-    "ir-dose",
-    "mr-environment",
-    "nm-activity",
-    "nm-licences",
-    "us-decontamination",
-)
+IMPORTERS = builtin_importers()
 TABLE_IMPORTERS = [name for name in IMPORTERS if not name.endswith("-dose")]
 
 
