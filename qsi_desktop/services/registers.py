@@ -237,6 +237,11 @@ def display(field: RegisterField, value: Any) -> str:
         return evidence_label(int(value))
     if field.kind == "number":
         return f"{value:g}" if isinstance(value, float) else str(value)
+    if field.kind == "date" and isinstance(value, str):
+        try:
+            return date.fromisoformat(value).strftime("%d/%m/%Y")  # as UK forms write it
+        except ValueError:
+            return value
     return str(value)
 
 
