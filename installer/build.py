@@ -16,12 +16,13 @@ import argparse
 import hashlib
 import os
 import shutil
-import subprocess
 import sys
 import tarfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
+
+import slim  # installer/slim.py: the script's folder is first on sys.path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -76,17 +77,6 @@ def add_desktop_files(bundle: Path, icons: Path) -> None:
         shutil.copy2(HERE / "linux" / "install.sh", bundle / "install.sh")
 
 
-def strip_python(bundle: Path) -> None:
-    """Debug symbols out of libpython and the standard library's extension modules (Linux; about 25 MB
-    when Python was built with them). Only those: stripping numpy's OpenBLAS breaks it."""
-    strip = shutil.which("strip")
-    if not sys.platform.startswith("linux") or strip is None:
-        return
-    internal = bundle / "_internal"
-    targets = [*internal.glob("libpython3*.so*"), *internal.glob("python3*/lib-dynload/*.so")]
-    subprocess.run([strip, "--strip-debug", *map(str, targets)], check=True)
-
-
 def folder_size(folder: Path) -> int:
     return sum(path.stat().st_size for path in folder.rglob("*") if path.is_file() and not path.is_symlink())
 
@@ -123,7 +113,8 @@ def main(argv: list[str] | None = None) -> int:
     icons = make_icons(args.work / "icons")
     run_pyinstaller(args.dist.resolve(), args.work.resolve() / "pyinstaller", icons.with_suffix(".ico"))
     bundle = args.dist / NAME
-    strip_python(bundle)
+    if sys.platform.startswith("linux"):
+        slim.slim(bundle)
     add_desktop_files(bundle, icons.parent)
     built = time.perf_counter() - started
     print(f"built {bundle} in {built:.0f} s: {folder_size(bundle) / 2**20:.1f} MiB")

@@ -353,12 +353,25 @@ def cmd_evidence_add(args: argparse.Namespace, app: App) -> int:
         if same is not None and args.link_existing:
             if args.qs:
                 same = evidence.add_targets(ws, app, same.id, args.qs, actor=_actor(args))
+            if args.json:
+                _print_json({**evidence.evidence_dict(same), "existing": True, "linked_existing": True})
+                return 0
             print(
                 f"{source.name} is already stored as evidence #{same.id} '{same.title}': nothing stored again; "
                 f"#{same.id} supports {_supports(same)}"
             )
             return 0
-        item = evidence.add_file(ws, app, source, _details(args), actor=_actor(args))
+        # A retry (the first attempt committed, then was killed before it printed) finds its own item.
+        item, existing = evidence.add_file_once(ws, app, source, _details(args), actor=_actor(args))
+    if args.json:
+        _print_json({**evidence.evidence_dict(item), "existing": existing})
+        return 0
+    if existing:
+        print(
+            f"{source.name} is already stored as evidence #{item.id} '{item.title}' with the same statements and "
+            f"details (an earlier add of it): nothing stored again; #{item.id} supports {_supports(item)}"
+        )
+        return 0
     if same is not None:
         print(
             f"warning: the same file is already stored as evidence #{same.id} '{same.title}' ({_supports(same)}); "
@@ -422,6 +435,9 @@ def cmd_evidence_retire(args: argparse.Namespace, app: App) -> int:
 def cmd_evidence_where(args: argparse.Namespace, app: App) -> int:
     with _open(args.path, app) as ws:
         used = evidence.where_used(ws, app, args.id)
+        from qsi_desktop.services.evidence_tree import sources  # where a folder import found it
+
+        found_at = sources(ws, args.id)
     if args.json:
         _print_json(
             {
@@ -433,6 +449,7 @@ def cmd_evidence_where(args: argparse.Namespace, app: App) -> int:
                     {"template": u.template_id, "item": u.item_key, "text": u.item_text, "answer": u.answer}
                     for u in used.checklist_items
                 ],
+                "imported_from": found_at,
             }
         )
         return 0
@@ -444,6 +461,8 @@ def cmd_evidence_where(args: argparse.Namespace, app: App) -> int:
         print(f"  statement {target} {app.statement(target.ref).name}")
     for use in used.checklist_items:
         print(f"  checklist {use.template_title}: {use.item_text} ({use.answer or 'no answer'})")
+    for path in found_at:
+        print(f"  imported from {path}")
     return 0
 
 
@@ -623,6 +642,7 @@ def cmd_import(args: argparse.Namespace, app: App) -> int:
             actor=_actor(args),
             dry_run=args.dry_run,
             on_progress=progress,
+            identifiers=args.identifiers,
         )
     if args.json:
         _print_json(summary.to_dict())
@@ -637,6 +657,8 @@ def cmd_import(args: argparse.Namespace, app: App) -> int:
         )
         if summary.cancelled:
             print("cancelled: nothing was stored")
+        elif summary.rejected_whole:
+            print(f"rejected: nothing was stored (run {summary.run_id} keeps the reasons: 'qsi import-runs')")
         elif summary.run_id is not None:
             print(f"run {summary.run_id} ('qsi import-undo {args.path} {summary.run_id}' takes it out again)")
         for issue in summary.rejected:
@@ -811,7 +833,7 @@ def cmd_audit(args: argparse.Namespace, app: App) -> int:
         return 0
     for entry in reversed(data):
         changed = ", ".join(sorted((entry["after"] or entry["before"] or {}).keys()))
-        print(f"{entry['at']}  {entry['actor']}  {entry['summary']}  [{changed}]")
+        print(f"#{entry['audit_id']}  {entry['at']}  {entry['actor']}  {entry['summary']}  [{changed}]")
     return 0
 
 
@@ -1249,6 +1271,7 @@ def build_parser() -> argparse.ArgumentParser:
                 action="store_true",
                 help="when the same file is already stored, link that item (to --qs) instead of storing it again",
             )
+            p.add_argument("--json", action="store_true", help="the item as JSON ('existing': true for a retry)")
         p.add_argument("--title")
         p.add_argument("--version")
         p.add_argument("--owner")
@@ -1283,6 +1306,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("path")
     p.add_argument("id", type=int)
     p.add_argument("--json", action="store_true")
+    from qsi_desktop import cli_tree  # import-tree, suggest
+
+    cli_tree.register(evidence_cmd, command)
 
     action_cmd = sub.add_parser("action", help="action plans").add_subparsers(metavar="ACTION")
     p = command("add", cmd_action_add, "add an action for a statement", action_cmd)
@@ -1358,6 +1384,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("register")
     p.add_argument("out", metavar="OUT.xlsx")
     p.add_argument("--all", action="store_true", help="also retired rows")
+    from qsi_desktop import cli_register_snapshot
+
+    cli_register_snapshot.register(register_cmd, command)
 
     p = command("verify", cmd_verify, "check the database and every evidence file's hash")
     p.add_argument("path")
@@ -1368,6 +1397,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("files", nargs="+", metavar="FILE_OR_DIR")
     p.add_argument("--json", action="store_true")
     p.add_argument("--dry-run", action="store_true", help="read and report, store nothing")
+    p.add_argument(
+        "--identifiers",
+        choices=importing.IDENTIFIER_CHOICES,
+        default="hold",
+        help="free text that looks like a patient identifier (hospital number, date of birth, a name after a "
+        "title): hold the row back (default), blank that text and store the row, or keep it as it is once "
+        "you have checked it is not a patient's; NHS numbers are never stored",
+    )
 
     p = command("import-runs", cmd_import_runs, "list import runs, or one run with its skipped and rejected rows")
     p.add_argument("path")
@@ -1414,7 +1451,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=int, default=50)
     p.add_argument("--json", action="store_true")
 
+    from qsi_desktop import cli_safety
+
+    cli_safety.register(sub, command)
+
     command("self-test", cmd_self_test, "check the installation in a temporary folder (exit 1: a step failed)")
+    from qsi_desktop import cli_tracker  # the tracker, cycle and compare commands
+
+    cli_tracker.register(sub, command)
 
     dose_cmd = sub.add_parser("dose", help="dose audits against DRLs, exam types, IR high-dose list").add_subparsers(
         metavar="ACTION"
@@ -1441,6 +1485,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("threshold", cmd_dose_threshold, "show or set the IR high-dose threshold", dose_cmd)
     p.add_argument("path")
     p.add_argument("--set", metavar="MGY", help="reference-point air kerma in mGy ('default': 5000)")
+    from qsi_desktop import cli_zone_maps
+
+    cli_zone_maps.register(sub, command)
     from qsi_desktop import cli_team
 
     cli_team.register(sub, command)

@@ -149,6 +149,11 @@ class TableRead:
     width: int
     _text: str = field(repr=False, default="")
     header: tuple[str, ...] = ()  # the header row's cells as found (stripped)
+    # Headers naming a column already found: (canonical, first header, repeated header), 1-based places.
+    repeated: tuple[tuple[str, str, str], ...] = ()
+    # Lines (1-based, of the text) holding bytes that are not valid UTF-8 in a file read as UTF-8;
+    # those bytes read as U+FFFD, and rows with one in a kept column are rejected by the importers.
+    bad_byte_lines: tuple[int, ...] = ()
 
     def rows(self) -> Iterator[Row]:
         reader = csv.reader(io.StringIO(self._text, newline=""), delimiter=self.delimiter)
@@ -207,11 +212,17 @@ def read_table(
         raise TableError(f"{name}: the file is empty")
     if _looks_binary(text):
         raise TableError(f"{name}: this is not a CSV text file (it contains binary data)")
+    skipped_lines = 0
     if directive := _SEP_DIRECTIVE.match(text):  # Excel's "sep=;" line, which Excel itself hides
         delimiter, text = directive.group(1), text[directive.end() :]
+        skipped_lines = 1
     else:
         delimiter = _sniff_delimiter(text, path.suffix.lower())
-    return table_from_text(path, text, columns=columns, required=required, encoding=encoding, delimiter=delimiter)
+    table = table_from_text(path, text, columns=columns, required=required, encoding=encoding, delimiter=delimiter)
+    if REPLACEMENT in text:
+        lines = [n + skipped_lines for n, line in enumerate(text.splitlines(), start=1) if REPLACEMENT in line]
+        table.bad_byte_lines = tuple(lines)
+    return table
 
 
 def table_from_text(
@@ -234,6 +245,7 @@ def table_from_text(
     found: dict[str, int] = {}
     dropped: list[str] = []
     ignored: list[str] = []
+    repeated: list[tuple[str, str, str]] = []
     for index, title in enumerate(header):
         if not title.strip():
             continue
@@ -241,6 +253,15 @@ def table_from_text(
             dropped.append(title.strip())
             continue
         canonical = _match(title, aliases)
+        if canonical is not None and canonical in found:
+            first = found[canonical]
+            repeated.append(
+                (
+                    canonical,
+                    f"{header[first].strip()!r} (column {first + 1})",
+                    f"{title.strip()!r} (column {index + 1})",
+                )
+            )
         if canonical is None or canonical in found:
             ignored.append(title.strip())
         else:
@@ -260,6 +281,7 @@ def table_from_text(
         width=len(header),
         _text=text,
         header=tuple(cell.strip() for cell in header),
+        repeated=tuple(repeated),
     )
 
 
@@ -330,7 +352,6 @@ def _worksheets_as_csv(path: Path, max_bytes: int = MAX_BYTES) -> list[tuple[str
     """Each worksheet as CSV text: merged cells filled with their value (a header merged over two
     rows or columns names each), dates as ISO text, formulas by their last computed value."""
     from openpyxl import load_workbook  # only when a workbook is imported
-    from openpyxl.utils.exceptions import InvalidFileException
 
     name = path.name
     try:
@@ -342,7 +363,10 @@ def _worksheets_as_csv(path: Path, max_bytes: int = MAX_BYTES) -> list[tuple[str
         raise TableError(f"{name}: file not found") from None
     except PermissionError:
         raise TableError(f"{name}: permission denied: close it in Excel or check access") from None
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError):
+    except TableError:
+        raise
+    except Exception as exc:  # openpyxl on a damaged file: bad zip, zlib, XML or structure errors of any type
+        log.info("%s: workbook not readable: %s", name, type(exc).__name__)
         raise TableError(f"{name}: is not an Excel workbook that can be read (save it again as .xlsx)") from None
     sheets = []
     try:
@@ -383,8 +407,11 @@ def _is_workbook(path: Path) -> bool:
     try:
         with zipfile.ZipFile(path) as archive:
             return any(n.startswith("xl/") for n in archive.namelist())
-    except (zipfile.BadZipFile, OSError):
+    except Exception:  # a damaged archive can fail in many ways: it is not a workbook we can read
         return False
+
+
+REPLACEMENT = "\ufffd"  # what a byte that is not valid UTF-8 reads as
 
 
 def _decode(name: str, data: bytes) -> tuple[str, str]:
@@ -394,16 +421,37 @@ def _decode(name: str, data: bytes) -> tuple[str, str]:
         except UnicodeDecodeError:
             raise TableError(f"{name}: the text cannot be decoded (broken UTF-16)") from None
     if data.startswith(codecs.BOM_UTF8):
-        try:
-            return data.decode("utf-8-sig"), "utf-8-sig"
-        except UnicodeDecodeError:
-            raise TableError(f"{name}: the text cannot be decoded (broken UTF-8)") from None
-    for encoding in ("utf-8", "cp1252"):  # cp1252: what Excel on an NHS desktop writes
-        try:
-            return data.decode(encoding), encoding
-        except UnicodeDecodeError:
-            continue
-    raise TableError(f"{name}: the text cannot be decoded: save it from Excel as 'CSV UTF-8'")
+        return data.decode("utf-8-sig", errors="replace"), "utf-8-sig"  # bad bytes are reported by row
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    if _mostly_utf8(data):
+        # A UTF-8 file cut in the middle of a character, or with a few damaged bytes: read what is
+        # valid as UTF-8 (the bad bytes become U+FFFD and their rows are reported), rather than
+        # garbling every accented letter of the file by reading it all as cp1252.
+        return data.decode("utf-8", errors="replace"), "utf-8"
+    try:
+        return data.decode("cp1252"), "cp1252"  # what Excel on an NHS desktop writes
+    except UnicodeDecodeError:
+        raise TableError(f"{name}: the text cannot be decoded: save it from Excel as 'CSV UTF-8'") from None
+
+
+def _mostly_utf8(data: bytes) -> bool:
+    """True when the high bytes are mostly valid UTF-8 sequences: more characters of two to four bytes
+    than bytes that are not valid, or the only bad bytes are a character cut off at the very end.
+    A real cp1252 file has no valid multibyte sequences (``café`` is ``caf\\xe9``, a lone lead byte)."""
+    text = data.decode("utf-8", errors="replace")
+    bad = text.count(REPLACEMENT)
+    valid = sum(1 for ch in text if ord(ch) > 0x7F) - bad
+    if valid > bad:
+        return True
+    cut = codecs.getincrementaldecoder("utf-8")()
+    try:
+        cut.decode(data, final=False)  # everything but an unfinished character at the end
+    except UnicodeDecodeError:
+        return False
+    return True  # the only fault: the last character was cut off
 
 
 def _looks_binary(text: str) -> bool:
@@ -666,9 +714,28 @@ def _read_file(
     except TableError as exc:
         yield ImportIssue(name, str(exc))
         return
+    if table.repeated:
+        canonical, first, again = table.repeated[0]
+        yield ImportIssue(
+            name,
+            f"two columns give the {canonical}: {first} and {again}; keep one (or rename the other) and import again",
+            table.header_row,
+        )
+        return
     if table.dropped:
         yield ImportIssue(
             name, f"patient-identifying columns not read: {', '.join(table.dropped)}", table.header_row, "skipped"
+        )
+    damaged = bool(table.bad_byte_lines)
+    if damaged:
+        lines = table.bad_byte_lines
+        shown = ", ".join(map(str, lines[:10])) + (f" and {len(lines) - 10} more" if len(lines) > 10 else "")
+        yield ImportIssue(
+            name,
+            f"bytes that are not valid UTF-8 on line(s) {shown}: the rest of the file was read as UTF-8; rows with "
+            "them in a column the importer keeps are rejected (save the file again as 'CSV UTF-8')",
+            None,
+            "skipped",
         )
     seen: dict[str, int] = {}  # keyed identity -> first row (reject) or occurrences (count)
     count = 0
@@ -690,12 +757,20 @@ def _read_file(
                     row.number,
                 )
                 continue
+            if damaged and (bad := [c for c, v in row.values.items() if REPLACEMENT in v]):
+                yield ImportIssue(name, f"the {', '.join(bad)} value holds bytes that are not valid UTF-8", row.number)
+                continue
             yield _import_row(spec, row, name, context, seen)
     except TableError as exc:
         yield ImportIssue(name, str(exc), exc.row)
         return
     if count == 0:
         yield ImportIssue(name, "the file has a header row but no entries below it", table.header_row, "skipped")
+
+
+# The text a record's key is made from: what json.dumps(data, sort_keys=True, default=str) gives, with one
+# encoder for every row (keys must stay the same from version to version: they find duplicates).
+_CONTENT_JSON = json.JSONEncoder(sort_keys=True, default=str).encode
 
 
 def _import_row(
@@ -721,6 +796,6 @@ def _import_row(
         group = context.keyed_hash(spec.name, *parsed.identity, str(seen[group]))
     else:
         seen[group] = row.number if spec.repeats == "reject" else 1
-    content = json.dumps(parsed.data, sort_keys=True, default=str)
+    content = _CONTENT_JSON(parsed.data)
     key = context.keyed_hash(spec.name, group, content)
     return ImportedRecord(key, parsed.data, name, row.number, parsed.occurred_on, group=group)

@@ -27,6 +27,11 @@ os.environ["QSI_ACTOR"] = "test-user"
 ALL_PLUGINS = [f"qsi_plugin_{m}.plugin" for m in ("ct", "ir", "mr", "nm", "us")]
 
 
+def builtin_importers() -> tuple[str, ...]:
+    """Every importer the built-in plugins register (for tests that must cover each one)."""
+    return tuple(sorted(i.name for i in App.load(plugins=ALL_PLUGINS).plugins.importers()))
+
+
 @pytest.fixture(autouse=True)
 def _no_discovery(monkeypatch: pytest.MonkeyPatch) -> None:
     # The CLI discovers installed plugins; tests that need a fixed list set it explicitly.

@@ -128,6 +128,7 @@ def test_a_workspace_with_mammography_end_to_end(qsi: Callable[..., Result], tmp
     assert summary.json() | {"run": None} == {
         "importer": "mg-phantom-log",
         "run": None,
+        "state": "finished",
         "dry_run": False,
         "cancelled": False,
         "files": 1,

@@ -358,7 +358,7 @@ def test_reasons_are_blanked_where_the_user_sees_them_and_reserved_fields_refuse
     assert "943 476 5919" not in json.dumps(summary.to_dict())
     assert "[NHS number removed]" in summary.rejected[0].reason
     bad = ImportedRecord("k" * 10, {"id": 3}, "a.log")
-    assert "uses a field the core keeps" in importing._invalid(bad)
+    assert "uses a field the core keeps" in importing._invalid(bad)[0]
 
 
 def test_api_1_importers_and_sections_still_load() -> None:

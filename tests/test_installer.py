@@ -148,6 +148,13 @@ def test_bundle_holds_both_executables_the_plugins_and_not_the_example(bundle: P
     assert not (internal / "PySide6" / "Qt" / "translations").exists()
     size = sum(p.stat().st_size for p in bundle.rglob("*") if p.is_file() and not p.is_symlink())
     print(f"\nbundle: {size / 2**20:.1f} MiB")
+    if sys.platform.startswith("linux"):  # installer/slim.py's cuts (164 MiB when written; 239 MiB without)
+        assert size < 175 * 2**20, f"the bundle grew to {size / 2**20:.0f} MiB: see what build.py lists"
+        (icu,) = (internal / "PySide6" / "Qt" / "lib").glob("libicudata.so.*")
+        assert icu.stat().st_size < 100_000
+        host = {p.name.split(".so")[0] for p in internal.glob("lib*.so*")}
+        assert not host & {"libgtk-3", "libcairo", "libpango-1.0", "libX11", "libfontconfig", "libglib-2.0"}
+        assert any(name.startswith("libpython3") for name in host)
 
 
 @pytest.mark.bundle

@@ -82,5 +82,5 @@ def test_list_audit_gives_the_newest_entries_first(make_workspace, full_app) -> 
     ]
     assert entries[0].id > entries[1].id
     data = audit_dict(entries[0])
-    assert list(data) == ["at", "actor", "action", "entity", "id", "summary", "before", "after"]
+    assert list(data) == ["audit_id", "at", "actor", "action", "entity", "id", "summary", "before", "after"]
     assert data["after"]["description"] == "Second" and data["before"] is None

@@ -66,9 +66,9 @@ def read_dicom(source: str | Path | IO[bytes], *, force: bool = False) -> DoseRe
             raise NotUsable(f"cannot read the file ({exc.strerror or type(exc).__name__})") from None
         except Exception:  # OSError, EOFError, struct.error...: pydicom stopped mid-element
             raise NotUsable(CUT_SHORT) from None
-        if _cut_short(ds):
-            raise NotUsable(CUT_SHORT)
         try:
+            if _cut_short(ds):  # reads every top-level element: a damaged one raises here (unknown VR...)
+                raise NotUsable(CUT_SHORT)
             return read_dataset(ds)
         except NotUsable:
             raise

@@ -443,7 +443,8 @@ class _PackWriter:
         rows = [[cell_text(value) for value in row] for row in block.rows]
         if block.landscape:
             dx.start_section(self.document, landscape=True)
-        self.table(block.columns, rows, caption=block.caption, weights=_weights(block.columns, rows))
+        weights = block.weights if len(block.weights) == len(block.columns) else _weights(block.columns, rows)
+        self.table(block.columns, rows, caption=block.caption, weights=weights)
         if block.landscape:
             dx.start_section(self.document, landscape=False)
 
@@ -532,14 +533,39 @@ class _PackWriter:
 
 
 def _weights(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[float]:
-    """Column widths from what the columns hold: long text gets room, short numbers little."""
+    """Column widths from what the columns hold, in characters, filled in three rounds while the page
+    has room: first each column's longest word in its cells (a word broken in the middle of a cell,
+    "recorde-d", reads worst), then its longest header word (bold), then its average text, so long text
+    wraps and short numbers stay narrow. Relative widths: the table spans the text width."""
     sample = rows[:200]
-    weights = []
+    cell_words: list[float] = []
+    head_words: list[float] = []
+    typical: list[float] = []
     for column, title in enumerate(header):
-        lengths = [len(row[column]) for row in sample if column < len(row)] or [0]
-        typical = max(sum(lengths) / len(lengths), max(len(word) for word in title.split() or [""]))
-        weights.append(min(max(typical, 4.0), 40.0))
-    return weights
+        cells = [row[column] for row in sample if column < len(row)]
+        cell_word = min(max((len(word) for cell in cells for word in cell.split()), default=0), MAX_WORD)
+        head_word = max((len(word) for word in title.split()), default=0) * HEADER_WORD_WIDTH
+        average = sum(map(len, cells)) / len(cells) if cells else 0.0
+        cell_words.append(cell_word + CELL_PADDING)
+        head_words.append(max(cell_word, head_word) + CELL_PADDING)
+        typical.append(min(max(average + CELL_PADDING, head_words[-1]), MAX_TYPICAL))
+    widths = cell_words
+    room = PAGE_CHARACTERS - sum(widths)
+    for wanted in (head_words, typical):
+        more = sum(w - now for w, now in zip(wanted, widths, strict=True))
+        if room <= 0 or more <= 0:
+            continue
+        share = min(1.0, room / more)
+        widths = [now + (w - now) * share for w, now in zip(wanted, widths, strict=True)]
+        room -= more * share
+    return [max(width, 1.0) for width in widths]
+
+
+PAGE_CHARACTERS = 72.0  # what a row of the portrait text width holds, in average body characters
+HEADER_WORD_WIDTH = 1.2  # a bold character, in average body characters (DejaVu Sans, measured on the pack)
+CELL_PADDING = 2.5  # the cell's margins, in characters
+MAX_WORD = 24  # a longer "word" (a path, a URL) may break: it must not take the whole table
+MAX_TYPICAL = 42.0
 
 
 def _suggestion_texts(statement: Statement) -> dict[str, str]:

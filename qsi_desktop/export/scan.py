@@ -58,6 +58,10 @@ class ScanResult:
         return not self.findings and not self.skipped and not self.cancelled
 
 
+class TextNotRead(Exception):
+    """:func:`texts` cannot read (the rest of) a document; the message says why."""
+
+
 class _NotChecked(Exception):
     """A reader gives up on a file (or the rest of it); the message is the note the user sees."""
 
@@ -117,6 +121,20 @@ def scan_files(
     if progress is not None:
         progress(len(files), len(files), "checked")
     return result
+
+
+def texts(path: Path, name: str) -> Texts:
+    """(location, text) pairs of a document whose type (``name``'s extension) the scan reads, for
+    other uses of a document's text (mapping suggestions). Raises :class:`TextNotRead` for another
+    type or a document it gives up on; a damaged file raises whatever its parser raises."""
+    reader = _READERS.get(PurePath(name).suffix.lower())
+    if reader is None:
+        raise TextNotRead(f"{PurePath(name).suffix or 'files without an extension'} files are not read")
+    try:
+        with _quiet_pypdf():
+            yield from reader(path)
+    except _NotChecked as note:
+        raise TextNotRead(str(note).removesuffix("; not checked")) from None
 
 
 # -- readers ---------------------------------------------------------------------------------------

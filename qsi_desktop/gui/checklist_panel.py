@@ -41,7 +41,7 @@ from qsi_desktop.gui.style import NHS_DARK_BLUE, NHS_PALE_GREY, TEXT_MUTED, stat
 from qsi_desktop.gui.widgets import MessageLabel
 from qsi_desktop.plugins.types import ChecklistItem, ChecklistTemplate
 from qsi_desktop.services import checklists, evidence
-from qsi_desktop.services.errors import ACTIONABLE_ERRORS
+from qsi_desktop.services.errors import ACTIONABLE_ERRORS, ChangedElsewhere
 from qsi_desktop.services.profile import profile_dict
 from qsi_desktop.services.records import ChecklistAnswer, EvidenceRecord
 
@@ -491,7 +491,17 @@ class ChecklistPanel(QWidget):
                 evidence_id=evidence_id,
                 unlink_evidence=unlink,
                 actor=self.ctx.actor,
+                expected_version=row.stored.row_version if row.stored else 0,
             )
+        except ChangedElsewhere as exc:  # a colleague's answer is shown; a note typed here is kept to re-save
+            self._reload_template(template_id)
+            theirs = f" Their note: “{_short(exc.theirs.note, 80)}”." if exc.theirs and exc.theirs.note else ""
+            if note is not None and note.strip() != (row.stored.note if row.stored else ""):
+                row.note.setText(note)
+                row.note.setModified(True)
+                theirs += " Your note is kept in the field: press Enter to save it over theirs."
+            self.message.show_message(f"Not saved ({row.template.title}, {_short(row.item.text, 50)}): {exc}.{theirs}")
+            return False
         except ACTIONABLE_ERRORS as exc:
             self.message.show_message(f"Not saved ({row.template.title}, {_short(row.item.text, 50)}): {exc}")
             self._reload_template(template_id)

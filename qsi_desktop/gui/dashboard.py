@@ -9,7 +9,7 @@ which the first paint of the window does not load).
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFont, QPixmap, QResizeEvent, QShowEvent
+from PySide6.QtGui import QBrush, QColor, QFont, QPixmap, QResizeEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from qsi_desktop.gui import workers
 from qsi_desktop.gui.context import GuiContext
+from qsi_desktop.gui.shown_reader import ShownReader
 from qsi_desktop.gui.style import TEXT_MUTED, TEXT_OVERDUE
 from qsi_desktop.services.dashboard import HORIZONS, Dashboard, RecentChange, dashboard
 from qsi_desktop.services.reminders import Reminder
@@ -40,7 +41,7 @@ def _tree(headers: list[str], name: str) -> QTreeWidget:
     return tree
 
 
-class DashboardView(QWidget):
+class DashboardView(ShownReader):
     go_to_statement = Signal(str)
     loaded = Signal()  # the data shown was read again (for tests)
 
@@ -49,8 +50,6 @@ class DashboardView(QWidget):
         self.setObjectName("dashboard")
         self.ctx: GuiContext | None = None
         self.data: Dashboard | None = None
-        self._stale = True
-        self._loading = False
         layout = QVBoxLayout(self)
         self.heading = QLabel("Dashboard")
         self.heading.setObjectName("service-name")
@@ -79,36 +78,18 @@ class DashboardView(QWidget):
         self.ctx = ctx
         self.mark_stale()
 
-    def mark_stale(self) -> None:
-        """The workspace changed: read it again now if shown, else when next shown."""
-        self._stale = True
-        if self.isVisible():
-            self.reload()
+    def can_read(self) -> bool:
+        return self.ctx is not None
 
-    def showEvent(self, event: QShowEvent) -> None:
-        super().showEvent(event)
-        if self._stale:
-            self.reload()
+    def read(self) -> Dashboard:
+        assert self.ctx is not None
+        return dashboard(self.ctx.workspace, self.ctx.app)
 
-    def reload(self) -> workers.Worker | None:
-        if self.ctx is None or self._loading:
-            return None
-        self._stale, self._loading = False, True
-        ws, app = self.ctx.workspace, self.ctx.app
+    def show_result(self, result: Dashboard) -> None:
+        self.show_data(result)
 
-        def work(progress: workers.Progress, cancel: workers.CancelRequested) -> Dashboard:
-            return dashboard(ws, app)
-
-        worker = workers.start(work, name="dashboard")
-        worker.signals.finished.connect(self.show_data)
-        worker.signals.failed.connect(lambda exc: self.chart.setText(workers.error_message(exc)))
-        worker.signals.done.connect(self._done)
-        return worker
-
-    def _done(self) -> None:
-        self._loading = False
-        if self._stale and self.isVisible():  # changed again while it was read
-            self.reload()
+    def show_error(self, exc: BaseException) -> None:
+        self.chart.setText(workers.error_message(exc))
 
     def show_data(self, data: Dashboard) -> None:
         self.data = data

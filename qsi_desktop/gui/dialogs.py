@@ -326,7 +326,7 @@ class EvidenceDialog(QDialog):
             form.addRow("Replaces:", replaces)
             self.title = QLineEdit(previous.title)
         else:
-            self.title = QLineEdit(file.stem if file is not None else "")
+            self.title = QLineEdit(evidence.title_from_file_name(file.name) if file is not None else "")
         _labelled(form, "&Title:", self.title)
         self.version = QLineEdit()
         self.version.setPlaceholderText("e.g. 2.1")
@@ -474,6 +474,13 @@ class ActionDialog(QDialog):
 # -- import -----------------------------------------------------------------------------------------
 
 
+IDENTIFIER_CHOICE_TEXTS = (
+    ("Hold the row back (nothing stored)", "hold"),
+    ("Store the row without that text", "blank"),
+    ("Keep it: I have checked it is not a patient's", "keep"),
+)
+
+
 class ImportDialog(QDialog):
     """Choose an importer and the files or folders to read; ``importers``: those that apply to the
     service (its modalities), in the order to offer them."""
@@ -512,6 +519,20 @@ class ImportDialog(QDialog):
         layout.addLayout(row)
         self.dry_run = QCheckBox("&Dry run: read and report, store nothing")
         layout.addWidget(self.dry_run)
+        # The question the command line asks with --identifiers: free text that looks like a patient's
+        # hospital number, date of birth or name is held back unless the user chooses otherwise.
+        choices = QFormLayout()
+        self.identifiers = QComboBox()
+        for text, value in IDENTIFIER_CHOICE_TEXTS:
+            self.identifiers.addItem(text, value)
+        self.identifiers.setToolTip(
+            "A note holding something like a hospital number (RX1234567), a date of birth or a name after "
+            "Mr/Mrs/Dr: hold the row back (safest), store the row without that text, or keep it as it is "
+            "once you have checked it is not a patient's (a member of staff, an equipment code). NHS numbers "
+            "are never stored."
+        )
+        _labelled(choices, "Text that looks like a &patient identifier:", self.identifiers, "Patient identifiers")
+        layout.addLayout(choices)
         self.message = MessageLabel()
         layout.addWidget(self.message)
         layout.addWidget(_buttons(self, "Import"))
@@ -557,6 +578,10 @@ class ImportDialog(QDialog):
     def importer_name(self) -> str:
         return str(self.importer.currentData() or "")
 
+    def identifier_choice(self) -> str:
+        """ "hold", "blank" or "keep" (``importing.IDENTIFIER_CHOICES``)."""
+        return str(self.identifiers.currentData() or "hold")
+
     def accept(self) -> None:
         if not self.importer_name():
             self.message.show_message("No importer is available: install a modality plugin.")
@@ -573,6 +598,8 @@ def import_summary_html(summary: ImportSummary) -> str:
         head = "<p><b>The import was cancelled: nothing was stored.</b></p>"
     elif summary.dry_run:
         head = "<p><b>Dry run: nothing was stored.</b></p>"
+    elif summary.rejected_whole:
+        head = f"<p><b>Rejected: nothing was stored.</b> Import run {summary.run_id} keeps the reasons.</p>"
     elif summary.run_id is not None:
         head = f"<p>Stored as import run {summary.run_id}.</p>"
     else:

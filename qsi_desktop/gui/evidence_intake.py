@@ -2,9 +2,8 @@
 dropped on the window: the same file already stored is offered instead of a second copy.
 
 The files are hashed (to find those already stored) and stored on workers; between the two the user
-answers, on the GUI thread, what to do with files already stored, and (for one file chosen in the
-file dialog) gives its details. Files added many at once or dropped take their file names as titles:
-their details are edited afterwards (Evidence library, Edit details).
+answers, on the GUI thread, what to do with files already stored, then gives the new files' details
+(:mod:`qsi_desktop.gui.evidence_details`: titles from the file names, so Enter skips the step).
 """
 
 from __future__ import annotations
@@ -14,12 +13,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from PySide6.QtCore import QMimeData
-from PySide6.QtWidgets import QDialog, QMainWindow, QMessageBox, QWidget
+from PySide6.QtWidgets import QMainWindow, QMessageBox, QWidget
 
 from qsi_desktop.export.names import evidence_label
 from qsi_desktop.gui import workers
 from qsi_desktop.gui.context import GuiContext
-from qsi_desktop.gui.dialogs import EvidenceDialog
+from qsi_desktop.gui.evidence_details import ask_details as ask_file_details
 from qsi_desktop.services import evidence
 from qsi_desktop.services.errors import ACTIONABLE_ERRORS
 from qsi_desktop.services.records import EvidenceRecord
@@ -95,10 +94,12 @@ def add_files(
     paths: list[Path],
     ref: str | None,
     *,
-    ask_details: bool = False,
+    ask_details: bool = True,
     on_done: Callable[[IntakeResult], None] | None = None,
 ) -> workers.Worker | None:
-    """Add ``paths`` as evidence for ``ref`` (None: the unsorted inbox). Returns the first worker."""
+    """Add ``paths`` as evidence for ``ref`` (None: the unsorted inbox). Returns the first worker.
+
+    ``ask_details``: the details step (one file's dialog, or a table for several) before storing."""
     if not paths:
         return None
     ws = ctx.workspace
@@ -139,12 +140,12 @@ def _decide(
             existing = list(found.values())
         else:
             result.skipped = list(found)
-    details = evidence.EvidenceDetails(targets=[ref] if ref else [])
-    if ask_details and len(new) == 1:
-        dialog = EvidenceDialog(ctx.app, ref or "", parent, file=new[0])
-        if dialog.exec() != QDialog.DialogCode.Accepted:
+    plain = evidence.EvidenceDetails(targets=[ref] if ref else [])
+    details: dict[Path, evidence.EvidenceDetails] | None = {path: plain for path in new}
+    if ask_details:
+        details = ask_file_details(parent, ctx.app, new, ref)
+        if details is None:  # cancelled: nothing stored, nothing linked
             return
-        details = dialog.details()
     _store(parent, ctx, new, existing, ref, details, result, on_done)
 
 
@@ -154,7 +155,7 @@ def _store(
     new: list[Path],
     existing: list[EvidenceRecord],
     ref: str | None,
-    details: evidence.EvidenceDetails,
+    details: dict[Path, evidence.EvidenceDetails],
     result: IntakeResult,
     on_done: Callable[[IntakeResult], None] | None,
 ) -> workers.Worker:
@@ -166,7 +167,7 @@ def _store(
                 raise workers.Cancelled()
             progress(number, len(new), path.name)
             try:
-                result.added.append(evidence.add_file(ws, app, path, details, actor=actor))
+                result.added.append(evidence.add_file(ws, app, path, details[path], actor=actor))
             except ACTIONABLE_ERRORS as exc:
                 result.failed.append(workers.error_message(exc))
         for item in existing:

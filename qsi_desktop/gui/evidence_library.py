@@ -30,9 +30,10 @@ from qsi_desktop.gui import evidence_intake, workers
 from qsi_desktop.gui.context import GuiContext
 from qsi_desktop.gui.dialogs import EvidenceDialog
 from qsi_desktop.gui.evidence_view import _cell, _table
+from qsi_desktop.gui.suggestions_panel import SuggestionsPanel
 from qsi_desktop.gui.widgets import MessageLabel
 from qsi_desktop.services import evidence
-from qsi_desktop.services.errors import ACTIONABLE_ERRORS
+from qsi_desktop.services.errors import ACTIONABLE_ERRORS, ChangedElsewhere
 from qsi_desktop.services.records import EvidenceRecord
 
 CURRENT, UNSORTED, RETIRED, ALL = "current", "unsorted", "retired", "all"
@@ -128,6 +129,26 @@ class WhereUsedDialog(QDialog):
             self.accept()
 
 
+EDIT_FIELDS = (
+    ("title", "Title"),
+    ("version", "Version"),
+    ("owner", "Owner"),
+    ("document_ref", "Document reference"),
+    ("approved_on", "Approved"),
+    ("review_due_on", "Review due"),
+)
+
+
+def conflict_text(exc: ChangedElsewhere, mine: evidence.EvidenceEdit) -> str:
+    """The refusal, then each field where the user's unsaved value differs from the one stored now."""
+    lines = [workers.error_message(exc) + "."]
+    for name, label in EDIT_FIELDS:
+        yours, stored = getattr(mine, name, None), getattr(exc.theirs, name, None)
+        if yours is not None and yours != stored:
+            lines.append(f"{label}: yours “{yours}”, now “{stored or ''}”")
+    return "\n".join(lines)
+
+
 def edit_item(parent: QWidget, ctx: GuiContext, item: EvidenceRecord) -> bool:
     dialog = EvidenceDialog(ctx.app, "", parent, editing=item)
     while dialog.exec() == QDialog.DialogCode.Accepted:
@@ -135,6 +156,9 @@ def edit_item(parent: QWidget, ctx: GuiContext, item: EvidenceRecord) -> bool:
             evidence.edit_evidence(
                 ctx.workspace, item.id, dialog.edit(), actor=ctx.actor, expected_version=item.row_version
             )
+        except ChangedElsewhere as exc:  # never over a colleague's change: say what each had, then reload
+            QMessageBox.warning(parent, "Edit evidence", conflict_text(exc, dialog.edit()))
+            return True
         except ACTIONABLE_ERRORS as exc:
             dialog.message.show_message(workers.error_message(exc))
             continue
@@ -240,6 +264,11 @@ class EvidenceLibrary(QWidget):
         self.table.itemSelectionChanged.connect(self._selection_changed)
         self.table.doubleClicked.connect(lambda _index: self.where_used())
         layout.addWidget(self.table, 1)
+        # Unsorted view only: what the selected document most likely supports (services/suggest.py).
+        self.suggestions = SuggestionsPanel()
+        self.suggestions.accepted.connect(lambda _item_id: self._done(True))
+        self.suggestions.hide()
+        layout.addWidget(self.suggestions, 1)
         row = QHBoxLayout()
         self.add_button = self._button(row, "&Add files…", "Add evidence files to Unsorted", self.add_files)
         row.addStretch(1)
@@ -262,6 +291,7 @@ class EvidenceLibrary(QWidget):
 
     def set_context(self, ctx: GuiContext) -> None:
         self.ctx = ctx
+        self.suggestions.set_context(ctx)
         self.reload()
 
     def show_filter(self, key: str) -> None:
@@ -327,6 +357,16 @@ class EvidenceLibrary(QWidget):
         self.retire_button.setEnabled(usable)
         self.retire_button.setText("&Restore" if item is not None and item.is_retired else "&Retire")
         self.where_button.setEnabled(item is not None)
+        self._suggest_for(item)
+
+    def _suggest_for(self, item: EvidenceRecord | None) -> None:
+        unsorted_view = self.filter.currentData() == UNSORTED
+        self.suggestions.setVisible(unsorted_view)
+        if not unsorted_view:
+            return
+        wanted = item.id if item is not None and item.is_file and item.is_unsorted else None
+        if wanted != self.suggestions.item_id or wanted is None:
+            self.suggestions.show_item(wanted, item.title if item is not None else "")
 
     def _done(self, changed: bool) -> None:
         if changed:

@@ -28,7 +28,7 @@ from qsi_desktop.gui.context import GuiContext
 from qsi_desktop.gui.dialogs import ActionDialog, EvidenceDialog
 from qsi_desktop.gui.style import TEXT_MUTED, TEXT_OVERDUE
 from qsi_desktop.services import actions, evidence
-from qsi_desktop.services.errors import ACTIONABLE_ERRORS
+from qsi_desktop.services.errors import ACTIONABLE_ERRORS, ChangedElsewhere
 from qsi_desktop.services.records import ActionRecord, EvidenceRecord
 
 
@@ -222,9 +222,9 @@ class EvidencePane(_Pane):
         if self.ctx is None or not self.ref:
             return None
         names, _ = QFileDialog.getOpenFileNames(self, f"Choose evidence files for {self.ref}")
-        return self.add_paths([Path(name) for name in names], ask_details=True)
+        return self.add_paths([Path(name) for name in names])
 
-    def add_paths(self, paths: list[Path], *, ask_details: bool = False) -> workers.Worker | None:
+    def add_paths(self, paths: list[Path], *, ask_details: bool = True) -> workers.Worker | None:
         """Add files to this statement; the same file already stored is offered instead."""
         from qsi_desktop.gui import evidence_intake
 
@@ -386,8 +386,12 @@ class ActionsPane(_Pane):
         if self.ctx is None or item is None:
             return
         try:
-            actions.update_action(self.ctx.workspace, item.id, status="done", actor=self.ctx.actor)
+            actions.update_action(
+                self.ctx.workspace, item.id, status="done", actor=self.ctx.actor, expected_version=item.row_version
+            )
         except ACTIONABLE_ERRORS as exc:
             self._fail("Mark done", exc)
+            if isinstance(exc, ChangedElsewhere):
+                self.changed.emit()  # show it as it is now
             return
         self.changed.emit()

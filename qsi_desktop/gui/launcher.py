@@ -108,13 +108,17 @@ NO_PYSIDE = (
 )
 
 
+def _no_pyside(exc: ImportError) -> None:
+    log.info("PySide6 not importable: %s", exc)  # the file only: stderr gets the one line below
+    _stderr(NO_PYSIDE)
+
+
 def start_qt() -> Any | None:
     """The QApplication, or None after one line on stderr saying what to install."""
     try:
         from PySide6.QtWidgets import QApplication
     except ImportError as exc:
-        log.info("PySide6 not importable: %s", exc)  # the file only: stderr gets the one line below
-        _stderr(NO_PYSIDE)
+        _no_pyside(exc)
         return None
     problem = display_problem()
     if problem:
@@ -124,6 +128,9 @@ def start_qt() -> Any | None:
     qt_app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "qsi-desktop"])
     qt_app.setApplicationName(APP_NAME)
     qt_app.setApplicationVersion(__version__)
+    from qsi_desktop.gui import gc_guard
+
+    gc_guard.install(qt_app)  # cyclic garbage freed on the GUI thread, never on a worker's
     return qt_app
 
 
@@ -202,8 +209,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.self_test:
         return self_test()
 
-    # The services and the plugins load before Qt: once PySide6 is imported, its import hook reads the
-    # source of every module imported after it (a tenth of a second of the start).
+    try:
+        from qsi_desktop.gui import settings  # QtCore only
+    except ImportError as exc:
+        _no_pyside(exc)
+        return EXIT_UNUSABLE
+
+    choice = choose_workspace(args.workspace, remembered=settings.last_workspace())
+    if not needs_demo(choice):
+        from qsi_desktop.services.snapshot import read_snapshot
+
+        snapshot = read_snapshot(choice.path, data_dir())
+        if snapshot is not None:
+            return _start_from_snapshot(args, choice, snapshot)
+
+    # The services and the plugins load before the rest of Qt: once PySide6 is imported, its import hook
+    # reads the source of every module imported after it (a tenth of a second of the start).
     from qsi_desktop.catalogue.loader import CatalogueError
     from qsi_desktop.errors import QsiError
     from qsi_desktop.services.app import App
@@ -217,31 +238,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     qt_app = start_qt()
     if qt_app is None:
         return EXIT_UNUSABLE
-    from PySide6.QtWidgets import QMessageBox
-
-    def fail(title: str, message: str) -> int:
-        _stderr(message)
-        log.error("%s: %s", title, message)
-        if dialogs:
-            QMessageBox.critical(None, f"{APP_NAME}: {title}", message)
-        return EXIT_UNUSABLE
-
+    fail = _failure(dialogs)
     if app is None:
         return fail("cannot load the standard", problem)
-
-    from qsi_desktop.gui import settings
-
-    choice = choose_workspace(args.workspace, remembered=settings.last_workspace())
 
     from qsi_desktop.gui import workers
     from qsi_desktop.gui.context import current_actor
     from qsi_desktop.gui.main_window import MainWindow, network_warning
     from qsi_desktop.store.workspace import is_network_path
 
-    for failure in app.plugins.failures:
-        log.warning("plugin %s was not loaded: %s", failure.name, failure.error)
-    for warning in app.plugins.warnings:
-        log.warning("plugin %s: %s", warning.name, warning.error)
+    _log_plugin_problems(app)
     actor = current_actor()
 
     status = ""
@@ -274,17 +280,138 @@ def main(argv: Sequence[str] | None = None) -> int:
         return fail("cannot open the workspace", workers.error_message(exc))
     if args.statement and not window.select_ref(args.statement.strip().upper()):
         _stderr(f"no quality statement {args.statement!r}")
+    kept = _keep_snapshot(window)
 
     on_network = not workspace.is_team and is_network_path(workspace.path)
     if on_network:
         _stderr(network_warning(workspace.path).replace("\n\n", " "))
     if args.screenshot:
-        return _screenshot(qt_app, window, Path(args.screenshot))
+        status_code = _screenshot(qt_app, window, Path(args.screenshot))
+    else:
+        window.show()
+        if on_network:
+            _message_box().warning(window, "Workspace on a network drive", network_warning(workspace.path))
+        status_code = qt_app.exec()
+    _save_snapshot(kept)
+    return status_code
 
-    window.show()
-    if on_network:
-        QMessageBox.warning(window, "Workspace on a network drive", network_warning(workspace.path))
-    return qt_app.exec()
+
+def _message_box() -> Any:
+    from PySide6.QtWidgets import QMessageBox
+
+    return QMessageBox
+
+
+def _failure(dialogs: bool) -> Any:
+    """``fail(title, message)``: say why the window cannot open (stderr, log, a message box) and return 2."""
+
+    def fail(title: str, message: str) -> int:
+        _stderr(message)
+        log.error("%s: %s", title, message)
+        if dialogs:
+            _message_box().critical(None, f"{APP_NAME}: {title}", message)
+        return EXIT_UNUSABLE
+
+    return fail
+
+
+def _log_plugin_problems(app: Any) -> None:
+    for failure in app.plugins.failures:
+        log.warning("plugin %s was not loaded: %s", failure.name, failure.error)
+    for warning in app.plugins.warnings:
+        log.warning("plugin %s: %s", warning.name, warning.error)
+
+
+def _keep_snapshot(window: Any) -> dict[str, Any]:
+    """Have ``window`` hand over, as it closes its workspace, what the next first paint shows."""
+    kept: dict[str, Any] = {}
+
+    def capture() -> None:
+        from qsi_desktop.services.readiness import readiness
+
+        try:  # read again: changes saved elsewhere may not be shown yet
+            kept["state"] = readiness(window.workspace, window.app)
+        except Exception as exc:  # only a slower next start
+            log.info("no first-paint snapshot: %s", exc)
+            return
+        kept["path"] = window.workspace.path
+        kept["sections"] = [
+            (section.ref, section.label, [(s.ref, s.name, "") for s in section.statements])
+            for section in window.app.catalogue.sections
+        ]
+
+    window.on_closing = capture
+    return kept
+
+
+def _save_snapshot(kept: dict[str, Any]) -> None:
+    """Write the snapshot once the workspace is closed (its files are final then)."""
+    if "path" in kept:
+        from qsi_desktop.services.snapshot import write_snapshot
+
+        write_snapshot(kept["path"], data_dir(), kept["state"], kept["sections"])
+
+
+def _start_from_snapshot(args: argparse.Namespace, choice: WorkspaceChoice, snapshot: Any) -> int:
+    """Paint the snapshot at once (read-only), open the workspace on a worker, then swap in the main window.
+
+    With ``--screenshot`` the snapshot's paint is what is saved (the start-up benchmark times this)."""
+    dialogs = not args.screenshot
+    qt_app = start_qt()
+    if qt_app is None:
+        return EXIT_UNUSABLE
+    from PySide6.QtCore import QTimer
+
+    from qsi_desktop.gui.first_paint import SnapshotStart
+
+    outcome = {"status": EXIT_OK}
+    fail = _failure(dialogs)
+
+    def open_workspace() -> tuple[Any, Any]:  # on the worker: the database layer, plugins, catalogue
+        from qsi_desktop.services.app import App
+
+        app = App.load()
+        return app, app.open_workspace(choice.path)
+
+    def build_window(opened: tuple[Any, Any]) -> Any:
+        from qsi_desktop.gui.context import current_actor
+        from qsi_desktop.gui.main_window import MainWindow, network_warning
+        from qsi_desktop.store.workspace import is_network_path
+
+        app, workspace = opened
+        _log_plugin_problems(app)
+        window = MainWindow(app, workspace, actor=current_actor(), remember=dialogs)
+        if args.statement and not window.select_ref(args.statement.strip().upper()):
+            _stderr(f"no quality statement {args.statement!r}")
+        outcome["kept"] = _keep_snapshot(window)
+        if is_network_path(workspace.path):
+            warning = network_warning(workspace.path)
+            QTimer.singleShot(0, lambda: _message_box().warning(window, "Workspace on a network drive", warning))
+        return window
+
+    def failed(exc: BaseException) -> None:
+        from qsi_desktop.gui.workers import error_message
+
+        hint = f" (from {WORKSPACE_ENV})" if choice.source == "environment" else ""
+        outcome["status"] = fail("cannot open the workspace", f"{error_message(exc)}{hint}")
+        qt_app.exit(EXIT_UNUSABLE)
+
+    start = SnapshotStart(snapshot, open_workspace, build_window, failed, remember=dialogs)
+    if args.statement:  # the window opens where the opening one is
+        start.opening.select_ref(args.statement.strip().upper())
+    if args.screenshot:
+        return _screenshot(qt_app, start.opening, Path(args.screenshot))
+    start.opening.painted.connect(start.load)  # the database layer loads after the first paint
+    start.opening.show()
+    status = qt_app.exec()
+    if start.window is None:  # closed before the swap: let the opening finish, then close what it opened
+        from qsi_desktop.gui import workers
+
+        workers.cancel_all(wait_ms=30_000)
+        if start.result is not None:
+            start.result[1].close()
+    _save_snapshot(outcome.get("kept", {}))
+    return status if outcome["status"] == EXIT_OK else outcome["status"]
 
 
 def self_test() -> int:

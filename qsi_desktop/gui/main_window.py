@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -41,6 +42,7 @@ from qsi_desktop.gui.dashboard import DashboardView
 from qsi_desktop.gui.dialogs import ImportDialog, ImportSummaryDialog, NewWorkspaceDialog, ProfileDialog
 from qsi_desktop.gui.evidence_library import EvidenceLibrary
 from qsi_desktop.gui.panels import fill_tabs, has_tabs
+from qsi_desktop.gui.panels import pages as modality_pages
 from qsi_desktop.gui.readiness_bar import ReadinessSummary
 from qsi_desktop.gui.statement_model import (
     COL_EVIDENCE,
@@ -107,6 +109,7 @@ class MainWindow(QMainWindow):
         self.setAcceptDrops(True)  # files dropped on the window go to Unsorted
         self.setStyleSheet(APP_STYLESHEET)
         self.remember = remember
+        self.on_closing: Callable[[], None] | None = None  # called before the workspace is closed
 
         self.summary = ReadinessSummary()
         self.model = StatementModel(self)
@@ -243,12 +246,18 @@ class MainWindow(QMainWindow):
         self.recent_menu.setObjectName("recent-workspaces")
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
         file_menu.addSeparator()
+        # What comes in (logs, a service's tracker, its evidence folders), then what goes out.
         self.import_action = self._action(file_menu, "&Import…", self.import_dialog, "Ctrl+I", "import")
-        self._action(file_menu, "&Verify workspace", self.verify_workspace, None, "verify")
+        self._action(file_menu, "Import evidence &folder…", self.import_evidence_folder, None, "import-evidence-folder")
+        self._action(file_menu, "Import &tracker…", self.import_tracker, None, "import-tracker")
         file_menu.addSeparator()
         self.export_action = self._action(
             file_menu, "&Export submission pack…", self.export_pack, "Ctrl+E", "export-pack"
         )
+        self._action(file_menu, "Export trac&ker…", self.export_tracker, None, "export-tracker")
+        self._action(file_menu, "Compare with &submission…", self.compare_with_submission, None, "compare")
+        file_menu.addSeparator()
+        self._action(file_menu, "&Verify workspace", self.verify_workspace, None, "verify")
         file_menu.addSeparator()
         self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit, "quit")
 
@@ -262,6 +271,7 @@ class MainWindow(QMainWindow):
         self._action(edit_menu, "&Revert assessment", self.view.form.revert, None, "revert")
         edit_menu.addSeparator()
         self._action(edit_menu, "Service &profile…", self.edit_profile, None, "service-profile")
+        self._action(edit_menu, "Audit &trail…", self.show_audit_trail, None, "audit-trail")
 
         view_menu = bar.addMenu("&View")
         self._action(view_menu, "&Expand all sections", self.tree.expandAll, None, "expand")
@@ -401,6 +411,9 @@ class MainWindow(QMainWindow):
         self._update_filter_info()
         self.library.reload()
         self.dashboard.mark_stale()
+        for page in modality_pages(self.modalities).values():  # the summaries follow imports and edits
+            if hasattr(page, "mark_stale"):
+                page.mark_stale()
 
     def reload_all(self) -> None:
         """Read everything shown again (View > Refresh, the change bar's Reload): readiness, the tree,
@@ -411,8 +424,8 @@ class MainWindow(QMainWindow):
         self.refresh()
         self.view.reload(keep_edits=True)
         if not self._panels_stale:  # built: each page that can reads the workspace again
-            for page in range(self.modalities.count()):
-                reload = getattr(self.modalities.widget(page), "reload", None)
+            for page in modality_pages(self.modalities).values():
+                reload = getattr(page, "reload", None)
                 if callable(reload):
                     reload()
         self.statusBar().showMessage("Reloaded from the workspace.", 5000)
@@ -652,6 +665,15 @@ class MainWindow(QMainWindow):
             cancellable=False,
         )
 
+    def show_audit_trail(self) -> QDialog:
+        """Every saved change, with Redact text (quality lead only) for text that held personal data."""
+        from qsi_desktop.gui.audit_dialog import AuditTrailDialog
+
+        dialog = AuditTrailDialog(self.workspace, self.ctx.actor, self)
+        self.last_dialog = dialog
+        dialog.open()
+        return dialog
+
     def verify_workspace(self) -> workers.Worker:
         """Check the database and every evidence file's hash on a worker; Cancel stops between files."""
         from qsi_desktop.services.verify import verify
@@ -693,6 +715,61 @@ class MainWindow(QMainWindow):
         self.last_dialog = box
         box.open()
 
+    def import_tracker(self, path: Path | None = None) -> QDialog:
+        """File > Import tracker: the wizard (preview, mappings, import on workers); the window reloads after."""
+        from qsi_desktop.gui.tracker_wizard import TrackerWizard
+
+        wizard = TrackerWizard(self.ctx, self, path)
+        wizard.accepted.connect(self.reload_all)
+        wizard.accepted.connect(lambda: self.statusBar().showMessage(wizard.summary_text(), 10_000))
+        wizard.open()
+        return wizard
+
+    def export_tracker(self, path: Path | None = None) -> workers.Worker | None:
+        """File > Export tracker: one row per statement, as the tracker import reads it back."""
+        from qsi_desktop.services import tracker_export
+
+        if path is None:
+            default = str(self.workspace.path.parent / "QSI tracker.xlsx")
+            name, _ = QFileDialog.getSaveFileName(self, "Export tracker", default, "Excel workbook (*.xlsx)")
+            if not name:
+                return None
+            path = Path(name) if name.lower().endswith(".xlsx") else Path(name + ".xlsx")
+        ws, app, out = self.workspace, self.app, path
+        return workers.run_with_progress(
+            self,
+            "Export tracker",
+            f"Writing {out.name}",
+            lambda _progress, _cancel: tracker_export.export_xlsx(ws, app, out),
+            on_finished=lambda count: self.statusBar().showMessage(f"{count} statements written to {out.name}", 10_000),
+            cancellable=False,
+        )
+
+    def compare_with_submission(self) -> QDialog:
+        """File > Compare with submission: what changed since a submitted bundle or the start of this cycle."""
+        from qsi_desktop.gui.compare_view import CompareDialog
+
+        dialog = CompareDialog(self.ctx, self, go_to=self.select_ref)
+        dialog.open()
+        return dialog
+
+    def import_evidence_folder(self) -> QDialog:
+        """File > Import evidence folder: the wizard (``gui/tree_wizard.py``); after an import the
+        window refreshes and the library shows Unsorted when something landed there."""
+        from qsi_desktop.gui.tree_wizard import TreeImportWizard
+
+        wizard = TreeImportWizard(self.ctx, self)
+        wizard.imported.connect(self._evidence_folder_imported)
+        self.last_dialog = wizard
+        wizard.open()
+        return wizard
+
+    def _evidence_folder_imported(self, summary: object) -> None:
+        self._evidence_changed()
+        self.library.reload()
+        if getattr(summary, "unmapped", 0):
+            self.library.show_filter("unsorted")
+
     def import_dialog(self) -> None:
         from qsi_desktop.services.applies import applicable_importers
 
@@ -708,9 +785,16 @@ class MainWindow(QMainWindow):
         dialog = ImportDialog(importers, self)
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
-        self.run_import(dialog.importer_name(), dialog.paths(), dry_run=dialog.dry_run.isChecked())
+        self.run_import(
+            dialog.importer_name(),
+            dialog.paths(),
+            dry_run=dialog.dry_run.isChecked(),
+            identifiers=dialog.identifier_choice(),
+        )
 
-    def run_import(self, importer_name: str, paths: list[Path], *, dry_run: bool = False) -> workers.Worker:
+    def run_import(
+        self, importer_name: str, paths: list[Path], *, dry_run: bool = False, identifiers: str = "hold"
+    ) -> workers.Worker:
         from qsi_desktop.services import importing
 
         ws, app, actor = self.workspace, self.app, self.ctx.actor
@@ -720,7 +804,15 @@ class MainWindow(QMainWindow):
             progress: workers.Progress, cancel: workers.CancelRequested
         ) -> tuple[importing.ImportSummary, Readiness]:
             summary = importing.run_import(
-                ws, app, importer_name, paths, actor=actor, dry_run=dry_run, on_progress=progress, cancel=cancel
+                ws,
+                app,
+                importer_name,
+                paths,
+                actor=actor,
+                dry_run=dry_run,
+                on_progress=progress,
+                cancel=cancel,
+                identifiers=identifiers,
             )
             return summary, readiness(ws, app)  # here, not on the GUI thread: it keeps painting
 
@@ -789,5 +881,7 @@ class MainWindow(QMainWindow):
         self.poll_timer.stop()
         if not workers.cancel_all(wait_ms=30_000):
             log.warning("background work did not stop within 30 s")
+        if self.on_closing is not None:
+            self.on_closing()
         self.workspace.close()
         event.accept()

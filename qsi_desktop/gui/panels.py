@@ -1,4 +1,6 @@
-"""The Modalities area: a checklist tab per modality the service provides, then plugins' own panels.
+"""The Modalities area: per modality the service provides, its checklist tab, its registers' tabs, its
+plugins' own panels (MR zone maps beside the MR registers) and its summaries; then anything for every
+service.
 
 The core builds each modality's checklist panel from the templates its plugin registers, keeping
 only those that apply to the service profile; a plugin needs no Qt code for that. A plugin's
@@ -57,46 +59,101 @@ def _registers(ctx: GuiContext) -> dict[str | None, list[Register]]:
     return found
 
 
+def _summarised(ctx: GuiContext) -> set[str | None]:
+    """The provided modalities with report sections that apply to the service."""
+    from qsi_desktop.services.summaries import sections_for
+
+    return {m.code for m in provided_modalities(ctx.workspace, ctx.app) if sections_for(ctx.workspace, ctx.app, m.code)}
+
+
 def has_tabs(ctx: GuiContext) -> bool:
     """Whether the Modalities area has anything to show (without building it)."""
     return bool(checklist_tabs(ctx) or _panels(ctx) or _registers(ctx))
 
 
 def fill_tabs(tabs: QTabWidget, ctx: GuiContext) -> None:
-    """Replace the tabs' pages with what applies to the open workspace now."""
+    """Replace the tabs' pages with what applies to the open workspace now: a tab per modality (then one
+    for every service), each holding that modality's checklists, registers, own panels and summaries."""
     from qsi_desktop.gui.checklist_panel import checklist_tree  # built on demand: not for the first paint
     from qsi_desktop.gui.register_editor import RegisterEditor
+    from qsi_desktop.gui.summary_view import SummaryView
 
     while tabs.count():
         widget = tabs.widget(0)
         tabs.removeTab(0)
         widget.deleteLater()
     names = {code: m.name for code, m in ctx.app.modalities().items()}
-    registers = _registers(ctx)  # a tab each, beside their modality's checklists
-    for spec in checklist_tabs(ctx):
-        label = names.get(spec.modality or "", "every service")
-        widget = checklist_tree(
-            tabs,
-            spec.templates,
-            name=f"{(spec.modality or 'common').lower()}-checklists",
-            accessible_name=f"{label} checklists and registers",
-            context=ctx,
-        )
-        tabs.setTabToolTip(tabs.addTab(widget, spec.title), f"{label} checklists and registers")
-        for register in registers.pop(spec.modality, []):
-            tabs.setTabToolTip(tabs.addTab(RegisterEditor(register, ctx, tabs), register.title), register.description)
-    for register in (r for rest in registers.values() for r in rest):  # modalities without a checklist tab
-        tabs.setTabToolTip(tabs.addTab(RegisterEditor(register, ctx, tabs), register.title), register.description)
+    checklists = {spec.modality: spec for spec in checklist_tabs(ctx)}
+    registers = _registers(ctx)
+    panels: dict[str | None, list[Panel]] = {}
     for panel in _panels(ctx):
-        plugin = ctx.app.plugins.plugin_of(panel)
-        try:
-            widget = guard.call(plugin, f"panel {panel.id}", panel.factory, tabs, ctx)
-        except guard.PluginError as exc:
-            widget = QLabel(f"The {panel.title} panel could not be shown: {exc}")
-            widget.setWordWrap(True)
-        if not isinstance(widget, QWidget):
-            log.error("panel %s (plugin %s) returned %s, not a widget", panel.id, plugin, type(widget).__name__)
-            widget = QLabel(f"The {panel.title} panel could not be shown: it did not return a widget.")
-        if not widget.accessibleName():
-            widget.setAccessibleName(panel.title)
-        tabs.addTab(widget, panel.title)
+        panels.setdefault(panel.modality, []).append(panel)
+    summarised = _summarised(ctx)
+    order = [m.code for m in provided_modalities(ctx.workspace, ctx.app)] + [None]
+    for modality in order:
+        if not (modality in checklists or registers.get(modality) or panels.get(modality) or modality in summarised):
+            continue
+        label = names.get(modality, modality) if modality else "Every service"
+        area = QTabWidget(tabs)
+        area.setObjectName(f"{(modality or 'common').lower()}-area")
+        area.setDocumentMode(True)
+        area.setAccessibleName(f"{label}: checklists, registers and summaries")
+        index = tabs.addTab(area, modality or "Every service")
+        tabs.setTabToolTip(index, f"{label}: checklists, registers and summaries")
+        if modality in checklists:
+            widget = checklist_tree(
+                area,
+                checklists[modality].templates,
+                name=f"{(modality or 'common').lower()}-checklists",
+                accessible_name=f"{label} checklists and registers",
+                context=ctx,
+            )
+            area.setTabToolTip(area.addTab(widget, "Checklists"), f"{label} checklists")
+        for register in registers.get(modality, []):
+            area.setTabToolTip(area.addTab(RegisterEditor(register, ctx, area), register.title), register.description)
+        for panel in panels.get(modality, []):
+            _add_panel(area, ctx, panel)
+        if modality in summarised:
+            view = SummaryView(ctx, modality, label, area)
+            area.setTabToolTip(area.addTab(view, "Summaries"), f"{label}: what the pack will print")
+
+
+def pages(tabs: QTabWidget) -> dict[str, QWidget]:
+    """Every page of the Modalities area by its place, "MR / MR units" (for tests and navigation)."""
+    found: dict[str, QWidget] = {}
+    for index in range(tabs.count()):
+        area = tabs.widget(index)
+        if isinstance(area, QTabWidget):
+            for inner in range(area.count()):
+                found[f"{tabs.tabText(index)} / {area.tabText(inner)}"] = area.widget(inner)
+    return found
+
+
+def show_page(tabs: QTabWidget, place: str) -> QWidget:
+    """Bring the page at ``place`` ("MR / MR units") to the front and return it."""
+    outer, inner = place.split(" / ", 1)
+    for index in range(tabs.count()):
+        area = tabs.widget(index)
+        if tabs.tabText(index) == outer and isinstance(area, QTabWidget):
+            for position in range(area.count()):
+                if area.tabText(position) == inner:
+                    tabs.setCurrentIndex(index)
+                    area.setCurrentIndex(position)
+                    return area.widget(position)
+    raise KeyError(place)
+
+
+def _add_panel(tabs: QTabWidget, ctx: GuiContext, panel: Panel) -> None:
+    """A plugin's panel, built through the guard: one that fails shows why in its tab."""
+    plugin = ctx.app.plugins.plugin_of(panel)
+    try:
+        widget = guard.call(plugin, f"panel {panel.id}", panel.factory, tabs, ctx)
+    except guard.PluginError as exc:
+        widget = QLabel(f"The {panel.title} panel could not be shown: {exc}")
+        widget.setWordWrap(True)
+    if not isinstance(widget, QWidget):
+        log.error("panel %s (plugin %s) returned %s, not a widget", panel.id, plugin, type(widget).__name__)
+        widget = QLabel(f"The {panel.title} panel could not be shown: it did not return a widget.")
+    if not widget.accessibleName():
+        widget.setAccessibleName(panel.title)
+    tabs.addTab(widget, panel.title)

@@ -8,8 +8,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QProgressBar, QVBoxLayout, QWidget
 
 from qsi_desktop.gui.style import TEXT_OVERDUE, status_icon
-from qsi_desktop.services.readiness import Readiness
-from qsi_desktop.services.values import status_label
+from qsi_desktop.services.readiness_state import Readiness
+from qsi_desktop.statuses import status_label
 
 SUMMARY_ORDER = ("met", "partially_met", "not_met", "in_progress", "not_started", "not_applicable")
 

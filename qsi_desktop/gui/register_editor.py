@@ -194,6 +194,7 @@ class RegisterEditor(QWidget):
             ("History", self.show_history),
             ("Import…", self.choose_import),
             ("Export…", self.choose_export),
+            ("Snapshot as evidence", self.snapshot),
         ):
             button = QPushButton(name, self)
             button.clicked.connect(lambda _checked=False, h=handler: h())
@@ -448,6 +449,19 @@ class RegisterEditor(QWidget):
             return None
         self.summary.setText(f"{count} rows written to {path.name}")
         return count
+
+    def snapshot(self) -> None:
+        """The register's rows today as dated evidence for its statements (replacing the last snapshot)."""
+        from qsi_desktop.services.register_snapshot import snapshot
+
+        try:
+            item = snapshot(self.ctx.workspace, self.ctx.app, self.register, actor=self.ctx.actor)
+        except QsiError as exc:
+            self._warn(str(exc))
+            return
+        refs = ", ".join(sorted({t.ref for t in item.targets}))
+        self.summary.setText(f"Stored as {evidence_label(item.id)} ({item.file_name}), evidence for {refs}")
+        self.ctx.changed()
 
 
 def _describe_change(register: Register, action: str, before: dict[str, Any], after: dict[str, Any]) -> str:

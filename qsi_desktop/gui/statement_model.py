@@ -19,8 +19,8 @@ from PySide6.QtGui import QBrush, QColor, QFont, QStandardItem, QStandardItemMod
 
 from qsi_desktop.catalogue.model import Catalogue, Item, Statement
 from qsi_desktop.gui.style import TEXT_MUTED, TEXT_OVERDUE, status_icon
-from qsi_desktop.services.readiness import StatementState
-from qsi_desktop.services.values import status_label
+from qsi_desktop.services.readiness_state import StatementState
+from qsi_desktop.statuses import status_label
 
 REF_ROLE = Qt.ItemDataRole.UserRole + 1  # "XR-501" on statement rows, "XR-5" on section rows
 KIND_ROLE = Qt.ItemDataRole.UserRole + 2  # "section" or "statement"
@@ -74,23 +74,37 @@ class StatementModel(QStandardItemModel):
     # -- building --------------------------------------------------------------------------------
 
     def populate(self, catalogue: Catalogue, states: Iterable[StatementState], today: date | None = None) -> None:
+        sections = (
+            (section.ref, section.label, [(s.ref, s.name, search_text(s, section.label)) for s in section.statements])
+            for section in catalogue.sections
+        )
+        self.populate_sections(sections, states, today)
+
+    def populate_sections(
+        self,
+        sections: Iterable[tuple[str, str, Iterable[tuple[str, str, str]]]],
+        states: Iterable[StatementState],
+        today: date | None = None,
+    ) -> None:
+        """The tree from (section ref, label, [(statement ref, name, search text)]): the catalogue's, or a
+        first-paint snapshot's (:mod:`qsi_desktop.services.snapshot`) before the catalogue is loaded."""
         self.removeRows(0, self.rowCount())
         self._rows.clear()
         self._sections.clear()
         bold = QFont()
         bold.setBold(True)
-        for section in catalogue.sections:
-            head = _plain(section.label)
-            head.setData(section.ref, REF_ROLE)
+        for section_ref, section_label, statements in sections:
+            head = _plain(section_label)
+            head.setData(section_ref, REF_ROLE)
             head.setData(SECTION, KIND_ROLE)
-            head.setData(section.label.lower(), SEARCH_ROLE)
+            head.setData(section_label.lower(), SEARCH_ROLE)
             head.setFont(bold)
-            head.setToolTip(section.label)
-            for statement in section.statements:
-                cells = [_plain(f"{statement.ref} {statement.name}"), _plain(), _plain(), _plain()]
-                cells[COL_NAME].setData(statement.ref, REF_ROLE)
+            head.setToolTip(section_label)
+            for ref, name, search in statements:
+                cells = [_plain(f"{ref} {name}"), _plain(), _plain(), _plain()]
+                cells[COL_NAME].setData(ref, REF_ROLE)
                 cells[COL_NAME].setData(STATEMENT, KIND_ROLE)
-                cells[COL_NAME].setData(search_text(statement, section.label), SEARCH_ROLE)
+                cells[COL_NAME].setData(search, SEARCH_ROLE)
                 cells[COL_EVIDENCE].setTextAlignment(Qt.AlignmentFlag.AlignCenter)
                 head.appendRow(cells)
             self.appendRow([head, _plain(), _plain(), _plain()])

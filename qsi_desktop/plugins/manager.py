@@ -45,6 +45,7 @@ from qsi_desktop.plugins.types import (
     Register,
     ReportSection,
     Scope,
+    ZoneMapSpec,
 )
 
 log = logging.getLogger(__name__)
@@ -376,6 +377,27 @@ def _check_register(register: Register) -> None:
         raise RegistrationError(f"{where}: a field key is used twice")
     if not register.key_fields or any(k not in keys for k in register.key_fields):
         raise RegistrationError(f"{where}: key_fields must name some of its fields ({', '.join(keys)})")
+    if register.zone_map is not None:
+        _check_zone_map(register.zone_map, where)
+
+
+_KIND_KEY = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+_COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
+
+
+def _check_zone_map(spec: ZoneMapSpec, where: str) -> None:
+    """Area and marker kinds with unique well-formed keys, colours the renderers read, short symbols."""
+    if not spec.zones:
+        raise RegistrationError(f"{where}: its zone map declares no kind of area")
+    keys = [z.key for z in spec.zones] + [m.key for m in spec.markers]
+    if len(set(keys)) != len(keys) or not all(_KIND_KEY.fullmatch(k) for k in keys):
+        raise RegistrationError(f"{where}: zone map kinds need unique keys of lowercase words and hyphens")
+    for zone in spec.zones:
+        if not _COLOUR.fullmatch(zone.colour) or zone.shape not in ("area", "line"):
+            raise RegistrationError(f"{where}: zone kind {zone.key} needs a colour '#rrggbb' and shape area or line")
+    for marker in spec.markers:
+        if not 1 <= len(marker.symbol) <= 2:
+            raise RegistrationError(f"{where}: marker kind {marker.key} needs a symbol of one or two characters")
 
 
 def _plugin_name(module: ModuleType) -> str:

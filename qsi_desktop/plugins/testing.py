@@ -57,6 +57,7 @@ class SimpleReportContext:
     states: list[dict[str, Any]] = field(default_factory=list)
     items: list[dict[str, Any]] = field(default_factory=list)
     rows_by_register: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    zone_maps: dict[tuple[str, int], Any] = field(default_factory=dict)  # (register id, row id): ZoneMap
 
     def records(self, importer: str, *, since: date | None = None, until: date | None = None) -> list[dict[str, Any]]:
         """Records given up front, filtered on ``occurred_on`` like the workspace's context."""
@@ -84,6 +85,9 @@ class SimpleReportContext:
 
     def register_rows(self, register_id: str) -> list[dict[str, Any]]:
         return list(self.rows_by_register.get(register_id, []))
+
+    def zone_map(self, register_id: str, row_id: int) -> Any:
+        return self.zone_maps.get((register_id, row_id))
 
 
 # -- the conformance check ----------------------------------------------------------------------------

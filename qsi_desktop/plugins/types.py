@@ -165,6 +165,12 @@ class Importer:
     # of DICOM files). Then ``read`` must be a module-level function, and its context only hashes:
     # progress and cancel are the core's, between files.
     parallel: bool = False
+    # Fields of ``data`` holding free text someone typed (notes, item names; ``events.protocol`` for a
+    # field of a list of dicts): the core holds back records where one looks like a patient identifier
+    # (hospital number, date of birth, a name after a title) unless the user says otherwise. None:
+    # every text field is checked. Codes, serials and staff-name fields are left out by listing the
+    # others. NHS numbers are refused in every field whatever this says.
+    free_text: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -206,6 +212,8 @@ class Table:
     rows: tuple[tuple[Cell, ...], ...]
     caption: str = ""
     landscape: bool = False
+    # Relative column widths (one per column); empty: the pack sizes columns from what they hold.
+    weights: tuple[float, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -267,6 +275,12 @@ class ReportContext(Protocol):
         ``id``; dates as ISO text, evidence as its id. An unknown register raises ``QsiError``."""
         ...
 
+    def zone_map(self, register_id: str, row_id: int) -> Any:
+        """The zone map kept for a register row (a register with ``zone_map``), as a
+        :class:`qsi_desktop.zone_maps.ZoneMap` with its floor-plan image loaded, or None when none
+        was drawn. :func:`qsi_desktop.zone_maps.report_blocks` turns it into pack blocks."""
+        ...
+
 
 def occurred_in_range(occurred_on: str | None, since: date | None, until: date | None) -> bool:
     """Whether an ISO date (or ``YYYY-MM``) falls in ``since``..``until``; a month counts when it overlaps."""
@@ -326,6 +340,54 @@ class RegisterField:
 
 
 RowFlags = Callable[[Mapping[str, Any], date], Sequence[str]]
+RowPrepare = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class ZoneKind:
+    """A kind of area drawn on a zone map: a polygon over the floor plan or room grid.
+
+    ``shape``: ``"area"`` is filled (a controlled area); ``"line"`` is a closed contour drawn dashed
+    without fill (a field line such as 3 mT). ``required``: the pack flags a map without one.
+    """
+
+    key: str  # lowercase words joined by hyphens: "mr-environment"
+    label: str  # "MR Environment (Faraday cage and 0.5 mT contour)"
+    colour: str  # "#rrggbb", readable on white and on a grey floor plan
+    shape: Literal["area", "line"] = "area"
+    required: bool = False
+    short: str = ""  # drawn on the map beside the area ("MR Environment"); the label when empty
+
+
+@dataclass(frozen=True)
+class MarkerKind:
+    """A kind of point placed on a zone map (an entrance, a sign, a quench button), with one detail
+    and one date; ``check_every_days`` flags a date older than that (or none) in the pack."""
+
+    key: str  # "entrance"
+    label: str  # "Entrance"
+    symbol: str  # one or two characters drawn in the marker: "E"
+    detail_label: str = ""  # what the detail is: "Access control", "Sign type"
+    detail_choices: tuple[str, ...] = ()  # offered in the editor; other text is accepted
+    date_label: str = ""  # "Checked", "Tested"; empty: no date kept
+    check_every_days: int | None = None
+
+
+@dataclass(frozen=True)
+class ZoneMapSpec:
+    """Declares that each row of a :class:`Register` has a zone map (an MR unit's controlled access
+    area): the kinds of areas and markers drawn on it and optional labels for an area (ACR zones)."""
+
+    zones: tuple[ZoneKind, ...]
+    markers: tuple[MarkerKind, ...] = ()
+    area_labels: tuple[str, ...] = ()  # offered as an optional label per area: "Zone III"
+    title: str = "Zone map"  # "MR zone map": the editor's and the pack's name for one map
+
+    def zone(self, key: str) -> ZoneKind | None:
+        return next((z for z in self.zones if z.key == key), None)
+
+    def marker(self, key: str) -> MarkerKind | None:
+        return next((m for m in self.markers if m.key == key), None)
 
 
 @dataclass(frozen=True)
@@ -351,6 +413,13 @@ class Register:
     # The core puts the register in the pack as a dated table in its modality's part; False when a
     # report section of the plugin shows it its own way (e.g. with gaps and a summary).
     in_pack: bool = True
+    # Each row has a zone map (a floor plan or room grid with areas and markers) kept in the
+    # workspace; the core gives the editor (qsi_desktop.gui.zone_map_editor) and `qsi zone-map`.
+    zone_map: ZoneMapSpec | None = None
+    # Imports only: one row's cells by field key (text, or numbers and dates from a workbook) before
+    # the fields' own checks; returns the values to check (labels spelled the register's way, numbers
+    # read from a conditions column). Raise ValueError with the reason to reject the row.
+    prepare: RowPrepare | None = None
 
     def field(self, key: str) -> RegisterField | None:
         return next((f for f in self.fields if f.key == key), None)

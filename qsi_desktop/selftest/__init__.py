@@ -26,6 +26,7 @@ from qsi_desktop import __version__
 from qsi_desktop.plugins.builtin import BUILTIN_PLUGINS
 
 if TYPE_CHECKING:
+    from qsi_desktop.plugins.types import Register
     from qsi_desktop.services.app import App
     from qsi_desktop.store.workspace import Workspace
 
@@ -133,6 +134,8 @@ def run_self_test(out: TextIO | None = None, *, extra: Sequence[ExtraStep] = ())
                     for importer in app.plugins.importers():  # the built-in plugins' (others ship no sample)
                         if app.plugins.plugin_of(importer) in EXPECTED_PLUGINS:
                             step(f"import {importer.name}", lambda name=importer.name: _import(app, ws, name, folder))
+                    for register in _sampled_registers(app):  # registers import their own files
+                        step(f"register import {register.id}", lambda r=register: _import_register(ws, r, folder))
                     step("worker processes (spawn)", _spawned_worker)
                     step("evidence documents", lambda: _add_evidence(app, ws, folder))
                     step("Word pack", lambda: _write_pack(app, ws, folder))
@@ -206,6 +209,25 @@ def _import(app: App, ws: Workspace, importer: str, folder: Path) -> str:
         reason = summary.rejected[0].reason if summary.rejected else "nothing imported"
         raise SelfTestError(f"{importer}: {reason}")
     return f"{summary.imported} record(s) from {summary.files} file(s)"
+
+
+def _sampled_registers(app: App) -> list[Register]:
+    from qsi_desktop.selftest.samples import csv_sample
+
+    return [r for r in app.plugins.registers() if app.plugins.plugin_of(r) in EXPECTED_PLUGINS and csv_sample(r.id)]
+
+
+def _import_register(ws: Workspace, register: Register, folder: Path) -> str:
+    from qsi_desktop.selftest.samples import write_samples
+    from qsi_desktop.services import register_io
+
+    (path,) = write_samples(register.id, folder / "samples" / register.id)
+    preview = register_io.preview(ws, register, path)
+    if preview.issues or preview.missing or not preview.rows:
+        reason = preview.issues[0].reason if preview.issues else "nothing to import"
+        raise SelfTestError(f"{register.id}: {reason}")
+    result = register_io.commit(ws, register, preview, actor=ACTOR)
+    return f"{result.added + result.updated} row(s) from {path.name}"
 
 
 def _pid() -> int:

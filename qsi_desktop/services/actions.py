@@ -7,7 +7,7 @@ from datetime import date
 from sqlalchemy import select
 
 from qsi_desktop.services.app import App
-from qsi_desktop.services.errors import UserError
+from qsi_desktop.services.errors import ChangedElsewhere, UserError
 from qsi_desktop.services.records import ActionRecord, action_record
 from qsi_desktop.services.values import check_free_text
 from qsi_desktop.store.models import Action
@@ -54,11 +54,20 @@ def update_action(
     owner: str | None = None,
     due_on: date | None = None,
     actor: str,
+    expected_version: int | None = None,
 ) -> ActionRecord:
+    """Change an action. With ``expected_version`` (the ``row_version`` the user read) a change saved
+    meanwhile by someone else raises :class:`ChangedElsewhere` and nothing is saved."""
     with ws.transaction(actor) as session:
         action = session.get(Action, action_id)
         if action is None:
             raise UserError(f"no action with id {action_id}; 'qsi action list' shows them")
+        if expected_version is not None and action.version_id != expected_version:
+            raise ChangedElsewhere(
+                f"action #{action_id} ({action.statement_ref}) was changed by someone else after you opened it; "
+                "nothing was saved. It is shown as it is now",
+                action_record(action),
+            )
         if status is not None and status != action.status:  # saving "done" again keeps its completion date
             action.status = status
             action.completed_on = date.today() if status == "done" else None

@@ -88,7 +88,6 @@ def assess(
     :class:`AssessmentConflict` and nothing is saved. ``note`` is added to the audit entry's summary
     (say, that the change was saved over a colleague's on purpose)."""
     statement = app.statement(ref)
-    section = app.catalogue.section_of(statement)
     if change.review_interval_months is not None:
         check_interval(change.review_interval_months)
     for what, text in (
@@ -108,43 +107,62 @@ def assess(
             raise AssessmentConflict(statement.ref, theirs, change, mine)
         if note:
             session.info[NOTE] = note
-        if assessment is None:
-            assessment = Assessment(
-                framework_id=ws.framework_id,
-                statement_ref=statement.ref,
-                status="not_started",
-                owner="",
-                narrative="",
-                justification="",
-                signed_off_by="",
-            )
-            session.add(assessment)
-        _apply_status(
-            assessment, change, applicability.from_profile(statement, section, profile, app.scopes()), statement.ref
-        )
-        if change.owner is not None:
-            assessment.owner = change.owner.strip()
-        if change.narrative is not None:
-            assessment.narrative = change.narrative.strip()
-        if change.review_interval_months is not None:
-            assessment.review_interval_months = change.review_interval_months
-        if change.reviewed_on is not None:
-            assessment.last_reviewed_on = change.reviewed_on
-            if change.next_review_on is None and assessment.review_interval_months:
-                assessment.next_review_on = add_months(change.reviewed_on, assessment.review_interval_months)
-        if change.next_review_on is not None:
-            assessment.next_review_on = change.next_review_on
-        for name in change.clear & CLEARABLE:
-            setattr(assessment, name, None)
-        if change.signed_off_by is not None:
-            assessment.signed_off_by = change.signed_off_by.strip()
-            assessment.signed_off_on = date.today() if assessment.signed_off_by else None
-        elif assessment.signed_off_by and _substance_changed(assessment):
-            # A sign-off vouches for what was signed: a new status or narrative needs signing again.
-            assessment.signed_off_by, assessment.signed_off_on = "", None
-        assessment.updated_by = actor
+        assessment = apply_change(session, ws.framework_id, app, profile, assessment, statement.ref, change, actor)
         session.flush()
         return assessment_record(assessment)
+
+
+def apply_change(
+    session: Session,
+    framework_id: str,
+    app: App,
+    profile: ServiceProfile,
+    assessment: Assessment | None,
+    ref: str,
+    change: AssessmentChange,
+    actor: str,
+) -> Assessment:
+    """Apply ``change`` to ``assessment`` (made when None) inside the caller's transaction, with the
+    rules of :func:`assess` (applicability, justification, review dates, sign-off); free text is
+    checked by the caller. Shared with the tracker import and the next cycle, which save many at once."""
+    statement = app.statement(ref)
+    section = app.catalogue.section_of(statement)
+    if assessment is None:
+        assessment = Assessment(
+            framework_id=framework_id,
+            statement_ref=statement.ref,
+            status="not_started",
+            owner="",
+            narrative="",
+            justification="",
+            signed_off_by="",
+        )
+        session.add(assessment)
+    _apply_status(
+        assessment, change, applicability.from_profile(statement, section, profile, app.scopes()), statement.ref
+    )
+    if change.owner is not None:
+        assessment.owner = change.owner.strip()
+    if change.narrative is not None:
+        assessment.narrative = change.narrative.strip()
+    if change.review_interval_months is not None:
+        assessment.review_interval_months = change.review_interval_months
+    if change.reviewed_on is not None:
+        assessment.last_reviewed_on = change.reviewed_on
+        if change.next_review_on is None and assessment.review_interval_months:
+            assessment.next_review_on = add_months(change.reviewed_on, assessment.review_interval_months)
+    if change.next_review_on is not None:
+        assessment.next_review_on = change.next_review_on
+    for name in change.clear & CLEARABLE:
+        setattr(assessment, name, None)
+    if change.signed_off_by is not None:
+        assessment.signed_off_by = change.signed_off_by.strip()
+        assessment.signed_off_on = date.today() if assessment.signed_off_by else None
+    elif assessment.signed_off_by and _substance_changed(assessment):
+        # A sign-off vouches for what was signed: a new status or narrative needs signing again.
+        assessment.signed_off_by, assessment.signed_off_on = "", None
+    assessment.updated_by = actor
+    return assessment
 
 
 @dataclass(frozen=True)

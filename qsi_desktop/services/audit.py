@@ -39,6 +39,7 @@ def changes_elsewhere(ws: Workspace, after_id: int, limit: int = 200) -> tuple[i
 
 def audit_dict(entry: AuditRecord) -> dict[str, Any]:
     return {
+        "audit_id": entry.id,
         "at": entry.at.isoformat(timespec="seconds"),
         "actor": entry.actor,
         "action": entry.action,

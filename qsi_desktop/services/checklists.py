@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from qsi_desktop.plugins.types import ChecklistTemplate
 from qsi_desktop.services.app import App
-from qsi_desktop.services.errors import UserError
+from qsi_desktop.services.errors import ChangedElsewhere, UserError
 from qsi_desktop.services.records import ChecklistAnswer, checklist_answer
 from qsi_desktop.services.values import check_free_text
 from qsi_desktop.store.models import ChecklistResponse, EvidenceItem
@@ -44,8 +44,12 @@ def answer_item(
     evidence_id: int | None = None,
     unlink_evidence: bool = False,
     actor: str,
+    expected_version: int | None = None,
 ) -> ChecklistAnswer:
-    """Store an answer; ``note``/``evidence_id`` None keep what is stored, ``unlink_evidence`` removes the link."""
+    """Store an answer; ``note``/``evidence_id`` None keep what is stored, ``unlink_evidence`` removes the link.
+
+    With ``expected_version`` (the ``row_version`` the user read; 0 for an item not answered then) an
+    answer saved meanwhile by someone else raises :class:`ChangedElsewhere` and nothing is saved."""
     template = find_template(app, template_id)
     check_free_text("note", note)
     if item_key not in {item.key for item in template.items}:
@@ -59,6 +63,14 @@ def answer_item(
                 ChecklistResponse.template_id == template_id, ChecklistResponse.item_key == item_key
             )
         ).first()
+        stored_version = response.version_id if response is not None else 0
+        if expected_version is not None and stored_version != expected_version:
+            theirs = checklist_answer(response) if response is not None else None
+            who = f"by {theirs.updated_by} " if theirs and theirs.updated_by else ""
+            raise ChangedElsewhere(
+                f"this item was changed {who}after you opened it; nothing was saved. It is shown as it is now",
+                theirs,
+            )
         if response is None:
             response = ChecklistResponse(template_id=template_id, item_key=item_key, note="")
             session.add(response)

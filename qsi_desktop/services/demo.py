@@ -15,6 +15,7 @@ from pathlib import Path
 from qsi_desktop.services import actions, evidence, importing
 from qsi_desktop.services.app import App
 from qsi_desktop.services.assessments import AssessmentChange, assess
+from qsi_desktop.services.demo_zone_map import add_demo_zone_map
 from qsi_desktop.services.errors import UserError
 from qsi_desktop.services.values import add_months
 from qsi_desktop.store.workspace import NewProfile, Workspace
@@ -23,7 +24,7 @@ PROFILE = NewProfile(
     name="Riverside Imaging Service",
     organisation="Riverside Hospitals NHS Foundation Trust (demo)",
     sites=("Riverside General Hospital", "Northgate Community Diagnostic Centre"),
-    modalities=("CT", "IR", "MR", "US"),  # no nuclear medicine: NM-9 becomes not applicable
+    modalities=("CT", "IR", "MR", "NM", "US"),
     scopes={"paediatric": True},
 )
 
@@ -212,6 +213,7 @@ def build_demo(path: Path, app: App, *, actor: str = "demo", today: date | None 
                 )
         _import_logs(ws, app, actor, today)
         _registers(ws, app, actor, today)
+        add_demo_zone_map(ws, app, actor, today)
     finally:
         ws.close()
     return ws.path
@@ -249,6 +251,59 @@ REGISTER_ROWS: dict[str, list[dict[str, object]]] = {
     "mr.safety-roles": [
         {"role": "MR Responsible Person", "name": "MR Superintendent", "unit": "MR 1", "trained_on": 200},
         {"role": "MR Safety Expert", "name": "Consultant Physicist", "unit": "All units", "trained_on": 500},
+    ],
+    "nm.radiopharmaceutical-sops": [
+        {
+            "section": "a. Ordering",
+            "document": "Ordering radiopharmaceuticals from the regional radiopharmacy",
+            "owner": "Nuclear Medicine Manager",
+            "version": "3.1",
+            "review_date": -200,
+        },
+        {
+            "section": "b. Transport",
+            "document": "Transport of radioactive materials between sites",
+            "owner": "Radiation Protection Supervisor",
+            "version": "2.0",
+            "review_date": -90,
+        },
+        {
+            "section": "c. Receipt",
+            "document": "Receipt and checking of radiopharmaceutical deliveries",
+            "owner": "Nuclear Medicine Manager",
+            "version": "1.4",
+            "review_date": 30,
+        },
+        {
+            "section": "d. Storage",
+            "document": "Storage of radioactive substances in the hot lab",
+            "owner": "Radiation Protection Supervisor",
+            "version": "2.2",
+            "review_date": -300,
+        },
+    ],
+    "nm.reference-activities": [
+        {
+            "procedure": "Bone scan",
+            "radiopharmaceutical": "Tc-99m HDP",
+            "reference": 600,
+            "unit": "MBq",
+            "source": "Demo values: use ARSAC's Notes for Guidance or your own",
+        },
+        {
+            "procedure": "Myocardial perfusion (stress)",
+            "radiopharmaceutical": "Tc-99m tetrofosmin",
+            "reference": 400,
+            "unit": "MBq",
+            "source": "Demo values: use ARSAC's Notes for Guidance or your own",
+        },
+        {
+            "procedure": "Renogram",
+            "radiopharmaceutical": "Tc-99m MAG3",
+            "reference": 100,
+            "unit": "MBq",
+            "source": "Demo values: use ARSAC's Notes for Guidance or your own",
+        },
     ],
     "us.transducers": [
         {
@@ -289,8 +344,10 @@ def _registers(ws: Workspace, app: App, actor: str, today: date) -> None:
         except UserError:
             continue  # that plugin is not installed
         for row in rows:
-            values = {
-                key: (today - timedelta(days=value)).isoformat() if key.endswith(("_checked", "_on")) else value
+            values = {  # dates are given as days before today (negative: after)
+                key: (today - timedelta(days=value)).isoformat()
+                if key.endswith(("_checked", "_on", "_date"))
+                else value
                 for key, value in row.items()
                 if value != ""
             }
@@ -387,6 +444,7 @@ def _write_document(
 
 
 def _import_logs(ws: Workspace, app: App, actor: str, today: date) -> None:
+    _import_nm_logs(ws, app, actor, today)
     if app.plugins.importer("us-decontamination") is None:
         return
     with tempfile.TemporaryDirectory(prefix="qsi-demo-") as folder:
@@ -422,3 +480,78 @@ def _import_logs(ws: Workspace, app: App, actor: str, today: date) -> None:
 
 def _months_before(day: date, months: int) -> date:
     return add_months(day, -months)
+
+
+# procedure, radiopharmaceutical, usual activity (MBq), per weekday
+NM_PROCEDURES = (
+    ("Bone scan", "Tc-99m HDP", 580, 4),
+    ("Myocardial perfusion (stress)", "Tc-99m tetrofosmin", 385, 2),
+    ("Renogram", "Tc-99m MAG3", 88, 1),
+)
+
+
+def _import_nm_logs(ws: Workspace, app: App, actor: str, today: date) -> None:
+    """Three months of administered activities (a few above the reference activity) and the ARSAC
+    licences, one of them falling due for renewal."""
+    if app.plugins.importer("nm-activity") is None:
+        return
+    with tempfile.TemporaryDirectory(prefix="qsi-demo-") as folder:
+        log = Path(folder) / "administered-activity.csv"
+        with log.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["Date", "Time", "Procedure", "Radiopharmaceutical", "Administered activity (MBq)", "Room"])
+            for day in range(90, 0, -1):
+                when = today - timedelta(days=day)
+                if when.weekday() >= 5:
+                    continue
+                slot = 0
+                for procedure, agent, usual, count in NM_PROCEDURES:
+                    for number in range(count):
+                        activity = usual + (day * 7 + number * 3) % 21 - 10  # a spread about the usual activity
+                        if procedure == "Bone scan" and day in (61, 23) and number == 0:
+                            activity = 720  # above the reference: listed as an outlier
+                        writer.writerow(
+                            [
+                                when.isoformat(),
+                                f"{8 + slot // 2}:{(slot % 2) * 30:02d}",
+                                procedure,
+                                agent,
+                                activity,
+                                "Gamma 1" if slot % 2 else "Gamma 2",
+                            ]
+                        )
+                        slot += 1
+        licences = Path(folder) / "arsac-licences.csv"
+        with licences.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["Type", "Holder", "Reference", "Issued", "Expires"])
+            writer.writerow(
+                [
+                    "ARSAC employer licence",
+                    "Riverside General Hospital",
+                    "EMP-0421",
+                    (today - timedelta(days=1750)).isoformat(),
+                    (today + timedelta(days=70)).isoformat(),
+                ]
+            )
+            writer.writerow(
+                [
+                    "ARSAC practitioner licence",
+                    "Consultant Radiologist (nuclear medicine)",
+                    "PRA-7781",
+                    (today - timedelta(days=700)).isoformat(),
+                    (today + timedelta(days=1100)).isoformat(),
+                ]
+            )
+            writer.writerow(
+                [
+                    "MPE appointment",
+                    "Consultant Physicist",
+                    "MPE-2024",
+                    (today - timedelta(days=400)).isoformat(),
+                    (today + timedelta(days=700)).isoformat(),
+                ]
+            )
+        importing.run_import(ws, app, "nm-activity", [log], actor=actor)
+        if app.plugins.importer("nm-licences") is not None:
+            importing.run_import(ws, app, "nm-licences", [licences], actor=actor)

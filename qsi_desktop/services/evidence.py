@@ -19,8 +19,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from qsi_desktop.export.names import safe_file_name
+from qsi_desktop.privacy import find_nhs_numbers
 from qsi_desktop.services.app import App
-from qsi_desktop.services.errors import UserError
+from qsi_desktop.services.errors import ChangedElsewhere, UserError
 from qsi_desktop.services.records import EvidenceRecord, Target, evidence_record
 from qsi_desktop.services.values import check_free_text, plain_file_name
 from qsi_desktop.store.evidence_files import EvidenceFileError, sha256_of
@@ -66,6 +67,15 @@ def parse_targets(app: App, texts: list[str], *, required: bool = True) -> list[
     return targets
 
 
+def title_from_file_name(name: str) -> str:
+    """The title a file's name suggests: its stem as text, without NHS-number-like numbers (a letter
+    saved under a patient's number must not carry it into a title, the pack or the audit trail)."""
+    stem = plain_file_name(Path(name).stem)
+    for found in find_nhs_numbers(stem):
+        stem = stem.replace(found, " ")
+    return " ".join(stem.split())
+
+
 def add_file(ws: Workspace, app: App, source: Path, details: EvidenceDetails, *, actor: str) -> EvidenceRecord:
     """Store ``source`` as evidence for ``details.targets``; with none, it goes to the unsorted inbox
     (linked later with :func:`add_targets`). The same content already stored is not refused: callers
@@ -82,7 +92,62 @@ def add_file(ws: Workspace, app: App, source: Path, details: EvidenceDetails, *,
     except EvidenceFileError as exc:
         raise UserError(str(exc)) from exc
     item = EvidenceItem(file_sha256=stored.sha256, file_name=plain_file_name(source.name), file_size=stored.size)
-    return _save(ws, item, details, targets, actor, default_title=plain_file_name(source.stem))
+    return _save(ws, item, details, targets, actor, default_title=title_from_file_name(source.name))
+
+
+def add_file_once(
+    ws: Workspace, app: App, source: Path, details: EvidenceDetails, *, actor: str
+) -> tuple[EvidenceRecord, bool]:
+    """:func:`add_file`, safe to retry: when an item with this file's content, these statements and
+    these details is already stored (the earlier attempt committed, then the process was killed
+    before it could say so), that item is returned with ``True`` instead of storing a duplicate."""
+    if not source.is_file():
+        return add_file(ws, app, source, details, actor=actor), False  # add_file says what is wrong
+    try:
+        sha = sha256_of(source)
+    except OSError:
+        return add_file(ws, app, source, details, actor=actor), False
+    same = find_retry(ws, app, sha, details, default_title=plain_file_name(source.stem))
+    if same is not None:
+        return same, True
+    return add_file(ws, app, source, details, actor=actor), False
+
+
+def find_retry(
+    ws: Workspace, app: App, sha256: str, details: EvidenceDetails, *, default_title: str
+) -> EvidenceRecord | None:
+    """The item an identical earlier ``add`` stored: same content, same statements (and suggestions),
+    same title, version, owner, document reference and dates; for a new version, the one that
+    already supersedes ``details.supersedes``. None when there is none (then the add is new)."""
+    targets = set(parse_targets(app, details.targets, required=False))
+    if details.supersedes is not None:
+        with ws.reading() as session:
+            old = session.get(EvidenceItem, details.supersedes, options=[selectinload(EvidenceItem.links)])
+            if old is None or old.superseded_by_id is None:
+                return None
+            newer = _item(session, old.superseded_by_id)
+            inherited = {Target(link.statement_ref, link.suggestion_key) for link in old.links}
+            title = details.title.strip() or old.title
+            candidates = [evidence_record(newer)] if newer.file_sha256 == sha256.lower() else []
+        targets = targets or inherited
+    else:
+        title = details.title.strip() or default_title
+        candidates = find_by_sha256(ws, sha256)
+    for item in candidates:
+        if (
+            set(item.targets) == targets
+            and item.title == title
+            and item.version == details.version.strip()
+            and (item.owner == details.owner.strip() or (details.supersedes is not None and not details.owner.strip()))
+            and (
+                item.document_ref == details.document_ref.strip()
+                or (details.supersedes is not None and not details.document_ref.strip())
+            )
+            and item.approved_on == details.approved_on
+            and item.review_due_on == details.review_due_on
+        ):
+            return item
+    return None
 
 
 def add_link(ws: Workspace, app: App, url: str, details: EvidenceDetails, *, actor: str) -> EvidenceRecord:
@@ -274,8 +339,10 @@ def edit_evidence(
     with ws.transaction(actor) as session:
         item = _item(session, item_id)
         if expected_version is not None and item.version_id != expected_version:
-            raise UserError(
-                f"evidence #{item_id} was changed by someone else after you opened it; reload and try again"
+            raise ChangedElsewhere(
+                f"evidence #{item_id} was changed by someone else after you opened it; nothing was saved. "
+                "It is shown as it is now",
+                evidence_record(item),
             )
         for name in ("title", "version", "owner", "document_ref"):
             value = getattr(edit, name)

@@ -24,9 +24,9 @@ import json
 import os
 import pickle
 from collections import Counter, deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -36,7 +36,7 @@ from sqlalchemy.orm import Session
 
 from qsi_desktop.plugins import guard
 from qsi_desktop.plugins.types import ImportedRecord, Importer, ImportIssue, occurred_in_range
-from qsi_desktop.privacy import find_nhs_numbers, keyed_hash, redact_nhs_numbers
+from qsi_desktop.privacy import find_identifier_kinds, find_nhs_numbers, keyed_hash, redact_nhs_numbers
 from qsi_desktop.services.app import App
 from qsi_desktop.services.errors import UserError
 from qsi_desktop.store.models import ImportedRecordRow, ImportRun, ImportRunIssue
@@ -44,6 +44,10 @@ from qsi_desktop.store.types import utcnow
 from qsi_desktop.store.workspace import Workspace
 
 ProgressCallback = Callable[[int, int, str], None]
+# What to do with a record whose free text looks like a patient identifier: hold the row back (the
+# default: nothing identifiable lands unless someone looked), store it with that text blanked, or keep
+# it as it is (the user checked: a member of staff, an equipment code).
+IDENTIFIER_CHOICES = ("hold", "blank", "keep")
 CHUNK = 500  # records per insert, and keys per IN (...): well under SQLite's and PostgreSQL's limits
 
 
@@ -60,10 +64,28 @@ class ImportSummary:
     cancelled: bool = False
     run_id: int | None = None
 
+    @property
+    def rejected_whole(self) -> bool:
+        """Nothing stored and nothing already there: every file or row of the run was rejected. The
+        run is kept, marked "rejected", with its reasons (why March's log is not in), and nothing else."""
+        return (
+            not self.dry_run
+            and not self.cancelled
+            and bool(self.rejected)
+            and not (self.imported or self.replaced or self.duplicates)
+        )
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "importer": self.importer,
             "run": self.run_id,
+            "state": "dry-run"
+            if self.dry_run
+            else "cancelled"
+            if self.cancelled
+            else "rejected"
+            if self.rejected_whole
+            else "finished",
             "dry_run": self.dry_run,
             "cancelled": self.cancelled,
             "files": self.files,
@@ -105,7 +127,10 @@ def expand_paths(importer: Importer, paths: Sequence[Path]) -> list[Path]:
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
-            found = sorted(p for p in path.rglob("*") if p.is_file() and _accepts(importer, p))
+            every = [p for p in path.rglob("*") if p.is_file()]
+            if not every:
+                raise UserError(f"{path}: the folder is empty: nothing to import")
+            found = sorted(p for p in every if _accepts(importer, p))
             if not found:
                 raise UserError(f"{path}: no files the importer reads ({', '.join(importer.patterns)})")
             files.extend(found)
@@ -138,12 +163,17 @@ def run_import(
     dry_run: bool = False,
     on_progress: ProgressCallback | None = None,
     cancel: Callable[[], bool] | None = None,
+    identifiers: str = "hold",
 ) -> ImportSummary:
+    """``identifiers``: what to do with free text that looks like a patient identifier (see
+    ``IDENTIFIER_CHOICES``); NHS numbers are refused whatever it says."""
+    if identifiers not in IDENTIFIER_CHOICES:
+        raise UserError(f"identifiers: {identifiers!r} is not one of {', '.join(IDENTIFIER_CHOICES)}")
     importer = find_importer(app, importer_name)
     files = expand_paths(importer, paths)
     context = WorkspaceImportContext(ws.secret, on_progress, cancel)
     summary = ImportSummary(importer=importer.name, dry_run=dry_run)
-    reader = _FileReader(importer, app.plugins.plugin_of(importer), context, summary)
+    reader = _FileReader(importer, app.plugins.plugin_of(importer), context, summary, identifiers)
     if dry_run:
         try:
             _dry_run(ws, reader, files, summary)
@@ -166,7 +196,8 @@ def run_import(
             with ws.transaction(actor) as session:
                 store.begin_file(number)
                 for chunk in _chunks(reader.records(path, number)):
-                    store.add(session, chunk)
+                    store.add(session, chunk, reader.json_text)
+                    reader.json_text.clear()
                 if reader.cancelled:
                     raise _Cancelled
         context.progress(len(files), len(files), "stored")
@@ -187,7 +218,15 @@ class _FileReader:
     """Calls the importer on one file at a time, guarded, and sorts what it yields. For a parallel
     importer it reads the next files in other processes meanwhile, a bounded window ahead."""
 
-    def __init__(self, importer: Importer, plugin: str, context: WorkspaceImportContext, summary: ImportSummary):
+    def __init__(
+        self,
+        importer: Importer,
+        plugin: str,
+        context: WorkspaceImportContext,
+        summary: ImportSummary,
+        identifiers: str = "hold",
+    ):
+        self.identifiers = identifiers
         self.importer = importer
         self.plugin = plugin
         self.context = context
@@ -195,6 +234,7 @@ class _FileReader:
         self.cancelled = False
         self.current = ""
         self.ahead: _ReadAhead | None = None
+        self.json_text: dict[str, str] = {}  # record key -> its data as JSON, for the chunk being stored
 
     def start(self, files: Sequence[Path]) -> None:
         if self.importer.parallel and self.importer.read is not None and len(files) >= PARALLEL_FROM:
@@ -215,17 +255,41 @@ class _FileReader:
                     _numbered(item, number)
                 )
             elif isinstance(item, ImportedRecord):
-                problem = _invalid(item)
+                problem, text = _invalid(item)
                 if problem:
                     self.summary.rejected.append(_numbered(ImportIssue(item.file, problem, item.row), number))
-                else:
-                    yield item
+                elif (checked := self._screen(item, number)) is not None:
+                    # The JSON made while checking is what is stored (made again if the screen blanked text).
+                    self.json_text[checked.key] = text if checked is item else _STORED_JSON(checked.data)
+                    yield checked
             else:
                 raise guard.PluginError(
                     self.plugin, what, TypeError(f"yielded {type(item).__name__}, not ImportedRecord or ImportIssue")
                 )
         if self.context.is_cancelled():
             self.cancelled = True
+
+    def _screen(self, item: ImportedRecord, number: int) -> ImportedRecord | None:
+        """The record as it may be stored, after the identifier check of its free text; None: held back.
+        Reasons name the field and row, never the text."""
+        hits = identifier_hits(item.data, self.importer.free_text)
+        if not hits:
+            return item
+        found = "; ".join(f"the {name} value looks like {kind}" for name, kind in hits)
+        if self.identifiers == "hold":
+            reason = (
+                f"{found}: held back, not stored (import it again choosing to blank that text, or to keep "
+                "it once you have checked it is not a patient's)"
+            )
+            self.summary.rejected.append(_numbered(ImportIssue(item.file, reason, item.row), number))
+            return None
+        if self.identifiers == "blank":
+            note = f"{found}: stored with that text blanked"
+            item = replace(item, data=_blank_fields(item.data, {name for name, _ in hits}))
+        else:
+            note = f"{found}: kept as it is, as confirmed"
+        self.summary.skipped.append(_numbered(ImportIssue(item.file, note, item.row, "skipped"), number))
+        return item
 
     def failed_on_file(self, failure: guard.PluginError) -> guard.PluginError:
         """The same failure, naming the file being read (the user gave its name)."""
@@ -303,6 +367,12 @@ class _ReadAhead:
         self.pool.shutdown(wait=True, cancel_futures=True)
 
 
+_SQLITE_INSERT = (
+    "INSERT INTO imported_record (importer, record_key, data, occurred_on, import_run_id, shape_version,"
+    " group_key, rank, current) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
 @dataclass
 class _RecordStore:
     """Stores records chunk by chunk: new keys only, then settles which of each group is current."""
@@ -315,7 +385,8 @@ class _RecordStore:
     def begin_file(self, number: int) -> None:
         self.file_number = number
 
-    def add(self, session: Session, records: list[ImportedRecord]) -> None:
+    def add(self, session: Session, records: list[ImportedRecord], json_text: Mapping[str, str]) -> None:
+        """Store the chunk's new records; ``json_text`` holds each record's data already as JSON."""
         fresh = self._new(session, records)
         if not fresh:
             return
@@ -324,24 +395,46 @@ class _RecordStore:
         grouped = Counter(r.group for r in fresh if r.group is not None)
         repeated = {group for group, count in grouped.items() if count > 1}
         self._contested = _stored_groups(session, self.importer.name, list(grouped)) | repeated
-        # Core executemany on the table (not the ORM's bulk path): a third of the time per row.
-        session.connection().execute(
-            insert(ImportedRecordRow.__table__),
-            [
-                {
-                    "importer": self.importer.name,
-                    "record_key": r.key,
-                    "data": r.data,
-                    "occurred_on": r.occurred_on,
-                    "import_run_id": self.summary.run_id,
-                    "shape_version": self.importer.version,
-                    "group_key": r.group,
-                    "rank": float(r.rank),
-                    "current": r.group is None or r.group not in self._contested,
-                }
-                for r in fresh
-            ],
-        )
+        name, run, version, contested = self.importer.name, self.summary.run_id, self.importer.version, self._contested
+        connection = session.connection()
+        if connection.dialect.name == "sqlite":
+            # The driver's executemany with the JSON text made while checking the record: half the cost
+            # per row of SQLAlchemy's parameter processing, which would serialise the data again.
+            connection.exec_driver_sql(
+                _SQLITE_INSERT,
+                [
+                    (
+                        name,
+                        r.key,
+                        json_text[r.key],
+                        r.occurred_on,
+                        run,
+                        version,
+                        r.group,
+                        float(r.rank),
+                        r.group is None or r.group not in contested,
+                    )
+                    for r in fresh
+                ],
+            )
+        else:
+            connection.execute(
+                insert(ImportedRecordRow.__table__),
+                [
+                    {
+                        "importer": name,
+                        "record_key": r.key,
+                        "data": r.data,
+                        "occurred_on": r.occurred_on,
+                        "import_run_id": run,
+                        "shape_version": version,
+                        "group_key": r.group,
+                        "rank": float(r.rank),
+                        "current": r.group is None or r.group not in contested,
+                    }
+                    for r in fresh
+                ],
+            )
         self.summary.imported += len(fresh)
         self.summary.replaced += settle_groups(session, self.importer.name, self._contested, self.summary.run_id)
 
@@ -439,6 +532,7 @@ def _dry_run(ws: Workspace, reader: _FileReader, files: list[Path], summary: Imp
                 summary.cancelled = True
                 return
             for chunk in _chunks(reader.records(path, number)):
+                reader.json_text.clear()
                 stored = _stored_keys(session, summary.importer, [r.key for r in chunk])
                 for record in chunk:
                     if record.key in stored or record.key in seen:
@@ -476,7 +570,7 @@ class RunRecord:
     replaced: int
     skipped: int
     rejected: int
-    state: str  # "finished", "cancelled", "interrupted" (never finished) or "undone"
+    state: str  # "finished", "rejected" (stored nothing), "cancelled", "interrupted" (never finished) or "undone"
     undone_by: str = ""
     issues: tuple[RunIssue, ...] = ()
 
@@ -492,7 +586,11 @@ def _run_state(run: ImportRun) -> str:
         return "undone"
     if run.cancelled:
         return "cancelled"
-    return "finished" if run.finished_at else "interrupted"  # a run row never finished: the process died
+    if not run.finished_at:
+        return "interrupted"  # a run row never finished: the process died
+    if run.rejected and not (run.imported or run.replaced or run.duplicates):
+        return "rejected"  # every file or row was refused: the run is kept for its reasons only
+    return "finished"
 
 
 def _run_record(run: ImportRun, *, with_issues: bool = False) -> RunRecord:
@@ -537,6 +635,8 @@ def undo_run(ws: Workspace, run_id: int, *, actor: str) -> RunRecord:
             raise UserError(f"no import run {run_id}; 'qsi import-runs' lists them")
         if run.undone_at is not None:
             raise UserError(f"import run {run_id} was already undone by {run.undone_by or 'someone'}")
+        if _run_state(run) == "rejected":
+            raise UserError(f"import run {run_id} was rejected and stored nothing: there is nothing to undo")
         _take_out(session, run)
         run.undone_at = utcnow()
         run.undone_by = actor
@@ -647,23 +747,66 @@ def _chunks(records: Iterable[ImportedRecord]) -> Iterator[list[ImportedRecord]]
 RESERVED_FIELDS = frozenset({"id", "occurred_on", "current"})  # what the core adds when records are read
 
 
-def _invalid(record: ImportedRecord) -> str:
+_STORED_JSON = json.JSONEncoder(ensure_ascii=False).encode  # one encoder for every record, not one each
+
+
+def _invalid(record: ImportedRecord) -> tuple[str, str]:
+    """Why the record cannot be stored ("" when it can), and its data as the JSON text to store."""
     if not isinstance(record.data, dict) or RESERVED_FIELDS & set(record.data):
         reserved = ", ".join(sorted(RESERVED_FIELDS))
-        return f"importer produced data that is not a field map, or uses a field the core keeps ({reserved})"
+        return f"importer produced data that is not a field map, or uses a field the core keeps ({reserved})", ""
     if not record.key or len(record.key) > 64:
-        return "importer produced a record without a valid key"
+        return "importer produced a record without a valid key", ""
     if record.group is not None and (not record.group or len(record.group) > 64):
-        return "importer produced a record with an invalid group"
+        return "importer produced a record with an invalid group", ""
     try:
-        text = json.dumps(record.data, ensure_ascii=False)
+        text = _STORED_JSON(record.data)
     except (TypeError, ValueError) as exc:
-        return f"importer produced data that cannot be stored ({exc})"
+        return f"importer produced data that cannot be stored ({exc})", ""
     # One pass over the whole record's text; only a hit walks the fields to name the one.
     if find_nhs_numbers(text):  # whatever the importer: an identifier never reaches the workspace
         field = _field_with_nhs_number(record.data) or "record"
-        return f"the {field} value looks like an NHS number: the row was not stored"
-    return ""
+        return f"the {field} value looks like an NHS number: the row was not stored", ""
+    return "", text
+
+
+def identifier_hits(data: dict[str, Any], free_text: tuple[str, ...] | None) -> list[tuple[str, str]]:
+    """(field, kind) for each free-text field of ``data`` holding identifier-shaped text (one kind each);
+    ``free_text`` None: every text field counts as free text."""
+    hits: list[tuple[str, str]] = []
+    if free_text is not None and all("." not in name for name in free_text):  # the common case: a direct look-up
+        texts = ((name, value) for name in free_text if isinstance(value := data.get(name), str) and value)
+    else:
+        texts = _text_fields(data)
+    for name, text in texts:
+        if (free_text is None or name in free_text) and all(name != seen for seen, _ in hits):
+            kinds = find_identifier_kinds(text)
+            if kinds:
+                hits.append((name, kinds[0]))
+    return hits
+
+
+def _text_fields(value: Any, field: str = "") -> Iterator[tuple[str, str]]:
+    """(dotted field name, text) of every string in ``value``; list items share their field's name."""
+    if isinstance(value, str):
+        yield field, value
+    elif isinstance(value, dict):
+        for key, inner in value.items():
+            yield from _text_fields(inner, f"{field}.{key}" if field else str(key))
+    elif isinstance(value, list | tuple):
+        for inner in value:
+            yield from _text_fields(inner, field)
+
+
+def _blank_fields(value: Any, names: set[str], field: str = "") -> Any:
+    """A copy of ``value`` with the text of the named (dotted) fields replaced by ""."""
+    if isinstance(value, str):
+        return "" if field in names else value
+    if isinstance(value, dict):
+        return {k: _blank_fields(v, names, f"{field}.{k}" if field else str(k)) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_blank_fields(inner, names, field) for inner in value]
+    return value
 
 
 def _field_with_nhs_number(value: Any, field: str = "") -> str | None:

@@ -19,9 +19,13 @@ from typing import Any, Literal
 
 from sqlalchemy import select
 
+from qsi_desktop.errors import QsiError
 from qsi_desktop.export.cells import neutralise
 from qsi_desktop.export.names import evidence_label
+from qsi_desktop.export.workbook import finish_sheet, new_sheet, save_workbook, xlsx_path
+from qsi_desktop.plugins import guard
 from qsi_desktop.plugins.types import Register
+from qsi_desktop.privacy import find_identifier_kinds, find_nhs_numbers
 from qsi_desktop.services import stored_tables
 from qsi_desktop.services.errors import UserError
 from qsi_desktop.services.registers import (
@@ -33,6 +37,8 @@ from qsi_desktop.services.registers import (
 from qsi_desktop.store.models import EvidenceItem, RegisterRow
 from qsi_desktop.store.workspace import Workspace
 from qsi_desktop.tabular import (
+    REPLACEMENT,
+    RowRejected,
     TableError,
     TableRead,
     header_key,
@@ -87,7 +93,13 @@ class ImportPreview:
     @property
     def mapping(self) -> dict[str, str]:
         """The mapping to remember: header -> field ("" for a column not read)."""
-        return {c.header: c.field or IGNORE for c in self.columns if c.use not in ("patient", "duplicate")}
+        # A header cell that holds an identifier (a patient's details typed into the header row) is
+        # not remembered: the mapping is stored in the workspace. It reads as unused next time anyway.
+        return {
+            c.header: c.field or IGNORE
+            for c in self.columns
+            if c.use not in ("patient", "duplicate") and not _identifying(c.header)
+        }
 
     @property
     def ok(self) -> bool:
@@ -104,6 +116,10 @@ class ImportResult:
 
 
 # -- reading a file ----------------------------------------------------------------------------------
+
+
+def _identifying(text: str) -> bool:
+    return bool(find_nhs_numbers(text) or find_identifier_kinds(text))
 
 
 def _spellings(register: Register) -> dict[str, tuple[str, ...]]:
@@ -152,28 +168,7 @@ def preview(
         if isinstance(saved, dict) and isinstance(saved.get("map"), dict):
             chosen = {header_key(h): str(f) for h, f in saved["map"].items()}
             remembered = True
-    match = header_matcher(spellings)
-    wanted = {header_key(s) for names in columns.values() for s in names}
-    used: list[ColumnMapping] = []
-    taken: set[str] = set()
-    for index, header in enumerate(table.header):
-        if not header:
-            continue
-        key = header_key(header)
-        if is_patient_column(header, wanted) and key not in chosen:
-            used.append(ColumnMapping(index, header, None, "patient"))
-            continue
-        if key in chosen:
-            target, use = chosen[key] or None, ("remembered" if remembered else "chosen")
-        else:
-            target, use = match(header), "matched"
-        if target is None:
-            used.append(ColumnMapping(index, header, None, "unused" if use == "matched" else use))  # type: ignore[arg-type]
-        elif target in taken:
-            used.append(ColumnMapping(index, header, None, "duplicate"))
-        else:
-            taken.add(target)
-            used.append(ColumnMapping(index, header, target, use))  # type: ignore[arg-type]
+    used, taken = map_columns(table.header, columns, spellings, chosen, remembered=remembered)
     result = ImportPreview(
         register_id=register.id,
         file_name=path.name,
@@ -194,6 +189,43 @@ def preview(
     return result
 
 
+def map_columns(
+    header: tuple[str, ...],
+    columns: Mapping[str, tuple[str, ...]],
+    spellings: Mapping[str, tuple[str, ...]],
+    chosen: Mapping[str, str],
+    *,
+    remembered: bool = False,
+) -> tuple[list[ColumnMapping], set[str]]:
+    """Each header cell's field: the user's choice (``chosen``: header key -> field, "" for none),
+    else the field its spelling names; patient columns are never read, a field is filled once.
+    ``columns``: every spelling accepted (the chosen headers included). Returns the columns and
+    the fields they fill."""
+    match = header_matcher(spellings)
+    wanted = {header_key(s) for names in columns.values() for s in names}
+    used: list[ColumnMapping] = []
+    taken: set[str] = set()
+    for index, header_cell in enumerate(header):
+        if not header_cell:
+            continue
+        key = header_key(header_cell)
+        if is_patient_column(header_cell, wanted) and key not in chosen:
+            used.append(ColumnMapping(index, header_cell, None, "patient"))
+            continue
+        if key in chosen:
+            target, use = chosen[key] or None, ("remembered" if remembered else "chosen")
+        else:
+            target, use = match(header_cell), "matched"
+        if target is None:
+            used.append(ColumnMapping(index, header_cell, None, "unused" if use == "matched" else use))  # type: ignore[arg-type]
+        elif target in taken:
+            used.append(ColumnMapping(index, header_cell, None, "duplicate"))
+        else:
+            taken.add(target)
+            used.append(ColumnMapping(index, header_cell, target, use))  # type: ignore[arg-type]
+    return used, taken
+
+
 def _read_rows(table: TableRead, register: Register, result: ImportPreview) -> None:
     seen: dict[str, int] = {}
     try:
@@ -201,8 +233,11 @@ def _read_rows(table: TableRead, register: Register, result: ImportPreview) -> N
             if row.blank:
                 result.blank_rows += 1
                 continue
+            if table.bad_byte_lines and (bad := [c for c, v in row.values.items() if REPLACEMENT in v]):
+                result.issues.append(RowIssue(row.number, f"the {', '.join(bad)} value holds bytes that are not UTF-8"))
+                continue
             try:
-                values = clean_values(register, dict(row.values))
+                values = clean_values(register, _prepared(register, dict(row.values)))
             except ValueProblem as exc:
                 result.issues.append(RowIssue(row.number, str(exc)))
                 continue
@@ -214,6 +249,26 @@ def _read_rows(table: TableRead, register: Register, result: ImportPreview) -> N
             result.rows.append((row.number, values))
     except TableError as exc:
         result.issues.append(RowIssue(exc.row or 0, str(exc)))
+
+
+def _prepared(register: Register, raw: dict[str, Any]) -> dict[str, Any]:
+    """The plugin's ``prepare`` of one imported row: a ValueError is the row's reason, anything else
+    a plugin failure (one line naming the plugin)."""
+    if register.prepare is None:
+        return raw
+    try:
+        prepared = register.prepare(raw)
+    except (ValueError, RowRejected) as exc:
+        raise ValueProblem(str(exc)) from None
+    except QsiError:
+        raise
+    except Exception as exc:
+        raise guard.PluginError(register.id.split(".")[0], f"register {register.id} prepare", exc) from exc
+    if not isinstance(prepared, dict):
+        raise guard.PluginError(
+            register.id.split(".")[0], f"register {register.id} prepare", TypeError("must return a dict of values")
+        )
+    return prepared
 
 
 def key_fields_label(register: Register) -> str:
@@ -323,43 +378,21 @@ def preview_dict(result: ImportPreview) -> dict[str, Any]:
 def export_xlsx(ws: Workspace, register: Register, out: Path | str, *, include_retired: bool = False) -> int:
     """Write the register to a workbook: a header row (frozen, with filters), one row per entry,
     dates and numbers as values, text made inert for spreadsheets. Returns the rows written."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
-
-    out = Path(out)
-    if out.suffix.lower() != ".xlsx":
-        raise UserError(f"{out.name}: give a .xlsx file name")
+    out = xlsx_path(out)
     rows = list_rows(ws, register, include_retired=include_retired)
-    book = Workbook()
-    sheet = book.active
-    sheet.title = register.title[:31].translate(str.maketrans("", "", "[]:*?/\\")) or "Register"
     headers = [f"{f.label} ({f.unit})" if f.unit else f.label for f in register.fields]
     if include_retired:
         headers.append("Retired")
-    sheet.append(headers)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
+    book, sheet = new_sheet(register.title or "Register", headers)
     for row in rows:
         cells: list[Any] = [_export_cell(f.kind, row.values.get(f.key)) for f in register.fields]
         if include_retired:
             cells.append("yes" if row.retired else "")
         sheet.append([neutralise(c) for c in cells])
-    for index, f in enumerate(register.fields, start=1):
-        letter = get_column_letter(index)
-        if f.kind == "date":
-            for (cell,) in sheet.iter_rows(min_row=2, min_col=index, max_col=index):
-                cell.number_format = "dd/mm/yyyy"
-        sheet.column_dimensions[letter].width = min(60, max(12, len(headers[index - 1]) + 2))
-    sheet.freeze_panes = "A2"
-    sheet.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{len(rows) + 1}"
-    temporary = out.with_name(f".{out.name}.part")
-    try:
-        book.save(temporary)
-        temporary.replace(out)
-    except OSError as exc:
-        temporary.unlink(missing_ok=True)
-        raise UserError(f"{out}: cannot write the workbook ({exc.strerror or exc})") from None
+    widths = [min(60, max(12, len(header) + 2)) for header in headers]
+    dates = {index for index, f in enumerate(register.fields, start=1) if f.kind == "date"}
+    finish_sheet(sheet, widths, date_columns=dates)
+    save_workbook(book, out)
     return len(rows)
 
 

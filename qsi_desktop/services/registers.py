@@ -28,6 +28,7 @@ from qsi_desktop.services.values import check_free_text
 from qsi_desktop.store.models import AuditEntry, EvidenceItem, RegisterRow
 from qsi_desktop.store.types import utcnow
 from qsi_desktop.store.workspace import Workspace
+from qsi_desktop.tabular import EARLIEST_YEAR, LATEST_YEAR
 from qsi_desktop.tabular import parse_date as parse_sheet_date
 
 MAX_TEXT = 2000
@@ -142,10 +143,11 @@ def parse_value(field: RegisterField, raw: Any) -> Any:
             return (exact or ending)[0]
         raise ValueProblem(f"{what}: not one of {', '.join(field.choices)}")
     if kind == "date":
-        if isinstance(raw, datetime):
-            return raw.date().isoformat()
-        if isinstance(raw, date):
-            return raw.isoformat()
+        if isinstance(raw, date):  # a datetime too
+            day = raw.date() if isinstance(raw, datetime) else raw
+            if not EARLIEST_YEAR <= day.year <= LATEST_YEAR:  # 0001-01-01, 9999-12-31: placeholders
+                raise ValueProblem(f"{what}: {day.isoformat()} is outside {EARLIEST_YEAR} to {LATEST_YEAR}")
+            return day.isoformat()
         try:
             return parse_sheet_date(str(raw)).isoformat()
         except ValueError:
@@ -235,6 +237,11 @@ def display(field: RegisterField, value: Any) -> str:
         return evidence_label(int(value))
     if field.kind == "number":
         return f"{value:g}" if isinstance(value, float) else str(value)
+    if field.kind == "date" and isinstance(value, str):
+        try:
+            return date.fromisoformat(value).strftime("%d/%m/%Y")  # as UK forms write it
+        except ValueError:
+            return value
     return str(value)
 
 

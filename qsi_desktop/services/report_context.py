@@ -10,11 +10,12 @@ from typing import Any
 from qsi_desktop.export.names import evidence_label
 from qsi_desktop.plugins import guard
 from qsi_desktop.plugins.types import REPORT_BLOCK_TYPES, ReportBlock, ReportContext, ReportSection
-from qsi_desktop.services import checklists, evidence, importing, readiness, registers
+from qsi_desktop.services import checklists, evidence, importing, readiness, registers, zone_maps
 from qsi_desktop.services.app import App
 from qsi_desktop.services.applies import applicable_refs
 from qsi_desktop.services.profile import profile_dict
 from qsi_desktop.store.workspace import Workspace
+from qsi_desktop.zone_maps import ZoneMap
 
 
 @dataclass
@@ -59,6 +60,10 @@ class WorkspaceReportContext:
 
     def register_rows(self, register_id: str) -> list[dict[str, Any]]:
         return registers.rows_for_report(self.ws, self.app, register_id)
+
+    def zone_map(self, register_id: str, row_id: int) -> ZoneMap | None:
+        register, _spec = zone_maps.find_zone_map_register(self.app, register_id)
+        return zone_maps.load(self.ws, register, row_id)
 
 
 def applicable_sections(app: App, context: WorkspaceReportContext) -> list[ReportSection]:

@@ -53,3 +53,9 @@ def put_in(session: Session, namespace: str, key: str, value: Any, *, actor: str
     else:
         row.value = value
         row.updated_by = actor
+
+
+def get_in(session: Session, namespace: str, key: str, default: Any = None) -> Any:
+    """:func:`get` inside a transaction the caller holds (what it reads cannot change under it)."""
+    row = session.scalars(select(StoredTable).where(StoredTable.namespace == namespace, StoredTable.key == key)).first()
+    return row.value if row is not None else default

@@ -7,16 +7,8 @@ from datetime import date
 
 from qsi_desktop.privacy import find_nhs_numbers
 from qsi_desktop.services.errors import UserError
-from qsi_desktop.store.models import ACTION_STATUSES, STATUSES
+from qsi_desktop.statuses import ACTION_STATUSES, STATUS_LABELS, STATUSES, status_label  # noqa: F401  (re-exported)
 
-STATUS_LABELS = {
-    "not_started": "Not started",
-    "in_progress": "In progress",
-    "met": "Met",
-    "partially_met": "Partially met",
-    "not_met": "Not met",
-    "not_applicable": "Not applicable",
-}
 _STATUS_ALIASES = {"na": "not_applicable", "n/a": "not_applicable", "partial": "partially_met"}
 
 
@@ -76,7 +68,3 @@ def add_months(day: date, months: int) -> date:
     if not 1 <= year <= 9999:
         raise UserError(f"{day.isoformat()} plus {months} months is outside the calendar")
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
-def status_label(status: str) -> str:
-    return STATUS_LABELS.get(status, status)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select, text
 from sqlalchemy.exc import SQLAlchemyError
 
+from qsi_desktop.services import zone_maps
 from qsi_desktop.store import migrate
 from qsi_desktop.store.models import EvidenceItem
 from qsi_desktop.store.workspace import Workspace
@@ -36,10 +37,11 @@ def verify(ws: Workspace, on_progress: Callable[[int, int, str], None] | None = 
                     .order_by(EvidenceItem.id)
                 )
             )
+        plans = zone_maps.image_hashes(ws)  # floor plans of zone maps live in the same store
     except SQLAlchemyError as exc:  # the damage verify exists to find: report it, do not crash on it
         report.problems.append(f"database: cannot be read ({str(getattr(exc, 'orig', exc)).splitlines()[0]})")
         return report
-    hashes = sorted({sha for _, _, sha in items})
+    hashes = sorted({sha for _, _, sha in items} | plans)
     broken: dict[str, str] = {}
     for index, sha in enumerate(hashes, start=1):
         problem = ws.files.verify(sha)
@@ -51,13 +53,18 @@ def verify(ws: Workspace, on_progress: Callable[[int, int, str], None] | None = 
     for item_id, title, sha in items:
         if sha in broken:
             report.problems.append(f"evidence #{item_id} '{title}': {broken[sha]} ({ws.files.path_for(sha)})")
+    for sha in sorted(plans & broken.keys()):
+        report.problems.append(f"zone map floor plan: {broken[sha]} ({ws.files.path_for(sha)})")
 
     orphans = set(ws.files.stored_hashes()) - set(hashes)
     if orphans:
         report.notes.append(f"{len(orphans)} stored file(s) not used by any evidence item (kept, never deleted)")
     leftovers = ws.files.incoming_files()
     if leftovers:
-        report.notes.append(f"{len(leftovers)} unfinished copy(ies) in {ws.files.root / 'tmp'} (safe to delete)")
+        report.notes.append(
+            f"{len(leftovers)} unfinished copy(ies) in {ws.files.root / 'tmp'} "
+            "(deleted when the workspace is opened, once an hour old)"
+        )
     return report
 
 

@@ -26,6 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from qsi_desktop.statuses import ACTION_STATUSES, STATUSES
 from qsi_desktop.store.types import JSONDocument, UTCDateTime, utcnow
 
 # Named constraints so Alembic migrations can alter them on PostgreSQL and in SQLite batch mode.
@@ -37,8 +38,6 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
-STATUSES = ("not_started", "in_progress", "met", "partially_met", "not_met", "not_applicable")
-ACTION_STATUSES = ("open", "in_progress", "done", "cancelled")
 APPLICABILITY_OVERRIDES = ("applicable", "not_applicable")
 
 

@@ -222,6 +222,8 @@ class Workspace:
                 migrate.upgrade(engine)
             workspace = cls(path, engine)
             _daily_backup(database, path / "backups")
+            if removed := workspace.files.clean_incoming():
+                log.info("%s: removed %d unfinished evidence copy(ies) left by a stopped process", path, removed)
             return workspace
         except migrate.NewerDatabaseError as exc:
             engine.dispose()

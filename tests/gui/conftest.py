@@ -77,3 +77,46 @@ def make_window(qtbot, full_app: App, monkeypatch: pytest.MonkeyPatch) -> Iterat
 @pytest.fixture
 def window(make_window: Callable[..., object], demo_path: Path) -> object:
     return make_window(demo_path)
+
+
+@pytest.fixture
+def window_without_nm(make_window: Callable[..., object], demo_path: Path, full_app: App) -> object:
+    """The demo with nuclear medicine taken out of the service profile: NM-9 not applicable."""
+    from qsi_desktop.services.profile import ProfileChange, update_profile
+    from qsi_desktop.store.workspace import Workspace
+
+    with Workspace.open(demo_path) as ws:
+        update_profile(ws, ProfileChange(modalities=("CT", "IR", "MR", "US")), actor="test-user")
+    return make_window(demo_path)
+
+
+@pytest.fixture
+def details_step() -> Callable[..., list[object]]:
+    """``details_step(act=None)``: when the details step after adding files opens next (one file's
+    evidence dialog or the table for several), call ``act(dialog)``, by default pressing Enter in it
+    (adding the files as they are). Returns the list the dialogs seen are added to."""
+    from PySide6.QtCore import Qt, QTimer
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QApplication
+
+    from qsi_desktop.gui.dialogs import EvidenceDialog
+    from qsi_desktop.gui.evidence_details import FileDetailsDialog
+
+    def press_enter(dialog: object) -> None:
+        QTest.keyClick(dialog.focusWidget() or dialog, Qt.Key.Key_Return)  # the dialog may not be active yet
+
+    def arm(act: Callable[[object], None] | None = None) -> list[object]:
+        seen: list[object] = []
+
+        def check() -> None:
+            dialog = QApplication.activeModalWidget()
+            if not isinstance(dialog, (EvidenceDialog, FileDetailsDialog)):
+                QTimer.singleShot(20, check)
+                return
+            seen.append(dialog)
+            (act or press_enter)(dialog)
+
+        QTimer.singleShot(0, check)
+        return seen
+
+    return arm

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 from qsi_desktop.colours import STATUS_BADGE
 from qsi_desktop.export.check import Finding
 from qsi_desktop.gui.checklist_panel import EvidenceChooser
+from qsi_desktop.gui.compare_view import CompareDialog
 from qsi_desktop.gui.dialogs import (
     ActionDialog,
     ConflictDialog,
@@ -35,9 +36,13 @@ from qsi_desktop.gui.dialogs import (
     NewWorkspaceDialog,
     ProfileDialog,
 )
+from qsi_desktop.gui.evidence_details import FileDetailsDialog
 from qsi_desktop.gui.evidence_library import LinkDialog, WhereUsedDialog
 from qsi_desktop.gui.export_dialog import ExportDialog, PreExportCheckDialog, pack_sections
 from qsi_desktop.gui.main_window import MainWindow
+from qsi_desktop.gui.panels import pages, show_page
+from qsi_desktop.gui.tracker_wizard import TrackerWizard
+from qsi_desktop.gui.tree_wizard import TreeImportWizard
 from qsi_desktop.gui.workers import error_message, gui_text
 from qsi_desktop.services import evidence
 from qsi_desktop.services.applies import applicable_importers
@@ -95,9 +100,9 @@ def test_no_mnemonic_clashes_in_the_main_window(window: MainWindow, qtbot) -> No
     for main in range(window.main_tabs.count()):
         window.main_tabs.setCurrentIndex(main)
         if window.main_tabs.currentWidget() is window.modalities:
-            for page in range(window.modalities.count()):
-                window.modalities.setCurrentIndex(page)
-                _assert_no_clash(window, f"Modalities, {window.modalities.tabText(page)}")
+            for place in pages(window.modalities):
+                show_page(window.modalities, place)
+                _assert_no_clash(window, f"Modalities, {place}")
             continue
         for page in range(window.view.tabs.count()):
             window.view.tabs.setCurrentIndex(page)
@@ -141,6 +146,10 @@ def _dialogs(window: MainWindow, tmp_path: Path) -> dict[str, Callable[[], QDial
         "edit evidence": lambda: EvidenceDialog(app, "", window, editing=items[0]),
         "link to statements": lambda: LinkDialog(window.ctx, items[0], window),
         "where used": lambda: WhereUsedDialog(evidence.where_used(ws, app, items[0].id), window.ctx, window),
+        "import tracker": lambda: TrackerWizard(window.ctx, window),
+        "compare with submission": lambda: CompareDialog(window.ctx, window),
+        "file details": lambda: FileDetailsDialog([document, tmp_path / "Local rules.pdf"], "XR-501", window),
+        "import evidence folder": lambda: TreeImportWizard(window.ctx, window),
         "conflict": lambda: ConflictDialog(
             AssessmentConflict("XR-501", AssessmentRecord("XR-501", narrative="Theirs"), AssessmentChange(), "Mine"),
             window,

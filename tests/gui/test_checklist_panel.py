@@ -13,6 +13,7 @@ from sqlalchemy import event, select
 
 from qsi_desktop.gui.checklist_panel import ChecklistPanel, EvidenceChooser, checklist_tree
 from qsi_desktop.gui.context import GuiContext
+from qsi_desktop.gui.panels import show_page
 from qsi_desktop.services import checklists, evidence
 from qsi_desktop.services.evidence import EvidenceDetails
 from qsi_desktop.services.records import ChecklistAnswer
@@ -268,9 +269,7 @@ def test_keyboard_and_accessible_names(setup, qtbot) -> None:
 def test_the_main_window_shows_answerable_checklists(window, demo_path: Path) -> None:
     index = window.main_tabs.indexOf(window.modalities)
     window.main_tabs.setCurrentIndex(index)
-    titles = [window.modalities.tabText(i) for i in range(window.modalities.count())]
-    window.modalities.setCurrentIndex(titles.index("US checklists"))
-    panel = window.modalities.currentWidget()
+    panel = show_page(window.modalities, "US / Checklists")
     assert isinstance(panel, ChecklistPanel) and panel.accessibleName() == "Ultrasound checklists and registers"
     assert panel.set_answer(REGISTER, "inspection", "partial")
     assert _stored(demo_path)["inspection"].answer == "partial"

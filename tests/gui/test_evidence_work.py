@@ -65,11 +65,14 @@ def _click_in_modal(object_name: str, seen: list[str]) -> None:
     QTimer.singleShot(0, click)
 
 
-def test_files_dropped_on_a_statement_in_the_tree_are_linked_to_it(window: MainWindow, qtbot, tmp_path) -> None:
+def test_files_dropped_on_a_statement_in_the_tree_are_linked_to_it(
+    window: MainWindow, qtbot, tmp_path, details_step
+) -> None:
     paths = _files(tmp_path, "Rota March.pdf", "Rota April.pdf")
     before = window.model.index_for_ref("XR-601")
     index = window.proxy.mapFromSource(before)
     window.tree.scrollTo(index)
+    details_step()  # Enter: as they are
     _drop(window.tree.viewport(), paths, window.tree.visualRect(index).center())
     _settle(qtbot)
     assert {"Rota March", "Rota April"} <= set(_titles(window, "XR-601"))
@@ -78,8 +81,9 @@ def test_files_dropped_on_a_statement_in_the_tree_are_linked_to_it(window: MainW
     assert counts["XR-601"] == len(_titles(window, "XR-601"))  # the tree's counts follow
 
 
-def test_files_dropped_on_the_window_go_to_unsorted(window: MainWindow, qtbot, tmp_path) -> None:
+def test_files_dropped_on_the_window_go_to_unsorted(window: MainWindow, qtbot, tmp_path, details_step) -> None:
     paths = _files(tmp_path, "Scan 1.pdf", "Scan 2.pdf", "Scan 3.pdf")
+    details_step()
     _drop(window, paths)
     _settle(qtbot)
     assert _titles(window, unsorted=True) == ["Scan 1", "Scan 2", "Scan 3"]
@@ -105,7 +109,7 @@ def test_files_dropped_on_the_window_go_to_unsorted(window: MainWindow, qtbot, t
     assert library.table.rowCount() == 2
 
 
-def test_the_same_file_again_offers_the_stored_item(window: MainWindow, qtbot, tmp_path) -> None:
+def test_the_same_file_again_offers_the_stored_item(window: MainWindow, qtbot, tmp_path, details_step) -> None:
     (policy,) = _files(tmp_path, "Chaperone policy.docx")
     stored = evidence.add_file(
         window.workspace, window.app, policy, EvidenceDetails(targets=["XR-103"]), actor="test-user"
@@ -124,15 +128,17 @@ def test_the_same_file_again_offers_the_stored_item(window: MainWindow, qtbot, t
     assert "linked instead" in window.statusBar().currentMessage()
 
     _click_in_modal("add-again", seen)  # the user may still want a second item
+    details_step()
     window.view.evidence.add_paths([copy])
     _settle(qtbot)
     assert len(evidence.list_evidence(window.workspace)) == total + 1
 
 
-def test_add_file_takes_many_files_at_once(window: MainWindow, qtbot, tmp_path, monkeypatch) -> None:
+def test_add_file_takes_many_files_at_once(window: MainWindow, qtbot, tmp_path, monkeypatch, details_step) -> None:
     paths = _files(tmp_path, "Audit 1.xlsx", "Audit 2.xlsx")
     monkeypatch.setattr(QFileDialog, "getOpenFileNames", staticmethod(lambda *a, **k: ([str(p) for p in paths], "")))
     window.select_ref("XR-701")
+    details_step()
     window.view.evidence.add_file()
     _settle(qtbot)
     assert {"Audit 1", "Audit 2"} <= set(_titles(window, "XR-701"))

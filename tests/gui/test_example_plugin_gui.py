@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from qsi_desktop.gui.dialogs import ProfileDialog
+from qsi_desktop.gui.panels import pages
 from qsi_desktop.services.app import App
 from qsi_desktop.services.profile import profile_dict
 from qsi_desktop.store.workspace import NewProfile, Workspace
@@ -55,10 +56,9 @@ def test_modalities_area_shows_an_mg_checklists_tab(
 ) -> None:
     window = make_window(_workspace(tmp_path / "ws", full_app, ("CT", "MG")))
     window.main_tabs.setCurrentWidget(window.modalities)  # its pages are built when first shown
-    tabs = window.modalities
-    titles = [tabs.tabText(i) for i in range(tabs.count())]
-    assert titles == ["CT checklists", "MG checklists"]
-    panel = tabs.widget(titles.index("MG checklists"))
+    found = pages(window.modalities)
+    assert list(found) == ["CT / Checklists", "CT / Summaries", "MG / Checklists", "MG / Summaries"]
+    panel = found["MG / Checklists"]
     assert panel.accessibleName() == "Mammography checklists and registers"
     assert list(panel.templates) == ["mg.qa-checks"]
     assert window.model.status_of("MG-901") == "not_started"
@@ -69,6 +69,5 @@ def test_no_mg_tab_when_mammography_is_not_provided(
 ) -> None:
     window = make_window(_workspace(tmp_path / "ws", full_app, ("CT",)))
     window.ensure_panels()
-    titles = [window.modalities.tabText(i) for i in range(window.modalities.count())]
-    assert titles == ["CT checklists"]
+    assert list(pages(window.modalities)) == ["CT / Checklists", "CT / Summaries"]
     assert window.model.status_of("MG-901") == "not_applicable"

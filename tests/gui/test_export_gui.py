@@ -293,7 +293,7 @@ def test_menu_shortcut_defaults_and_accessibility(window: MainWindow, tmp_path: 
     )
     assert Path(dialog.pack_path.text()).parent == window.workspace.path.parent
     assert Path(dialog.pack_path.text()).name.startswith("Riverside_ Imaging QSI pack ")  # safe on Windows
-    assert dialog.sections.count() == 12  # the demo does not provide NM
+    assert dialog.sections.count() == 13  # XR-1..XR-8 and the five modalities' sections
     fields = (
         dialog.pack_path,
         dialog.bundle,

@@ -24,6 +24,7 @@ from qsi_desktop.catalogue.model import Item, Statement
 from qsi_desktop.gui import launcher, workers
 from qsi_desktop.gui.dialogs import ImportSummaryDialog
 from qsi_desktop.gui.main_window import MainWindow
+from qsi_desktop.gui.panels import pages
 from qsi_desktop.gui.statement_model import COL_STATUS
 from qsi_desktop.gui.statement_view import statement_html
 from qsi_desktop.services.assessments import find_assessment
@@ -63,7 +64,8 @@ def _visible_refs(window: MainWindow) -> list[str]:
 # -- the window ---------------------------------------------------------------------------------------
 
 
-def test_window_shows_every_statement_and_readiness(window: MainWindow) -> None:
+def test_window_shows_every_statement_and_readiness(window_without_nm: MainWindow) -> None:
+    window = window_without_nm
     assert window.windowTitle() == "QSI Desktop — Riverside Imaging Service"
     assert window.model.section_count() == 13
     assert window.model.statement_count() == 80
@@ -296,31 +298,40 @@ def test_modality_checklist_tabs_follow_the_profile(window: MainWindow) -> None:
     assert index > 0 and window.main_tabs.tabText(index) == "&Modalities"
     assert window.modalities.count() == 0  # built when first shown, not for the window's first paint
     window.main_tabs.setCurrentIndex(index)
-    titles = [window.modalities.tabText(i) for i in range(window.modalities.count())]
-    assert titles == [  # the demo has no NM; each modality's registers follow its checklists
-        "CT checklists",
-        "IR checklists",
-        "MR checklists",
-        "MR units",
-        "MR equipment safety register",
-        "MR safety roles",
-        "MR environment limits",
-        "US checklists",
-        "Transducer register",
-        "Ergonomic (MSD) risk assessments",
-        "Preceptorship and competence records",
+    outer = [window.modalities.tabText(i) for i in range(window.modalities.count())]
+    assert outer == ["CT", "IR", "MR", "NM", "US"]  # a tab per modality provided, in section order
+    titles = list(pages(window.modalities))
+    assert titles == [  # in each: its checklists, registers, own panels, then its summaries
+        "CT / Checklists",
+        "CT / Summaries",
+        "IR / Checklists",
+        "IR / Summaries",
+        "MR / Checklists",
+        "MR / MR units",
+        "MR / MR equipment safety register",
+        "MR / MR safety roles",
+        "MR / MR environment limits",
+        "MR / MR zone maps",  # a plugin panel, beside its modality's registers
+        "MR / Summaries",
+        "NM / Checklists",
+        "NM / Radiopharmaceutical SOPs",
+        "NM / Reference activities",
+        "NM / Summaries",
+        "US / Checklists",
+        "US / Transducer register",
+        "US / Ergonomic (MSD) risk assessments",
+        "US / Preceptorship and competence records",
+        "US / Summaries",
     ]
+    assert window.modalities.tabToolTip(0) == "Computerised tomography: checklists, registers and summaries"
 
     def ct_templates() -> list[str]:
-        index = titles.index("CT checklists")
-        panel = window.modalities.widget(index)
-        return list(panel.templates)
+        return list(pages(window.modalities)["CT / Checklists"].templates)
 
     assert "ct.paediatric-protocols" in ct_templates()
     update_profile(window.workspace, ProfileChange(modalities=("CT",), scopes={"paediatric": False}), actor="t")
     window._build_panels()
-    titles = [window.modalities.tabText(i) for i in range(window.modalities.count())]
-    assert titles == ["CT checklists"]
+    assert list(pages(window.modalities)) == ["CT / Checklists", "CT / Summaries"]
     assert ct_templates() == ["ct.drl-audit", "ct.trauma-gap-review", "ct.staff-competence"]
 
 
@@ -547,7 +558,7 @@ def test_launcher_builds_the_demo_in_the_default_workspace_the_first_time(
     # The second start opens it as it is.
     seen.clear()
     assert launcher.main(["--screenshot", str(tmp_path / "shot.png")]) == 0
-    assert seen["status"] == ""
+    assert "demo workspace" not in seen["status"]  # the second start paints the first one's snapshot
 
 
 def test_review_dates_and_interval_can_be_cleared(window: MainWindow, demo_path: Path) -> None:
@@ -598,7 +609,7 @@ def test_a_failing_plugin_panel_shows_its_reason_in_its_tab(window: MainWindow, 
     monkeypatch.setattr(panels, "applicable_templates", lambda ws, app: [])
     window._build_panels()
     window.ensure_panels()
-    assert window.modalities.tabText(0) == "Broken panel"
-    assert window.modalities.widget(0).text() == (
+    assert list(pages(window.modalities)) == ["Every service / Broken panel"]
+    assert pages(window.modalities)["Every service / Broken panel"].text() == (
         "The Broken panel panel could not be shown: panel px.broken (plugin px) failed: KeyError 'column'"
     )

@@ -53,8 +53,9 @@ def _select_row(window: MainWindow, row: int) -> None:
 
 
 def test_profile_dialog_shows_the_profile_and_saving_changes_what_applies(
-    window: MainWindow, demo_path: Path, monkeypatch: pytest.MonkeyPatch
+    window_without_nm: MainWindow, demo_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    window = window_without_nm
     assert [window.model.status_of(ref) for ref in NM_9] == ["not_applicable"] * 5
     before = dict(window.state.counts)
     window.select_ref("NM-901")
@@ -116,8 +117,9 @@ def test_profile_dialog_enables_only_loaded_modalities(full_app, core_app, qtbot
 
 
 def test_profile_errors_show_in_the_dialog_and_nothing_is_saved(
-    window: MainWindow, demo_path: Path, monkeypatch: pytest.MonkeyPatch
+    window_without_nm: MainWindow, demo_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    window = window_without_nm
     messages: list[str] = []
 
     def fill(dialog: ProfileDialog, call: int) -> bool:

@@ -6,9 +6,14 @@ assessor sees at a glance which registers stand behind CT-901..904.
 
 from __future__ import annotations
 
-from qsi_desktop.dose.report import render_ct_drl_audit
 from qsi_desktop.plugins.types import Paragraph, ReportBlock, ReportContext, ReportSection, Table
 from qsi_plugin_ct.checklists import CHECKLISTS
+
+
+def render_ct_drl_audit(context: ReportContext) -> list[ReportBlock]:
+    from qsi_desktop.dose import report  # matplotlib only when the pack is written, not at start-up
+
+    return report.render_ct_drl_audit(context)
 
 
 def render(context: ReportContext) -> list[ReportBlock]:

@@ -6,9 +6,21 @@ assessor sees at a glance which registers stand behind IR-901..905.
 
 from __future__ import annotations
 
-from qsi_desktop.dose.report import render_ir_dose_audit, render_ir_high_dose
 from qsi_desktop.plugins.types import Paragraph, ReportBlock, ReportContext, ReportSection, Table
 from qsi_plugin_ir.checklists import CHECKLISTS
+
+
+# matplotlib only when the pack is written, not at start-up
+def render_ir_dose_audit(context: ReportContext) -> list[ReportBlock]:
+    from qsi_desktop.dose import report
+
+    return report.render_ir_dose_audit(context)
+
+
+def render_ir_high_dose(context: ReportContext) -> list[ReportBlock]:
+    from qsi_desktop.dose import report
+
+    return report.render_ir_high_dose(context)
 
 
 def render(context: ReportContext) -> list[ReportBlock]:

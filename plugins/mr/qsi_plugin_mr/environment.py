@@ -73,6 +73,7 @@ IMPORTER = Importer(
     description="Readings of temperature, humidity and oxygen per MR room, with the date (and time).",
     statement_refs=("MR-903",),
     columns=("date", "room", "temperature_c", "humidity_pct", "oxygen_pct"),
+    free_text=("room",),
 )
 
 

@@ -1,4 +1,5 @@
-"""Magnetic resonance imaging (MR-9): the section, safety registers, the equipment register importer and its report.
+"""Magnetic resonance imaging (MR-9): the section, safety registers (the equipment register reads the
+files the retired mr-equipment-register importer read), zone maps, the environment log and reports.
 
 Qt-free: the core builds the checklist panel from the registered templates.
 """
@@ -9,10 +10,9 @@ from pathlib import Path
 
 from qsi_desktop.catalogue import Section, load_framework_file
 from qsi_desktop.plugins.markers import hookimpl
-from qsi_desktop.plugins.types import ChecklistTemplate, Importer, Modality, Register, ReportSection
-from qsi_plugin_mr import __version__, environment
+from qsi_desktop.plugins.types import ChecklistTemplate, Importer, Modality, Panel, Register, ReportSection
+from qsi_plugin_mr import __version__, environment, zone_map
 from qsi_plugin_mr.checklists import CHECKLISTS
-from qsi_plugin_mr.importers import equipment
 from qsi_plugin_mr.registers import REGISTERS
 from qsi_plugin_mr.report import REPORT_SECTIONS
 
@@ -40,7 +40,7 @@ def qsi_register_checklists() -> list[ChecklistTemplate]:
 
 @hookimpl
 def qsi_register_importers() -> list[Importer]:
-    return [equipment.IMPORTER, environment.IMPORTER]
+    return [environment.IMPORTER]  # the equipment register's files import into the register (mr.equipment)
 
 
 @hookimpl
@@ -50,7 +50,13 @@ def qsi_register_registers() -> list[Register]:
 
 @hookimpl
 def qsi_register_report_sections() -> list[ReportSection]:
-    return [*REPORT_SECTIONS, environment.ENVIRONMENT_SECTION]
+    return [*REPORT_SECTIONS, environment.ENVIRONMENT_SECTION, zone_map.ZONE_MAP_SECTION]
+
+
+@hookimpl
+def qsi_register_panels() -> list[Panel]:
+    # The core's zone-map editor for the MR units register (Qt is imported only when it is built).
+    return [Panel(id="mr.zone-maps", title="MR zone maps", factory=zone_map.build_panel, modality="MR")]
 
 
 __all__ = ["PLUGIN_NAME", "QSI_PLUGIN_API_VERSION", "__version__"]

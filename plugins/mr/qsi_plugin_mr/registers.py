@@ -1,7 +1,8 @@
 """MR registers the core keeps (MR-901..903): MR units, the MR equipment safety register and MR safety roles.
 
-The equipment register accepts the header spellings of the ``mr-equipment-register`` CSV importer, so
-a register kept in Excel imports into it through the mapping preview.
+The equipment register reads the files the retired ``mr-equipment-register`` importer read (its header
+spellings, label spellings and conditions text), so a register kept in Excel imports into it through
+the mapping preview: one source for the register.
 """
 
 from __future__ import annotations
@@ -11,9 +12,12 @@ from datetime import date, timedelta
 from typing import Any
 
 from qsi_desktop.plugins.types import Register, RegisterField
+from qsi_plugin_mr.importers import equipment as equipment_import
 from qsi_plugin_mr.importers.equipment import COLUMNS as EQUIPMENT_COLUMNS
+from qsi_plugin_mr.zone_map import SPEC as ZONE_MAP
+from qsi_plugin_mr.zone_map import UNITS_ID
 
-MR_SAFE, MR_CONDITIONAL, MR_UNSAFE, MR_UNLABELLED = "MR Safe", "MR Conditional", "MR Unsafe", "MR Unlabelled"
+MR_SAFE, MR_CONDITIONAL, MR_UNSAFE, MR_UNLABELLED = equipment_import.LABELS
 CHECK_EVERY_DAYS = 365
 
 
@@ -22,11 +26,11 @@ def _older_than(value: Any, as_of: date, days: int) -> bool:
 
 
 UNITS = Register(
-    id="mr.units",
+    id=UNITS_ID,
     title="MR units",
     modality="MR",
     statement_refs=("MR-901", "MR-902"),
-    description="Each MR scanner by site and room, with its static field strength.",
+    description="Each MR scanner by site and room, with its static field strength; each has a zone map.",
     key_fields=("site", "room"),
     fields=(
         RegisterField("site", "Site", aliases=("hospital", "location")),
@@ -44,6 +48,7 @@ UNITS = Register(
         ),
         RegisterField("notes", "Notes"),
     ),
+    zone_map=ZONE_MAP,
 )
 
 
@@ -111,6 +116,7 @@ EQUIPMENT = Register(
         RegisterField("asset", "Asset number", aliases=_aliases("asset")),
     ),
     flags=equipment_flags,
+    prepare=equipment_import.prepare,  # the label spellings and conditions text the old importer read
 )
 
 ROLE_MRRP, ROLE_MRSE, ROLE_AUTHORISED = "MR Responsible Person", "MR Safety Expert", "Authorised person"

@@ -1,5 +1,6 @@
-"""Report section: the MR equipment register by label and MR unit, and conditional items missing
-their conditions (MR-903)."""
+"""Report section: the MR equipment safety register summarised by label and location, and MR
+Conditional items missing their conditions (MR-903). The register's rows themselves are the core's
+dated table in the same part."""
 
 from __future__ import annotations
 
@@ -7,29 +8,33 @@ from collections import Counter
 from typing import Any
 
 from qsi_desktop.plugins.types import Paragraph, ReportBlock, ReportContext, ReportSection, Table
-from qsi_plugin_mr.importers.equipment import LABELS, MR_CONDITIONAL
-from qsi_plugin_mr.importers.equipment import NAME as EQUIPMENT
+from qsi_plugin_mr.importers.equipment import LABELS, MR_CONDITIONAL, REGISTER_ID
 
 NOT_RECORDED = "(not recorded)"
+CONDITIONS = ("field_strength", "spatial_gradient", "sar", "conditions")
+
+
+def conditions_recorded(row: dict[str, Any]) -> bool:
+    return any(row.get(key) not in (None, "") for key in CONDITIONS)
 
 
 def render(context: ReportContext) -> list[ReportBlock]:
-    records = context.records(EQUIPMENT)
-    if not records:
-        return [Paragraph("No MR equipment register has been imported.", style="note")]
-    by_label = Counter(str(r.get("label")) for r in records)
+    rows = context.register_rows(REGISTER_ID)
+    if not rows:
+        return [Paragraph("The MR equipment safety register has no items yet.", style="note")]
+    by_label = Counter(str(r.get("label")) for r in rows)
     blocks: list[ReportBlock] = [
-        Paragraph(f"The MR equipment register lists {len(records)} items."),
+        Paragraph(f"The MR equipment safety register lists {len(rows)} items."),
         Table(
             ("Label", "Items"),
-            (*((label, str(by_label[label])) for label in LABELS), ("Total", str(len(records)))),
+            (*((label, str(by_label[label])) for label in LABELS), ("Total", str(len(rows)))),
             caption="MR equipment by label",
         ),
-        _by_location(records),
+        _by_location(rows),
     ]
     missing = sorted(
-        (r for r in records if r.get("label") == MR_CONDITIONAL and not r.get("conditions_recorded")),
-        key=lambda r: (str(r.get("location", "")), str(r.get("item", ""))),
+        (r for r in rows if r.get("label") == MR_CONDITIONAL and not conditions_recorded(r)),
+        key=lambda r: (str(r.get("location") or ""), str(r.get("item", ""))),
     )
     if missing:
         blocks.append(
@@ -59,10 +64,10 @@ def render(context: ReportContext) -> list[ReportBlock]:
     return blocks
 
 
-def _by_location(records: list[dict[str, Any]]) -> Table:
+def _by_location(rows: list[dict[str, Any]]) -> Table:
     counts: dict[str, Counter[str]] = {}
-    for record in records:
-        counts.setdefault(str(record.get("location") or NOT_RECORDED), Counter())[str(record.get("label"))] += 1
+    for row in rows:
+        counts.setdefault(str(row.get("location") or NOT_RECORDED), Counter())[str(row.get("label"))] += 1
     return Table(
         ("Location", *LABELS, "Total"),
         tuple(
@@ -74,8 +79,8 @@ def _by_location(records: list[dict[str, Any]]) -> Table:
 
 
 EQUIPMENT_SECTION = ReportSection(
-    id="mr.equipment-register",
-    title="MR equipment register as imported (mr-equipment-register)",
+    id="mr.equipment-summary",
+    title="MR equipment safety register: summary",
     render=render,
     modality="MR",
     order=310,

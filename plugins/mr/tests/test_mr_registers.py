@@ -47,7 +47,11 @@ def test_the_equipment_register_imports_a_kept_workbook(ws: Workspace, tmp_path:
     book.save(path)
     result = register_io.preview(ws, EQUIPMENT, path)
     assert [(i.row, i.reason) for i in result.issues] == [
-        (8, "MR label: not one of MR Safe, MR Conditional, MR Unsafe, MR Unlabelled")
+        (
+            8,
+            "unknown MR label 'MR compatible' ('MR compatible' is an old term): use MR Safe, MR Conditional, "
+            "MR Unsafe or MR Unlabelled",
+        )
     ]
     register_io.commit(ws, EQUIPMENT, result, actor="t")
     rows = {r.values["item"]: r.values for r in registers.list_rows(ws, EQUIPMENT)}

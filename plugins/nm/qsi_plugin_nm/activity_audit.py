@@ -114,7 +114,7 @@ def render(context: ReportContext) -> list[ReportBlock]:
             )
         )
     table = Table(
-        ("Procedure", "Administrations", "Median (MBq)", "Highest (MBq)", "Reference", "Above reference"),
+        ("Procedure", "Administrations", "Median MBq", "Highest MBq", "Reference", "Above it"),
         tuple(rows),
         caption="Administered activity by procedure",
     )

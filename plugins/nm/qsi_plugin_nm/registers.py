@@ -92,8 +92,8 @@ def render_sops(context: ReportContext) -> list[ReportBlock]:
     if gaps or overdue:
         blocks.append(
             Paragraph(
-                f"{gaps} of the {len(SOP_SECTIONS)} sections have no SOP recorded and {overdue} are past their "
-                "review date.",
+                f"{gaps} of the {len(SOP_SECTIONS)} sections {'has' if gaps == 1 else 'have'} no SOP recorded and "
+                f"{overdue} {'is' if overdue == 1 else 'are'} past {'its' if overdue == 1 else 'their'} review date.",
                 style="warning",
             )
         )

@@ -89,8 +89,8 @@ def render(context: ReportContext) -> list[ReportBlock]:
     blocks: list[ReportBlock] = [
         Paragraph(
             f"Register of {len(records)} licences, appointments and permits, as of {long_date(as_of)}: "
-            f"{len(attention)} need attention (expired, expiring within {WARNING_DAYS} days, or a licence "
-            "with no expiry date)."
+            f"{len(attention)} {'needs' if len(attention) == 1 else 'need'} attention (expired, expiring within "
+            f"{WARNING_DAYS} days, or a licence with no expiry date)."
         )
     ]
     if attention:

@@ -38,7 +38,7 @@ def test_sops_import_from_csv_and_flag_gaps_and_overdue_reviews(tmp_path: Path) 
     assert sop_flags(rows[2], as_of) == ["review overdue"]
     blocks = render_sops(SimpleReportContext(as_of=as_of, rows_by_register={SOPS.id: rows}))
     assert blocks[0] == Paragraph(
-        "3 of the 6 sections have no SOP recorded and 1 are past their review date.", style="warning"
+        "3 of the 6 sections have no SOP recorded and 1 is past its review date.", style="warning"
     )
     table = blocks[1]
     assert isinstance(table, Table) and [r[0] for r in table.rows] == list(SOP_SECTIONS)

@@ -67,14 +67,14 @@ def render(context: ReportContext) -> list[ReportBlock]:
     if total.passing < total.needing:
         blocks.append(
             Paragraph(
-                f"{total.needing - total.passing} uses needing high-level disinfection had no passing record.",
+                f"{_uses(total.needing - total.passing)} needing high-level disinfection had no passing record.",
                 style="warning",
             )
         )
     if total.no_cycle:
         blocks.append(
             Paragraph(
-                f"{total.no_cycle} uses needing high-level disinfection have no cycle record for traceability.",
+                f"{_uses(total.no_cycle)} needing high-level disinfection had no cycle record for traceability.",
                 style="note",
             )
         )
@@ -124,7 +124,8 @@ def _register_check(records: list[dict[str, Any]], register: list[dict[str, Any]
     if not unknown:
         return Paragraph(f"Every probe in the log is in the transducer register ({len(register)} transducers).")
     return Paragraph(
-        f"{len(unknown)} probes in the log are not in the transducer register: {', '.join(unknown)}.",
+        f"{len(unknown)} {'probe' if len(unknown) == 1 else 'probes'} in the log "
+        f"{'is' if len(unknown) == 1 else 'are'} not in the transducer register: {', '.join(unknown)}.",
         style="warning",
     )
 
@@ -154,3 +155,7 @@ DECONTAMINATION_SECTION = ReportSection(
 )
 
 REPORT_SECTIONS: tuple[ReportSection, ...] = (DECONTAMINATION_SECTION,)
+
+
+def _uses(count: int) -> str:
+    return f"{count} use" if count == 1 else f"{count} uses"

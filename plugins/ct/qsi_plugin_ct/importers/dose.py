@@ -8,7 +8,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from qsi_desktop.dose.records import read_dose_records
 from qsi_desktop.plugins.types import ImportContext, ImportedRecord, Importer, ImportIssue
 
 NAME = "ct-dose"
@@ -16,6 +15,8 @@ VERSION = 1
 
 
 def read(path: Path, context: ImportContext) -> Iterator[ImportedRecord | ImportIssue]:
+    from qsi_desktop.dose.records import read_dose_records  # pydicom only when files are read, not at start-up
+
     return read_dose_records(path, context, "ct")
 
 
@@ -35,4 +36,6 @@ IMPORTER = Importer(
     columns=("exam_month", "device", "station", "study_description", "age_years", "sex", "dlp_total_mgycm", "source"),
     version=VERSION,
     parallel=True,
+    # Typed text: the study description (from the RIS) and protocol names; device and station are codes.
+    free_text=("study_description", "events.protocol"),
 )

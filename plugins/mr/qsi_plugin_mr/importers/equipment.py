@@ -1,31 +1,27 @@
-"""Importer ``mr-equipment-register``: the MR equipment safety register (CSV), MR-903.
+"""Reading the MR equipment safety register (MR-903) as services keep it: the header spellings and
+the row preparation the ``mr.equipment`` register's import uses, and the retired importer's name.
 
-Each item carries one of the four labels MR-903 lists (MR Safe, MR Conditional, MR Unsafe,
-unlabelled). An MR Conditional item needs its conditions recorded (static field strength in T,
-spatial field gradient in T/m, SAR in W/kg, or the conditions as text): the register held in the
-control room must say what led to the conditional labelling. Such items are imported and flagged.
+Each item carries one of the four labels (MR Safe, MR Conditional, MR Unsafe, MR Unlabelled). An MR
+Conditional item needs its conditions recorded (static field strength in T, spatial field gradient in
+T/m, SAR in W/kg, or the conditions as text): the register held in the control room must say what led
+to the conditional labelling. Such items are imported and flagged.
+
+The ``mr-equipment-register`` importer once stored the same file as imported records beside the
+register: two sources. It is retired: the register's import reads its files (same spellings, same
+label and number rules), ``qsi register import PATH mr.equipment FILE`` or Import in its tab.
 """
 
 from __future__ import annotations
 
 import re
+from typing import Any
 
-from qsi_desktop.plugins.types import Importer
-from qsi_desktop.tabular import (
-    TABLE_PATTERNS,
-    Row,
-    RowRecord,
-    RowRejected,
-    TableImport,
-    parse_date,
-)
-
-NAME = "mr-equipment-register"
+from qsi_desktop.tabular import RowRejected
 
 MR_SAFE = "MR Safe"
 MR_CONDITIONAL = "MR Conditional"
 MR_UNSAFE = "MR Unsafe"
-UNLABELLED = "Unlabelled"
+UNLABELLED = "MR Unlabelled"  # MHRA's term
 LABELS = (MR_SAFE, MR_CONDITIONAL, MR_UNSAFE, UNLABELLED)
 
 COLUMNS = {
@@ -95,7 +91,6 @@ COLUMNS = {
         "serial no",
     ),
 }
-REQUIRED = ("item", "label")
 
 # Keyed by the label with everything but letters removed: "MR-Conditional" -> "mrconditional".
 _LABELS = {
@@ -121,10 +116,10 @@ def normalise_label(text: str) -> str:
     if key in _LABELS:
         return _LABELS[key]
     if not key:
-        raise RowRejected("no MR label: record MR Safe, MR Conditional, MR Unsafe or Unlabelled")
+        raise RowRejected("no MR label: record MR Safe, MR Conditional, MR Unsafe or MR Unlabelled")
     hint = " ('MR compatible' is an old term)" if "compatible" in key else ""
     raise RowRejected(
-        f"unknown MR label {text.strip()[:40]!r}{hint}: use MR Safe, MR Conditional, MR Unsafe or Unlabelled"
+        f"unknown MR label {text.strip()[:40]!r}{hint}: use MR Safe, MR Conditional, MR Unsafe or MR Unlabelled"
     )
 
 
@@ -154,66 +149,40 @@ def _from_text(pattern: re.Pattern[str], text: str) -> float | None:
     return max(values, default=None)
 
 
-def parse_row(row: Row) -> RowRecord:
-    get = row.values.get
-    item = " ".join(get("item", "").split())
+def prepare(values: dict[str, Any]) -> dict[str, Any]:
+    """One imported row of the equipment register, spelled the register's way (``Register.prepare``).
+
+    The label's many spellings become the four labels; a field strength like "1.5T / 3T" is its highest
+    value, a gradient in G/cm becomes T/m; what a conditions text says ("3T, 720 G/cm, SAR 2 W/kg") fills
+    the numbers the separate columns left empty. Raises ValueError with the reason for a bad row.
+    """
+    text = {
+        key: "" if value is None else value if isinstance(value, str) else str(value) for key, value in values.items()
+    }
+    item = " ".join(text.get("item", "").split())
     if not item:
-        raise RowRejected("no item name")
-    label = normalise_label(get("label", ""))
-    conditions = " ".join(get("conditions", "").split())
-    field = quantity(get("field_strength", ""), "field strength", "T", 12)
-    gradient = quantity(get("spatial_gradient", ""), "spatial gradient", "T/m", 200)
-    sar = quantity(get("sar", ""), "SAR", "W/kg", 10)
+        raise ValueError("no item name")
+    try:
+        label = normalise_label(text.get("label", ""))
+        conditions = " ".join(text.get("conditions", "").split())
+        field = quantity(text.get("field_strength", ""), "field strength", "T", 12)
+        gradient = quantity(text.get("spatial_gradient", ""), "spatial gradient", "T/m", 200)
+        sar = quantity(text.get("sar", ""), "SAR", "W/kg", 10)
+    except RowRejected as exc:
+        raise ValueError(str(exc)) from None
     if conditions:  # fill what the separate columns left empty from the conditions text
         field = field if field is not None else _from_text(_TEXT_FIELD, conditions)
         gradient = gradient if gradient is not None else _from_text(_TEXT_GRADIENT, conditions)
         sar = sar if sar is not None else _from_text(_TEXT_SAR, conditions)
-    checked = get("last_checked", "")
-    try:
-        last_checked = parse_date(checked).isoformat() if checked else None
-    except ValueError as exc:
-        raise RowRejected(f"last checked: {exc}") from None
-    recorded = bool(conditions) or any(v is not None for v in (field, gradient, sar))
-    location = " ".join(get("location", "").split())
-    asset = get("asset", "")
-    identity = ("asset", asset.lower()) if asset else ("item", item.lower(), location.lower())
-    return RowRecord(
-        identity=identity,
-        data={
-            "item": item,
-            "location": location,
-            "label": label,
-            "field_strength_t": field,
-            "spatial_gradient_t_per_m": gradient,
-            "sar_w_per_kg": sar,
-            "conditions": conditions,
-            "conditions_recorded": recorded,
-            "missing_conditions": label == MR_CONDITIONAL and not recorded,
-            "last_checked": last_checked,
-            "asset": asset,
-        },
-        occurred_on=last_checked,
-    )
+    return {
+        **values,
+        "item": item,
+        "label": label,
+        "conditions": conditions,
+        "field_strength": field,
+        "spatial_gradient": gradient,
+        "sar": sar,
+    }
 
 
-SPEC = TableImport(name=NAME, columns=COLUMNS, required=REQUIRED, parse=parse_row, repeats="reject")
-
-
-read = SPEC.read
-run = SPEC.run  # every file in one batch, for tests and scripts
-
-
-IMPORTER = Importer(
-    name=NAME,
-    title="MR equipment safety register",
-    read=read,
-    patterns=TABLE_PATTERNS,
-    modality="MR",
-    description=(
-        "CSV export of the MR equipment register: item, location or MR unit, label (MR Safe, MR Conditional, "
-        "MR Unsafe, unlabelled), conditions (field strength T, spatial gradient T/m, SAR W/kg), last checked "
-        "and asset number. Conditional items without conditions are flagged."
-    ),
-    statement_refs=("MR-903",),
-    columns=("item", "location", "label", "conditions_recorded", "last_checked", "asset"),
-)
+REGISTER_ID = "mr.equipment"

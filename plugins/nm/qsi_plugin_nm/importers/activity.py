@@ -85,4 +85,5 @@ IMPORTER = Importer(
     ),
     statement_refs=("NM-905", "XR-501"),
     columns=("date", "procedure", "radiopharmaceutical", "activity_mbq", "weight_kg", "age_band"),
+    free_text=("procedure", "radiopharmaceutical", "room"),
 )

@@ -181,4 +181,7 @@ IMPORTER = Importer(
     ),
     statement_refs=("NM-905", "NM-901"),
     columns=("type", "holder", "reference", "issued", "expires"),
+    # The holder is a named practitioner or employer by design (Dr A Consultant) and the reference a
+    # licence number: neither is free text; NHS numbers are still refused in both.
+    free_text=("type",),
 )

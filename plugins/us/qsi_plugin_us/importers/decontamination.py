@@ -296,4 +296,5 @@ IMPORTER = Importer(
     ),
     statement_refs=("US-903", "US-902"),
     columns=("probe", "date", "category", "method", "result", "compliant"),
+    free_text=("category", "method", "result"),  # the probe is a serial or an ID: a code
 )

@@ -1,0 +1,492 @@
+"""Import an existing evidence folder tree: statements inferred from folder and file names.
+
+A service's share is often one folder per statement (``XR-101 Patient information/...``), with the same
+policy copied into several folders. Every file is hashed; each distinct content becomes one evidence
+item linked to every statement its copies' paths name (a ref in a folder applies to the files below),
+and content already in the workspace is linked, never stored again, so a second run changes nothing.
+Files with no ref go to the unsorted inbox. Temporary and system files, links out of the tree, unreadable
+files and files whose name or text holds what looks like an NHS number are skipped with a reason.
+
+Transactions: files are processed in batches (:data:`BATCH_FILES`); a batch's new files are written to
+the store and flushed first (``EvidenceFileStore.put_many``), then its items, links and provenance are
+committed in one transaction. A cancel stops after the file in hand and commits the whole files done:
+what is committed is always whole files, and running the import again carries on where it stopped.
+
+Provenance: the relative paths of an item's copies are kept in ``stored_table`` (namespace
+:data:`SOURCE_NAMESPACE`, key = the item's id, value ``{"paths": [...]}``), audited like every change.
+"""
+
+from __future__ import annotations
+
+import codecs
+import os
+import re
+import stat
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from qsi_desktop.export.scan import MAX_FILE_BYTES, MAX_UNPACKED_BYTES, scan_file
+from qsi_desktop.privacy import find_nhs_numbers, redact_nhs_numbers
+from qsi_desktop.services import stored_tables
+from qsi_desktop.services.app import App
+from qsi_desktop.services.errors import UserError
+from qsi_desktop.services.evidence import CURRENT_EVIDENCE
+from qsi_desktop.services.values import plain_file_name
+from qsi_desktop.store.evidence_files import EvidenceFileError, StoredFile, sha256_of
+from qsi_desktop.store.models import EvidenceItem, EvidenceLink, StoredTable
+from qsi_desktop.store.workspace import Workspace
+
+SOURCE_NAMESPACE = "evidence_source"
+BATCH_FILES = 250
+# Scanned for NHS numbers before storing: the types whose text the export's scan reads.
+SCANNED_SUFFIXES = frozenset({".docx", ".xlsx", ".xlsm", ".csv", ".txt", ".pdf"})
+
+_TEN_DIGIT_BYTES = re.compile(rb"[0-9]{3}[ .-]?[0-9]{3}[ .-]?[0-9]{4}")  # an NHS number's shape
+_TAG = re.compile(rb"<[^>]*>")
+# Parts of a .docx or .xlsx that hold no text the scan reads (styles, themes, settings: most of a small
+# file's XML); every other XML part is pre-checked, so a part named unusually is never missed.
+_NO_TEXT_PARTS = re.compile(
+    r"(word|xl)/(styles|stylesWithEffects|fontTable|settings|webSettings|numbering|calcChain|theme/\w+)\.xml"
+)
+_REF = re.compile(r"(?<![A-Za-z0-9])([A-Za-z]{2})[ _.-]?(\d{3})(?!\d)")
+_SYSTEM_FILES = {"thumbs.db": "Windows thumbnail cache", "desktop.ini": "Windows folder settings",
+                 ".ds_store": "macOS folder settings", "ehthumbs.db": "Windows thumbnail cache"}  # fmt: skip
+_WINDOWS_HIDDEN = 0x2 | 0x4  # FILE_ATTRIBUTE_HIDDEN | FILE_ATTRIBUTE_SYSTEM
+
+Progress = Callable[[int, int, str], None]
+
+
+@dataclass(frozen=True)
+class Skipped:
+    path: str  # relative to the imported folder, NHS-number-like text blanked
+    reason: str
+    folder: bool = False  # a folder left out (not counted as a file)
+    problem: bool = False  # the user should act (unreadable, an NHS number), not litter left out on purpose
+
+
+@dataclass(frozen=True)
+class TreeFile:
+    path: Path
+    rel: str  # relative, with "/" separators
+    refs: tuple[str, ...]
+    size: int
+
+
+@dataclass
+class TreeSummary:
+    """What an import did (or, dry run, would do)."""
+
+    files: int = 0  # files found (skipped ones included)
+    stored: int = 0  # distinct contents stored as new evidence items
+    duplicates: int = 0  # files whose content was stored already (earlier in the run, or before it)
+    linked: int = 0  # evidence links made
+    unmapped: int = 0  # new items with no statement: in the unsorted inbox
+    skipped: list[Skipped] = field(default_factory=list)
+    notes: list[Skipped] = field(default_factory=list)  # imported, but worth knowing (not checked for NHS numbers)
+    items: list[int] = field(default_factory=list)  # ids of the items stored
+    cancelled: bool = False
+    dry_run: bool = False
+
+    @property
+    def problems(self) -> list[Skipped]:
+        """Files the user should look at (unreadable, an NHS number), as opposed to litter."""
+        return [s for s in self.skipped if s.problem]
+
+    def to_dict(self) -> dict:
+        return {
+            "files": self.files,
+            "stored": self.stored,
+            "duplicates": self.duplicates,
+            "linked": self.linked,
+            "unmapped": self.unmapped,
+            "skipped": [{"path": s.path, "reason": s.reason, "problem": s.problem} for s in self.skipped],
+            "notes": [{"path": s.path, "reason": s.reason} for s in self.notes],
+            "items": self.items,
+            "cancelled": self.cancelled,
+            "dry_run": self.dry_run,
+        }
+
+
+# -- finding the files ---------------------------------------------------------------------------
+
+
+def infer_refs(app: App, parts: tuple[str, ...]) -> tuple[str, ...]:
+    """Statement refs named in path parts (``XR-101 Patient info``, ``XR101``, ``xr 101``), in order;
+    only refs of the loaded catalogue count, so ``Room 101`` or a year is not taken for one."""
+    found: list[str] = []
+    for part in parts:
+        for letters, digits in _REF.findall(part):
+            statement = app.catalogue.get(f"{letters}-{digits}")
+            if statement is not None and statement.ref not in found:
+                found.append(statement.ref)
+    return tuple(found)
+
+
+def _skip_reason(name: str, st: os.stat_result) -> str | None:
+    lower = name.lower()
+    if lower in _SYSTEM_FILES:
+        return f"system file ({_SYSTEM_FILES[lower]})"
+    if name.startswith("~$"):
+        return "temporary file (Office lock file of an open document)"
+    if lower.endswith((".tmp", ".temp", "~")) or lower.startswith("~"):
+        return "temporary file"
+    if lower.endswith(".lnk"):
+        return "Windows shortcut (the document it points to is not copied)"
+    if name.startswith(".") or getattr(st, "st_file_attributes", 0) & _WINDOWS_HIDDEN:
+        return "hidden file"
+    return None
+
+
+def walk(app: App, root: Path, skipped: list[Skipped]) -> Iterator[TreeFile]:
+    """The files under ``root`` to import, in a stable order; what is left out goes to ``skipped``.
+    Links to folders are never followed (no loop can trap the walk); a link to a file inside the tree is
+    read where it is; anything pointing outside the tree is skipped."""
+    real_root = root.resolve()
+    stack: list[tuple[Path, tuple[str, ...]]] = [(root, ())]
+    while stack:
+        folder, parts = stack.pop()
+        try:
+            with os.scandir(folder) as listing:
+                entries = sorted(listing, key=lambda e: e.name)
+        except OSError as exc:
+            skipped.append(_skip(parts, f"folder could not be read ({exc.strerror or exc})", folder=True, problem=True))
+            continue
+        subfolders = []
+        for entry in entries:
+            name = plain_file_name(entry.name)
+            here = (*parts, name)
+            try:
+                st = entry.stat(follow_symlinks=False)
+            except OSError as exc:
+                skipped.append(_skip(here, f"could not be read ({exc.strerror or exc})", problem=True))
+                continue
+            if find_nhs_numbers("/".join(here)):
+                reason = "the name contains what looks like an NHS number; rename it to import it"
+                skipped.append(_skip(here, reason, problem=True))
+                continue
+            reason = _skip_reason(name, st)
+            if stat.S_ISDIR(st.st_mode):
+                if reason == "hidden file":
+                    skipped.append(_skip(here, "hidden folder", folder=True))
+                else:
+                    subfolders.append((Path(entry.path), here))
+                continue
+            if reason is not None:
+                skipped.append(_skip(here, reason))
+                continue
+            path = Path(entry.path)
+            if stat.S_ISLNK(st.st_mode):
+                st, why = _link_target(path, real_root)
+                if st is None:
+                    skipped.append(_skip(here, why))
+                    continue
+            if not stat.S_ISREG(st.st_mode):
+                skipped.append(_skip(here, "not a regular file (a device, pipe or socket)"))
+                continue
+            if st.st_size == 0:
+                skipped.append(_skip(here, "empty file (0 bytes)"))
+                continue
+            yield TreeFile(path, "/".join(here), infer_refs(app, here), st.st_size)
+        stack.extend(reversed(subfolders))
+
+
+def _link_target(path: Path, real_root: Path) -> tuple[os.stat_result | None, str]:
+    try:
+        target = path.resolve(strict=True)
+    except (OSError, RuntimeError):  # RuntimeError: a link loop, before Python 3.13
+        return None, "link that leads nowhere (broken, or a loop)"
+    if not target.is_relative_to(real_root):
+        return None, "link to something outside the imported folder: not followed"
+    st = target.stat()
+    if stat.S_ISDIR(st.st_mode):
+        return None, "link to a folder: not followed (the folder is imported where it is)"
+    return st, ""
+
+
+def _skip(parts: tuple[str, ...], reason: str, *, folder: bool = False, problem: bool = False) -> Skipped:
+    return Skipped(redact_nhs_numbers("/".join(parts)) or ".", reason, folder, problem)
+
+
+# -- importing -----------------------------------------------------------------------------------
+
+
+@dataclass
+class _New:
+    """A content first seen in this batch: stored, then made an item."""
+
+    file: TreeFile
+    sha: str | None  # known when hashed first (its size was seen before)
+    refs: list[str]
+    paths: list[str]
+
+
+@dataclass
+class _Batch:
+    new: list[_New] = field(default_factory=list)
+    by_size: dict[int, list[_New]] = field(default_factory=dict)
+    existing: dict[int, tuple[list[str], list[str]]] = field(default_factory=dict)  # item id: (refs, paths)
+
+    def __len__(self) -> int:
+        return len(self.new) + len(self.existing)
+
+
+class _Importer:
+    def __init__(self, ws: Workspace, app: App, root: Path, actor: str, dry_run: bool) -> None:
+        self.ws, self.app, self.root, self.actor = ws, app, root, actor
+        self.summary = TreeSummary(dry_run=dry_run)
+        with ws.reading() as session:
+            rows = session.execute(
+                select(EvidenceItem.id, EvidenceItem.file_sha256, EvidenceItem.file_size)
+                .where(EvidenceItem.file_sha256.is_not(None), *CURRENT_EVIDENCE)
+                .order_by(EvidenceItem.id)
+            ).all()
+        self.item_by_sha: dict[str, int] = {}
+        for item_id, sha, _ in rows:
+            self.item_by_sha.setdefault(sha, item_id)  # the oldest, as evidence.duplicates offers
+        self.sizes: set[int] = {size for _, _, size in rows if size is not None}
+        self.unmapped: set[int] = set()
+        self.fake_id = 0  # dry run: items are numbered, never stored
+        self.links: dict[int, set[str]] = {}  # dry run: the links items have, as if stored
+
+    def add(self, batch: _Batch, file: TreeFile) -> None:
+        """Hash ``file`` (when its size says it may be a copy) and put it in the batch."""
+        pending = batch.by_size.get(file.size, [])
+        sha: str | None = None
+        if file.size in self.sizes or pending or self.summary.dry_run:
+            for earlier in pending:
+                if earlier.sha is None:
+                    earlier.sha = sha256_of(earlier.file.path)
+            sha = sha256_of(file.path)
+            same = next((n for n in pending if n.sha == sha), None)
+            if same is not None:  # counted as a duplicate when its item is made
+                _extend(same.refs, file.refs)
+                same.paths.append(file.rel)
+                return
+            if sha in self.item_by_sha:
+                self.summary.duplicates += 1
+                refs, paths = batch.existing.setdefault(self.item_by_sha[sha], ([], []))
+                _extend(refs, file.refs)
+                paths.append(file.rel)
+                return
+        if file.path.suffix.lower() in SCANNED_SUFFIXES and _may_hold_nhs_number(file):
+            scan = scan_file(file.path, file.path.name)
+            if scan.findings:
+                where = scan.findings[0].location
+                self.summary.skipped.append(
+                    Skipped(file.rel, f"contains what looks like an NHS number ({where}); not stored", problem=True)
+                )
+                return
+            for _, why in scan.skipped:
+                self.summary.notes.append(Skipped(file.rel, f"not checked for NHS numbers: {why}"))
+        self.sizes.add(file.size)
+        new = _New(file, sha, list(file.refs), [file.rel])
+        batch.new.append(new)
+        batch.by_size.setdefault(file.size, []).append(new)
+
+    def commit(self, batch: _Batch) -> None:
+        if not batch:
+            return
+        stored = self._store(batch.new)
+        if self.summary.dry_run:
+            self._pretend(batch, stored)
+            return
+        with self.ws.transaction(self.actor) as session:
+            created: list[tuple[EvidenceItem, _New]] = []
+            for new, sha in stored:
+                item = EvidenceItem(
+                    title=plain_file_name(new.file.path.stem),
+                    file_sha256=sha.sha256,
+                    file_name=plain_file_name(new.file.path.name),
+                    file_size=sha.size,
+                    added_by=self.actor,
+                    links=[self._link(ref) for ref in new.refs],
+                )
+                session.add(item)
+                created.append((item, new))
+            if batch.existing:
+                items = session.scalars(
+                    select(EvidenceItem)
+                    .options(selectinload(EvidenceItem.links))
+                    .where(EvidenceItem.id.in_(list(batch.existing)))
+                )
+                for item in items:
+                    refs = batch.existing[item.id][0]
+                    have = {(link.statement_ref, link.suggestion_key) for link in item.links}
+                    for ref in refs:
+                        if (ref, "") not in have:
+                            item.links.append(self._link(ref))
+                            self.summary.linked += 1
+                            self.unmapped.discard(item.id)
+            session.flush()
+            for item, new in created:
+                self.item_by_sha[item.file_sha256 or ""] = item.id
+                self._count_new(item.id, new)
+            sources = {item_id: paths for item_id, (_, paths) in batch.existing.items()}
+            sources.update((item.id, new.paths) for item, new in created)
+            self._sources(session, sources)
+
+    def _pretend(self, batch: _Batch, stored: list[tuple[_New, StoredFile]]) -> None:
+        """The dry run's commit: the same counts, from links read (or made up) in memory."""
+        for new, file in stored:
+            self.fake_id -= 1  # negative: never an id in the workspace
+            self.item_by_sha[file.sha256] = self.fake_id
+            self.links[self.fake_id] = set(new.refs)
+            self._count_new(self.fake_id, new)
+        for item_id, (refs, _) in batch.existing.items():
+            if item_id not in self.links:
+                with self.ws.reading() as session:
+                    self.links[item_id] = set(
+                        session.scalars(
+                            select(EvidenceLink.statement_ref).where(
+                                EvidenceLink.evidence_id == item_id, EvidenceLink.suggestion_key == ""
+                            )
+                        )
+                    )
+            for ref in refs:
+                if ref not in self.links[item_id]:
+                    self.links[item_id].add(ref)
+                    self.summary.linked += 1
+                    self.unmapped.discard(item_id)
+
+    def _store(self, news: list[_New]) -> list[tuple[_New, StoredFile]]:
+        """Store the batch's new files (dry run: only hash them); failures are skipped with the reason."""
+        if self.summary.dry_run:
+            return [(n, StoredFile(n.sha or "", n.file.size, n.file.path)) for n in news]
+        results = self.ws.files.put_many([n.file.path for n in news])
+        done: list[tuple[_New, StoredFile]] = []
+        for new, result in zip(news, results, strict=True):
+            if isinstance(result, EvidenceFileError):
+                why = f"could not be read ({_os_reason(result)})"
+                self.summary.skipped.append(Skipped(new.file.rel, why, problem=True))
+            elif new.sha is not None and result.sha256 != new.sha:
+                why = "changed while it was imported; import again"
+                self.summary.skipped.append(Skipped(new.file.rel, why, problem=True))
+            elif result.sha256 in self.item_by_sha:  # cannot happen by size; kept safe anyway
+                self.summary.duplicates += len(new.paths)
+            else:
+                done.append((new, result))
+        return done
+
+    def _count_new(self, item_id: int, new: _New) -> None:
+        self.summary.stored += 1
+        self.summary.duplicates += len(new.paths) - 1
+        self.summary.linked += len(new.refs)
+        self.summary.items.append(item_id)
+        if not new.refs:
+            self.unmapped.add(item_id)
+
+    def _link(self, ref: str) -> EvidenceLink:
+        return EvidenceLink(framework_id=self.ws.framework_id, statement_ref=ref, suggestion_key="")
+
+    def _sources(self, session: Session, paths: dict[int, list[str]]) -> None:
+        """Add ``paths`` (by item id) to the items' provenance: one read for the batch, rows only written
+        when a path is new."""
+        rows = {
+            row.key: row
+            for row in session.scalars(
+                select(StoredTable).where(
+                    StoredTable.namespace == SOURCE_NAMESPACE, StoredTable.key.in_([str(i) for i in paths])
+                )
+            )
+        }
+        for item_id, new in paths.items():
+            row = rows.get(str(item_id))
+            have = list(row.value["paths"]) if row is not None else []
+            merged = have + [p for p in dict.fromkeys(new) if p not in have]
+            if row is None:
+                session.add(StoredTable(namespace=SOURCE_NAMESPACE, key=str(item_id), value={"paths": merged},
+                                        updated_by=self.actor))  # fmt: skip
+            elif merged != have:
+                row.value, row.updated_by = {"paths": merged}, self.actor
+
+
+def import_tree(
+    ws: Workspace,
+    app: App,
+    root: Path,
+    *,
+    actor: str,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+    cancel: Callable[[], bool] | None = None,
+    batch_files: int = BATCH_FILES,
+) -> TreeSummary:
+    """Import every file under ``root`` (see the module's notes); dry run: count, store nothing."""
+    if not root.exists():
+        raise UserError(f"{root}: no such folder")
+    if not root.is_dir():
+        raise UserError(f"{root}: not a folder ('qsi evidence add' takes one file)")
+    importer = _Importer(ws, app, root, actor, dry_run)
+    summary = importer.summary
+    if progress is not None:
+        progress(0, 0, "looking through the folder")
+    files = list(walk(app, root, summary.skipped))
+    summary.files = len(files) + sum(1 for s in summary.skipped if not s.folder)
+    batch = _Batch()
+    for done, file in enumerate(files):
+        if cancel is not None and cancel():
+            summary.cancelled = True
+            break
+        if progress is not None and done % 20 == 0:
+            progress(done, len(files), f"importing {file.rel}")
+        try:
+            importer.add(batch, file)
+        except OSError as exc:
+            summary.skipped.append(Skipped(file.rel, f"could not be read ({exc.strerror or exc})", problem=True))
+        if len(batch) >= batch_files:
+            importer.commit(batch)
+            batch = _Batch()
+    importer.commit(batch)
+    summary.unmapped = len(importer.unmapped)
+    if progress is not None:
+        progress(len(files), len(files), "cancelled" if summary.cancelled else "done")
+    return summary
+
+
+def sources(ws: Workspace, item_id: int) -> list[str]:
+    """Where an imported item's copies were in the folders it was imported from."""
+    return list(stored_tables.get(ws, SOURCE_NAMESPACE, str(item_id), {"paths": []})["paths"])
+
+
+def _may_hold_nhs_number(file: TreeFile) -> bool:
+    """False when a file surely holds no NHS number, found cheaply: plain text in one pass over its bytes,
+    Word and Excel files over their XML parts with the tags taken out (the scan's parsers take 300 times
+    as long as hashing a small .docx). True sends the file to the scan, which says where; so do PDFs and
+    anything that cannot be pre-checked. Taking tags out can only join digits, never hide them."""
+    suffix = file.path.suffix.lower()
+    if file.size > MAX_FILE_BYTES:
+        return True
+    if suffix in (".txt", ".csv"):
+        data = file.path.read_bytes()
+        if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            return bool(find_nhs_numbers(data.decode("utf-16", "replace")))
+        # Digits, spaces, dots and dashes are the same bytes in UTF-8 and Windows-1252.
+        return _TEN_DIGIT_BYTES.search(data) is not None
+    if suffix in (".docx", ".xlsx", ".xlsm"):
+        try:
+            with zipfile.ZipFile(file.path) as archive:
+                parts = [
+                    i
+                    for i in archive.infolist()
+                    if i.filename.endswith(".xml") and not _NO_TEXT_PARTS.fullmatch(i.filename)
+                ]
+                if sum(i.file_size for i in parts) > MAX_UNPACKED_BYTES:
+                    return True
+                return any(_TEN_DIGIT_BYTES.search(_TAG.sub(b"", archive.read(i))) for i in parts)
+        except (OSError, zipfile.BadZipFile, ValueError, RuntimeError):
+            return True  # damaged: the scan reads what it can and notes the rest
+    return True
+
+
+def _extend(target: list[str], refs: tuple[str, ...]) -> None:
+    target.extend(ref for ref in refs if ref not in target)
+
+
+def _os_reason(error: EvidenceFileError) -> str:
+    text = str(error)
+    return text.rsplit(": ", 1)[-1] if ": " in text else text

@@ -1,0 +1,54 @@
+"""A register as dated evidence: its rows on a day, as a workbook stored as an evidence item linked to
+the register's statements, so the evidence index and the bundle hold what the register said then.
+
+Each snapshot supersedes the register's previous one (found by its document reference), so one is
+current and the earlier ones stay as its history, as any new version of a document does.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from datetime import date
+from pathlib import Path
+
+from qsi_desktop.plugins.types import Register
+from qsi_desktop.services import evidence, register_io
+from qsi_desktop.services.app import App
+from qsi_desktop.services.applies import applicable_refs
+from qsi_desktop.services.errors import UserError
+from qsi_desktop.services.records import EvidenceRecord
+from qsi_desktop.store.workspace import Workspace
+
+
+def document_ref(register: Register) -> str:
+    return f"register:{register.id}"
+
+
+def latest(ws: Workspace, register: Register) -> EvidenceRecord | None:
+    """The register's current snapshot (not superseded, not retired), if any."""
+    found = [e for e in evidence.list_evidence(ws) if e.document_ref == document_ref(register)]
+    return found[-1] if found else None
+
+
+def snapshot(ws: Workspace, app: App, register: Register, *, as_of: date | None = None, actor: str) -> EvidenceRecord:
+    """Store the register's rows in use as ``<title> <date>.xlsx``, evidence for its applicable statements."""
+    as_of = as_of or date.today()
+    refs = [ref for ref in register.statement_refs if ref in applicable_refs(ws, app)]
+    if not refs:
+        raise UserError(
+            f"{register.title} supports no statement that applies to this service, so a snapshot would be "
+            "evidence for nothing"
+        )
+    previous = latest(ws, register)
+    details = evidence.EvidenceDetails(
+        title=f"{register.title} (register snapshot)",
+        version=as_of.isoformat(),
+        document_ref=document_ref(register),
+        approved_on=as_of,
+        targets=refs,
+        supersedes=previous.id if previous else None,
+    )
+    with tempfile.TemporaryDirectory(prefix="qsi-register-") as folder:
+        path = Path(folder) / f"{register.title} {as_of.isoformat()}.xlsx"
+        register_io.export_xlsx(ws, register, path)
+        return evidence.add_file(ws, app, path, details, actor=actor)
