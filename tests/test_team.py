@@ -231,3 +231,17 @@ def test_server_addresses_keep_no_user_or_password_and_the_keyring_is_asked(monk
     for bad in ("postgresql://a:pw@h/db", "sqlite:///x.db", "postgresql://h", "not an address"):
         with pytest.raises(ServerAddressError):
             ServerAddress.parse(bad)
+
+
+def test_what_each_row_needs_follows_its_modality() -> None:
+    from qsi_desktop.store.access import LEAD_ONLY, MODALITY_LEAD, Access, ModalityMap, PermissionRefused
+    from qsi_desktop.store.models import ChecklistResponse, RegisterRow, StoredTable
+
+    lead = Access("carol", MODALITY_LEAD, frozenset({"MR"}), ModalityMap(modalities=frozenset({"CT", "MR"})))
+    assert lead.need_of(ChecklistResponse(template_id="mr.safety-roles", item_key="x"))[0] == {"MR"}
+    assert lead.need_of(RegisterRow(register_id="ct.kit", row_key="k"))[0] == {"CT"}
+    assert lead.need_of(StoredTable(namespace="zone-map", key="main"))[0] == {"MR"}
+    assert lead.need_of(StoredTable(namespace="team", key="users"))[0] == LEAD_ONLY
+    lead.require(frozenset({"MR"}), "the MR zone map")
+    with pytest.raises(PermissionRefused, match="needs the quality lead role"):
+        lead.require(LEAD_ONLY, "team users")

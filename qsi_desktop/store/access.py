@@ -42,8 +42,11 @@ ACCESS = "qsi_access"  # session.info key
 TYPED_ACTOR = "qsi_typed_actor"  # session.info key: the actor the caller passed, before the login replaced it
 # Columns where services write the actor's name; they get the audit trail's name (the login) too.
 BY_COLUMNS = ("updated_by", "added_by", "created_by", "retired_by", "undone_by", "actor")
-# stored_tables namespaces a modality lead may write, and the modalities they belong to
-DOSE_MODALITIES = frozenset({"CT", "IR"})
+# stored_tables namespaces a modality lead may write, and the modalities they belong to; any other
+# namespace is the quality lead's (a safe default for a feature that has not said whose it is)
+NAMESPACE_MODALITIES = {"dose": frozenset({"CT", "IR"}), "zone-map": frozenset({"MR"})}
+# namespaces written only alongside rows checked on their own (where an evidence item was imported from)
+FOLLOWING_NAMESPACES = frozenset({"evidence_source"})
 
 
 class PermissionRefused(QsiError):
@@ -164,8 +167,10 @@ class Access:
         if isinstance(obj, StoredTable):
             if obj.namespace == "registers" and isinstance(obj.value, dict):
                 return _one(self.map.of_register(str(obj.value.get("register", "")))), "a register mapping"
-            if obj.namespace == "dose":
-                return DOSE_MODALITIES, f"dose setting {obj.key}"
+            if obj.namespace in NAMESPACE_MODALITIES:
+                return NAMESPACE_MODALITIES[obj.namespace], f"{obj.namespace} {obj.key}"
+            if obj.namespace in FOLLOWING_NAMESPACES:
+                return ANY_WRITER, f"{obj.namespace} {obj.key}"
             return LEAD_ONLY, f"{obj.namespace} {obj.key}"
         return LEAD_ONLY, type(obj).__tablename__.replace("_", " ")
 
