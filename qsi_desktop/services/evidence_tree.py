@@ -453,6 +453,16 @@ def sources(ws: Workspace, item_id: int) -> list[str]:
     return list(stored_tables.get(ws, SOURCE_NAMESPACE, str(item_id), {"paths": []})["paths"])
 
 
+def nhs_number_place(path: Path, size: int) -> str | None:
+    """Where a document shows what looks like an NHS number (the scan's place, never the number), or None:
+    the cheap pre-check, then the export's scan, for the types it reads. For other importers that store
+    files a user named (a tracker's evidence column), so they refuse what the folder import refuses."""
+    if path.suffix.lower() not in SCANNED_SUFFIXES or not _may_hold_nhs_number(TreeFile(path, path.name, (), size)):
+        return None
+    scan = scan_file(path, path.name)
+    return scan.findings[0].location if scan.findings else None
+
+
 def _may_hold_nhs_number(file: TreeFile) -> bool:
     """False when a file surely holds no NHS number, found cheaply: plain text in one pass over its bytes,
     Word and Excel files over their XML parts with the tags taken out (the scan's parsers take 300 times
