@@ -54,6 +54,8 @@ _NO_TEXT_PARTS = re.compile(
     r"(word|xl)/(styles|stylesWithEffects|fontTable|settings|webSettings|numbering|calcChain|theme/\w+)\.xml"
 )
 _REF = re.compile(r"(?<![A-Za-z0-9])([A-Za-z]{2})[ _.-]?(\d{3})(?!\d)")
+# How Windows, Office and browsers name a copy: "Copy of X", "X - Copy", "X - Copy (2)", "X (1)".
+_COPY_NAME = re.compile(r"^copy (\(\d+\) )?of |( - copy( \(\d+\))?| \(\d+\))$", re.IGNORECASE)
 _SYSTEM_FILES = {"thumbs.db": "Windows thumbnail cache", "desktop.ini": "Windows folder settings",
                  ".ds_store": "macOS folder settings", "ehthumbs.db": "Windows thumbnail cache"}  # fmt: skip
 _WINDOWS_HIDDEN = 0x2 | 0x4  # FILE_ATTRIBUTE_HIDDEN | FILE_ATTRIBUTE_SYSTEM
@@ -264,6 +266,8 @@ class _Importer:
             sha = sha256_of(file.path)
             same = next((n for n in pending if n.sha == sha), None)
             if same is not None:  # counted as a duplicate when its item is made
+                if _COPY_NAME.search(same.file.path.stem) and not _COPY_NAME.search(file.path.stem):
+                    same.file = file  # the item is titled after the original, not "Copy of ..."
                 _extend(same.refs, file.refs)
                 same.paths.append(file.rel)
                 return
