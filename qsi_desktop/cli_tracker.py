@@ -121,13 +121,17 @@ def cmd_cycle_new(args: argparse.Namespace, app: App) -> int:
     if start.reset:
         print(f"{len(start.reset)} statuses set back to in progress for review: {', '.join(start.reset)}")
     if start.past_review:
-        print(f"{len(start.past_review)} statements past their review date:")
+        print(f"{_count(len(start.past_review), 'statement')} past their review date:")
         print(_table([[ref, f"{day:%d/%m/%Y}"] for ref, day in start.past_review], ["ref", "review was due"]))
     if start.evidence_past_review:
-        print(f"{len(start.evidence_past_review)} evidence items past their review date:")
+        print(f"{_count(len(start.evidence_past_review), 'evidence item')} past their review date:")
         rows = [[f"E-{i:03d}", title[:60], f"{day:%d/%m/%Y}"] for i, title, day in start.evidence_past_review]
         print(_table(rows, ["id", "title", "review was due"]))
     return 0
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
 def cmd_compare(args: argparse.Namespace, app: App) -> int:

@@ -142,10 +142,13 @@ def test_cli_cycle_new(cli, tmp_path: Path) -> None:
     workspace = tmp_path / "ws"
     assert cli("demo", workspace).code == 0
     assert cli("compare", workspace).code == 2  # the first cycle: nothing to compare with
+    plain = cli("cycle", "new", workspace)  # the demo has one statement and one item past review
+    assert "1 statement past their review date" in plain.out and "1 evidence item past" in plain.out
+    assert "1 statements" not in plain.out and "1 evidence items" not in plain.out  # found in review
     result = cli("cycle", "new", workspace, "--reset-statuses", "--json")
     assert result.code == 0
     summary = json.loads(result.out)
-    assert summary["cycle"] == 2 and summary["reset"]
+    assert summary["cycle"] == 3 and summary["reset"]
     assert {"ref", "next_review_on"} <= set(summary["past_review"][0])
     text = cli("compare", workspace).out
     assert f"{len(summary['reset'])} of" in text

@@ -315,3 +315,18 @@ def test_damaged_document_and_undecodable_name(
     assert "not checked for NHS numbers" in summary.notes[0].reason
     titles = {item.title: item.refs for item in evidence.list_evidence(ws)}
     assert titles == {"broken": {"XR-301"}, "caf\ufffd menu": {"XR-302"}}
+
+
+def test_an_item_is_titled_after_the_original_not_its_copy(
+    make_workspace: Callable[..., Workspace], full_app: App, tmp_path: Path
+) -> None:
+    """Found in review: "Copy of leaflet.docx" sorts before "leaflet.docx", so the item took the copy's name."""
+    root = tmp_path / "share" / "XR-101 Leaflets"
+    _write(root / "Copy of Patient leaflet – CT.txt", "leaflet text")
+    _write(root / "Patient leaflet – CT.txt", "leaflet text")
+    _write(root / "Rota - Copy (2).txt", "rota only as a copy")
+    ws = make_workspace()
+    summary = _run(ws, full_app, tmp_path / "share")
+    assert summary.stored == 2 and summary.duplicates == 1
+    titles = sorted(e.title for e in evidence.list_evidence(ws, "XR-101"))
+    assert titles == ["Patient leaflet – CT", "Rota - Copy (2)"]  # a copy with no original keeps its name

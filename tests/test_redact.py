@@ -77,3 +77,17 @@ def test_redact_refuses_text_the_record_still_holds_and_names_the_fields(cli, tm
     missing = cli("redact", path, "--audit-id", "99999")
     assert missing.code == 2 and "no audit entry 99999" in missing.err
     assert SECRET.encode() not in (several.err + live.err).encode()
+
+
+def test_an_entry_that_added_text_still_held_is_refused_not_its_earlier_text(cli, tmp_path: Path) -> None:
+    """Found in review: redacting the update that wrote a patient's details (the narrative still holding
+    them) redacted the narrative it replaced, someone's ordinary text, and left the details in place."""
+    path = tmp_path / "ws"
+    assert cli("init", path, "--service", "Riverside", "--modalities", "CT").code == 0
+    assert cli("assess", path, "XR-101", "--status", "in-progress", "--narrative", EARLIER).code == 0
+    assert cli("assess", path, "XR-101", "--narrative", SECRET).code == 0
+    audit_id = _entry_with_secret(cli, path)
+    live = cli("redact", path, "--audit-id", str(audit_id), "--field", "narrative")
+    assert live.code == 2 and "still holds this text in narrative: change it first" in live.err
+    trail = cli("audit", path, "--json", "--limit", "500").out
+    assert EARLIER in trail and "redacted by" not in trail

@@ -6,10 +6,12 @@ from __future__ import annotations
 import io
 from datetime import date
 
+import pytest
 from openpyxl import load_workbook
 
 from qsi_desktop.services import evidence, registers
 from qsi_desktop.services.app import App
+from qsi_desktop.services.errors import UserError
 from qsi_desktop.services.register_snapshot import latest, snapshot
 from qsi_desktop.store.workspace import Workspace
 
@@ -60,8 +62,27 @@ def test_the_command_snapshots_every_register_that_applies(make_workspace, full_
     result = cli("register", "snapshot", ws.path, "--as-of", "30/11/2026")
     assert result.code == 0, result.err
     assert "MR equipment safety register 2026-11-30.xlsx: MR equipment safety register as of 2026-11-30" in result.out
-    assert "MR units 2026-11-30.xlsx" in result.out
+    assert "MR units: no rows in use, no snapshot stored" in result.out  # an empty table is not evidence
     one = cli("register", "snapshot", ws.path, "mr.equipment", "--json")
     assert one.code == 0 and '"register:mr.equipment"' in one.out
     assert cli("register", "snapshot", ws.path, "us.transducers").code == 2  # US is not provided
     assert "unknown register" in cli("register", "snapshot", ws.path, "mr.nothing").err
+
+
+def test_an_empty_register_or_an_earlier_date_is_refused(make_workspace, full_app: App, cli) -> None:
+    """Found in review: an empty register was stored as evidence for its statements, and a snapshot
+    dated before the current one replaced it (the older date became the current evidence)."""
+    ws = make_workspace(modalities=("MR",))
+    register = _equipment(ws, full_app)
+    units = full_app.plugins.register("mr.units")
+    with pytest.raises(UserError, match="no rows in use"):
+        snapshot(ws, full_app, units, actor="lead")
+    current = snapshot(ws, full_app, register, as_of=date(2026, 12, 2), actor="lead")
+    with pytest.raises(UserError, match="current snapshot is as of 02/12/2026"):
+        snapshot(ws, full_app, register, as_of=date(2026, 1, 1), actor="lead")
+    assert latest(ws, register).id == current.id
+    ws.close()
+    result = cli("register", "snapshot", ws.path, "--as-of", "01/01/2026")
+    assert result.code == 2 and "older date" in result.err
+    listed = cli("evidence", "list", ws.path, "--all").out
+    assert listed.count("(register snapshot)") == 1  # the refusal came before anything was stored

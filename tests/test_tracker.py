@@ -352,6 +352,31 @@ def test_patient_data_never_enters_the_workspace_or_output(cli, tmp_path: Path) 
         assert secret.encode() not in _all_bytes(workspace)
 
 
+def test_an_evidence_file_holding_an_nhs_number_is_not_stored(cli, tmp_path: Path) -> None:
+    """A document the evidence column names is scanned as the folder import scans it: one holding an
+    NHS number is never copied into the store (it was, until the review of the merged features)."""
+    from docx import Document
+
+    workspace = tmp_path / "ws"
+    assert cli("init", workspace, "--service", "Riverside").code == 0
+    survey = Document()
+    survey.add_paragraph("Friends and family test results.")
+    survey.add_paragraph(f"Complaint from {PATIENT_NAME}, NHS number 943 476 5919, resolved.")
+    survey.save(tmp_path / "survey results.docx")
+    (tmp_path / "leaflet.txt").write_text("Leaflets reviewed.", encoding="utf-8")
+    path = tmp_path / "tracker.csv"
+    path.write_text("Ref,Status,Evidence\nXR-101,Met,survey results.docx\nXR-102,Met,leaflet.txt\n", encoding="utf-8")
+    result = cli("tracker", "import", workspace, path, "--json")
+    assert result.code == 1
+    summary = json.loads(result.out)
+    assert summary["imported"] == 1 and len(summary["rejected"]) == 1
+    assert "NHS number" in summary["rejected"][0]["reason"] and "paragraph 2" in summary["rejected"][0]["reason"]
+    listed = cli("evidence", "list", workspace, "--all").out
+    assert "leaflet" in listed and "survey" not in listed
+    stored = [p for p in (workspace / "evidence").rglob("*") if p.is_file()]
+    assert [p.read_bytes() for p in stored] == [b"Leaflets reviewed."]
+
+
 def test_dry_run_leaves_the_workspace_byte_identical(cli, tmp_path: Path) -> None:
     workspace = tmp_path / "ws"
     assert cli("demo", workspace).code == 0

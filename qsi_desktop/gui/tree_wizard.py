@@ -165,7 +165,7 @@ class TreeImportWizard(QDialog):
         )
         self.skipped.clear()
         for entry in sorted(summary.skipped, key=lambda e: not e.problem):  # what to act on first, in bold
-            row = QTreeWidgetItem([entry.path, entry.reason])
+            row = _skipped_row(entry.path, entry.reason)
             if entry.problem:
                 font = row.font(0)
                 font.setBold(True)
@@ -173,8 +173,12 @@ class TreeImportWizard(QDialog):
                 row.setFont(1, font)
             self.skipped.addTopLevelItem(row)
         for entry in summary.notes:
-            self.skipped.addTopLevelItem(QTreeWidgetItem([entry.path, entry.reason]))
+            self.skipped.addTopLevelItem(_skipped_row(entry.path, entry.reason))
         self.skipped.resizeColumnToContents(0)
+        # A share's deep paths must not push the reason out of sight: the path gets half the width at most.
+        half = self.skipped.viewport().width() // 2
+        if self.skipped.columnWidth(0) > half:
+            self.skipped.setColumnWidth(0, half)
         self.progress.setRange(0, 1)
         self.progress.setValue(1)
         self.progress.setFormat("preview done: nothing stored" if summary.dry_run else "done")
@@ -191,3 +195,11 @@ class TreeImportWizard(QDialog):
         if self.worker is not None and self.cancel_button.isEnabled():
             return  # running: Cancel first (Escape must not leave a worker writing behind a closed window)
         super().reject()
+
+
+def _skipped_row(path: str, reason: str) -> QTreeWidgetItem:
+    """A skipped file and why, each in full as its tooltip (a long path or reason is cut in the column)."""
+    row = QTreeWidgetItem([path, reason])
+    row.setToolTip(0, path)
+    row.setToolTip(1, reason)
+    return row

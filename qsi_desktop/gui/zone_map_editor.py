@@ -285,8 +285,10 @@ class ZoneMapEditor(QWidget):
         self.markers.setHorizontalHeaderLabels(_COLUMNS)
         self.markers.setAccessibleName("Entrances, signs and emergency equipment")
         self.markers.verticalHeader().setVisible(False)
+        # Every column as wide as its text, the table scrolling sideways: a stretched column beside them was
+        # squeezed to a few pixels ("C… d…") when the side panel is narrower than the rows, as at 1366x768.
         self.markers.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.markers.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self.markers.horizontalHeader().setStretchLastSection(True)
         self.markers.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.markers.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.markers.setItemDelegateForColumn(3, _DetailDelegate(self))

@@ -54,6 +54,8 @@ _NO_TEXT_PARTS = re.compile(
     r"(word|xl)/(styles|stylesWithEffects|fontTable|settings|webSettings|numbering|calcChain|theme/\w+)\.xml"
 )
 _REF = re.compile(r"(?<![A-Za-z0-9])([A-Za-z]{2})[ _.-]?(\d{3})(?!\d)")
+# How Windows, Office and browsers name a copy: "Copy of X", "X - Copy", "X - Copy (2)", "X (1)".
+_COPY_NAME = re.compile(r"^copy (\(\d+\) )?of |( - copy( \(\d+\))?| \(\d+\))$", re.IGNORECASE)
 _SYSTEM_FILES = {"thumbs.db": "Windows thumbnail cache", "desktop.ini": "Windows folder settings",
                  ".ds_store": "macOS folder settings", "ehthumbs.db": "Windows thumbnail cache"}  # fmt: skip
 _WINDOWS_HIDDEN = 0x2 | 0x4  # FILE_ATTRIBUTE_HIDDEN | FILE_ATTRIBUTE_SYSTEM
@@ -264,6 +266,8 @@ class _Importer:
             sha = sha256_of(file.path)
             same = next((n for n in pending if n.sha == sha), None)
             if same is not None:  # counted as a duplicate when its item is made
+                if _COPY_NAME.search(same.file.path.stem) and not _COPY_NAME.search(file.path.stem):
+                    same.file = file  # the item is titled after the original, not "Copy of ..."
                 _extend(same.refs, file.refs)
                 same.paths.append(file.rel)
                 return
@@ -451,6 +455,16 @@ def import_tree(
 def sources(ws: Workspace, item_id: int) -> list[str]:
     """Where an imported item's copies were in the folders it was imported from."""
     return list(stored_tables.get(ws, SOURCE_NAMESPACE, str(item_id), {"paths": []})["paths"])
+
+
+def nhs_number_place(path: Path, size: int) -> str | None:
+    """Where a document shows what looks like an NHS number (the scan's place, never the number), or None:
+    the cheap pre-check, then the export's scan, for the types it reads. For other importers that store
+    files a user named (a tracker's evidence column), so they refuse what the folder import refuses."""
+    if path.suffix.lower() not in SCANNED_SUFFIXES or not _may_hold_nhs_number(TreeFile(path, path.name, (), size)):
+        return None
+    scan = scan_file(path, path.name)
+    return scan.findings[0].location if scan.findings else None
 
 
 def _may_hold_nhs_number(file: TreeFile) -> bool:

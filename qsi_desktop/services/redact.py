@@ -27,6 +27,7 @@ from typing import Any
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import select, text
 
+from qsi_desktop.privacy import find_identifier_kinds, find_nhs_numbers
 from qsi_desktop.services.errors import UserError
 from qsi_desktop.store.access import QUALITY_LEAD, PermissionRefused
 from qsi_desktop.store.models import AuditEntry
@@ -144,6 +145,11 @@ def _secret(entry: AuditEntry, field: str, live: str | None) -> set[str]:
     """The text to redact: what the entry wrote (its after-value), unless the record still holds that,
     in which case the entry is the one that removed the text and its before-value is meant. An update's
     other value is someone's ordinary text and stays."""
+    wrote = entry.after.get(field) if entry.after else None
+    if isinstance(wrote, str) and wrote and wrote == live and (find_nhs_numbers(wrote) or find_identifier_kinds(wrote)):
+        # The entry wrote text the record still holds, and that text looks like the personal data: the
+        # entry added it (not removed it), so its before-value is someone's ordinary text: refuse.
+        return {wrote}
     for doc in (entry.after, entry.before):
         value = doc.get(field) if doc else None
         if isinstance(value, str) and value and value != live:

@@ -12,7 +12,7 @@ from datetime import date
 from pathlib import Path
 
 from qsi_desktop.plugins.types import Register
-from qsi_desktop.services import evidence, register_io
+from qsi_desktop.services import evidence, register_io, registers
 from qsi_desktop.services.app import App
 from qsi_desktop.services.applies import applicable_refs
 from qsi_desktop.services.errors import UserError
@@ -30,15 +30,30 @@ def latest(ws: Workspace, register: Register) -> EvidenceRecord | None:
     return found[-1] if found else None
 
 
-def snapshot(ws: Workspace, app: App, register: Register, *, as_of: date | None = None, actor: str) -> EvidenceRecord:
-    """Store the register's rows in use as ``<title> <date>.xlsx``, evidence for its applicable statements."""
-    as_of = as_of or date.today()
+def check(ws: Workspace, app: App, register: Register, as_of: date) -> list[str]:
+    """The statements a snapshot of ``register`` as of ``as_of`` would support; refused (UserError) when it
+    would be evidence for nothing (no statement applies, or no rows), or would replace a later snapshot."""
     refs = [ref for ref in register.statement_refs if ref in applicable_refs(ws, app)]
     if not refs:
         raise UserError(
             f"{register.title} supports no statement that applies to this service, so a snapshot would be "
             "evidence for nothing"
         )
+    if not registers.list_rows(ws, register):
+        raise UserError(f"{register.title} has no rows in use: a snapshot would be an empty table, not evidence")
+    previous = latest(ws, register)
+    if previous is not None and previous.approved_on is not None and as_of < previous.approved_on:
+        raise UserError(
+            f"{register.title}: the current snapshot is as of {previous.approved_on:%d/%m/%Y}; one as of "
+            f"{as_of:%d/%m/%Y} would replace it with an older date"
+        )
+    return refs
+
+
+def snapshot(ws: Workspace, app: App, register: Register, *, as_of: date | None = None, actor: str) -> EvidenceRecord:
+    """Store the register's rows in use as ``<title> <date>.xlsx``, evidence for its applicable statements."""
+    as_of = as_of or date.today()
+    refs = check(ws, app, register, as_of)
     previous = latest(ws, register)
     details = evidence.EvidenceDetails(
         title=f"{register.title} (register snapshot)",

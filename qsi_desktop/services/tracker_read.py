@@ -31,6 +31,7 @@ from qsi_desktop.services.app import App
 from qsi_desktop.services.assessments import AssessmentChange, get_profile
 from qsi_desktop.services.errors import UserError
 from qsi_desktop.services.evidence import CURRENT_EVIDENCE
+from qsi_desktop.services.evidence_tree import nhs_number_place
 from qsi_desktop.services.records import AssessmentRecord, assessment_record
 from qsi_desktop.services.register_io import ColumnMapping, RowIssue, map_columns, shape_of
 from qsi_desktop.services.values import STATUS_LABELS
@@ -293,6 +294,7 @@ class _Reader:
         self.word_rows: dict[str, list[int]] = {}
         self.word_shown: dict[str, str] = {}
         self.hashes: dict[Path, tuple[str, int]] = {}
+        self.nhs_places: dict[Path, str | None] = {}  # new files scanned for NHS numbers
         with ws.reading() as session:
             profile = get_profile(session)
             self.by_profile = {
@@ -509,6 +511,12 @@ class _Reader:
             self.warn(number, f"{nth}: cannot be read ({exc.strerror or type(exc).__name__})")
             return None
         sha, size = self.hashes[path]
+        if self.by_sha.get(sha) is None:  # a new file: refused as the folder import refuses it
+            if path not in self.nhs_places:
+                self.nhs_places[path] = nhs_number_place(path, size)
+            if place := self.nhs_places[path]:
+                holds = f"holding what looks like an NHS number ({place})"
+                raise _Rejected(f"{nth} names a file {holds}; nothing from this row imported")
         return EvidenceRef("file", self.by_sha.get(sha), path=path, sha256=sha, size=size)
 
     def warn(self, number: int, reason: str) -> None:

@@ -83,6 +83,25 @@ def test_wizard_previews_then_imports(window: MainWindow, qtbot, tmp_path: Path)
     wizard.reject()
 
 
+def test_a_deep_path_leaves_the_reason_in_sight(window: MainWindow, qtbot, tmp_path: Path) -> None:
+    """Found in review: a share's deep paths widened the first column until the reason (an NHS number
+    found, a damaged file) was out of sight in the wizard's 720-pixel window."""
+    deep = tmp_path / "Q" / "QSI" / "XR-1 Patient experience and information for patients" / "XR-101 Leaflets"
+    deep = deep / "Archive of superseded versions kept for the assessors" / "2024"
+    deep.mkdir(parents=True)
+    (deep / "~$Patient information leaflet for CT colonography - version 7.docx").write_bytes(b"lock")
+    wizard = window.import_evidence_folder()
+    qtbot.waitExposed(wizard)
+    wizard.folder.setText(str(tmp_path / "Q"))
+    wizard.preview_button.click()
+    _finish(qtbot, wizard)
+    row = wizard.skipped.topLevelItem(0)
+    assert row.toolTip(1) == row.text(1) and "temporary file" in row.text(1)
+    assert row.toolTip(0) == row.text(0)
+    assert wizard.skipped.columnWidth(0) <= wizard.skipped.viewport().width() // 2
+    wizard.reject()
+
+
 def test_wizard_cancel_keeps_whole_files(window: MainWindow, qtbot, tmp_path: Path) -> None:
     root = tmp_path / "big"
     for number in range(400):

@@ -233,6 +233,18 @@ def test_the_demo_window_has_the_mr_zone_maps_tab(window) -> None:
     assert (checks["S2"], checks["P1"], checks["E1"], checks["S1"]) == ("overdue", "no date", "", "in date")
 
 
+def test_marker_names_are_readable_at_1366x768(window, qtbot) -> None:
+    """Found in review: the stretched "Name or place" column was squeezed to a few pixels ("C… d…")
+    beside columns sized to their text, in the window at 1366x768."""
+    window.resize(1366, 768)
+    window.main_tabs.setCurrentWidget(window.modalities)
+    editor = show_page(window.modalities, "MR / MR zone maps")
+    qtbot.wait(50)
+    table = editor.markers
+    widest = max(table.fontMetrics().horizontalAdvance(table.item(r, 2).text()) for r in range(table.rowCount()))
+    assert table.columnWidth(2) >= widest
+
+
 def test_closing_the_window_with_an_unsaved_map_asks(qtbot, ctx: GuiContext, monkeypatch: pytest.MonkeyPatch) -> None:
     from PySide6.QtWidgets import QVBoxLayout, QWidget
 
