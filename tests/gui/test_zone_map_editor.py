@@ -5,6 +5,7 @@ identical; markers, dragging a corner, Delete, Undo, the keyboard cross-hair, a 
 from __future__ import annotations
 
 import io
+import os
 from datetime import date
 from pathlib import Path
 
@@ -217,8 +218,11 @@ def test_screenshot_of_the_editor(qtbot, editor: ZoneMapEditor, tmp_path: Path) 
     editor._changed(fit=True)
     editor.resize(1280, 760)
     qtbot.wait(50)
-    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-    assert editor.grab().save(str(SCREENSHOT))
+    picture = editor.grab()
+    assert not picture.isNull() and picture.width() >= 1280
+    if os.environ.get("QSI_SCREENSHOTS"):  # only when asked: a plain test run leaves docs/ as it is
+        SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+        assert picture.save(str(SCREENSHOT))
 
 
 def test_the_demo_window_has_the_mr_zone_maps_tab(window) -> None:
