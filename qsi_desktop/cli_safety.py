@@ -26,7 +26,10 @@ def cmd_redact(args: argparse.Namespace, app: App) -> int:
             }
         )
         return 0
-    entries = ", ".join(f"#{n}" for n in result.entries)
+    if not result.entries and not result.backups:
+        print(f"the {result.field} text of {result.entity} {result.entity_id} was redacted already: nothing left to do")
+        return 0
+    entries = ", ".join(f"#{n}" for n in result.entries) or "(none left)"
     print(
         f"the {result.field} text of {result.entity} {result.entity_id} is redacted in audit entries {entries} "
         f"and in {len(result.backups)} backup(s); it now reads {result.note}"

@@ -307,15 +307,28 @@ def find_row(ws: Workspace, register: Register, text: str) -> RegisterRowRecord:
     parts = [p.strip() for p in text.split("|")]
     if len(parts) != len(register.key_fields):
         labels = " | ".join(register.field(k).label for k in register.key_fields)  # type: ignore[union-attr]
-        raise UserError(f"give the row's number or its {labels}")
+        raise UserError(f"give the row's number or its {labels}{_choices(ws, register)}")
     key = row_key(register, dict(zip(register.key_fields, parts, strict=True)))
     with ws.reading() as session:
         row = session.scalars(
             select(RegisterRow).where(RegisterRow.register_id == register.id, RegisterRow.row_key == key)
         ).first()
-        if row is None:
-            raise UserError(f"register {register.id} has no row {text!r}")
-        return _record(row)
+        found = _record(row) if row is not None else None
+    if found is None:
+        raise UserError(f"register {register.id} has no row {text!r}{_choices(ws, register)}")
+    return found
+
+
+def _choices(ws: Workspace, register: Register, limit: int = 10) -> str:
+    """ ": the rows are 1 'Main | MR 1', 2 ..." to say what can be given (at most ``limit``)."""
+    rows = list_rows(ws, register)
+    if not rows:
+        return ": the register has no rows yet"
+    named = [
+        f"{row.id} '{' | '.join(str(row.values.get(k, '')) for k in register.key_fields)}'" for row in rows[:limit]
+    ]
+    more = f" and {len(rows) - limit} more" if len(rows) > limit else ""
+    return f": the rows are {', '.join(named)}{more}"
 
 
 def history(ws: Workspace, row_id: int) -> list[AuditRecord]:
