@@ -384,7 +384,21 @@ def cmd_evidence_add(args: argparse.Namespace, app: App) -> int:
         f"evidence #{item.id} '{item.title}' stored ({item.file_size} bytes, sha256 {item.file_sha256[:12]}…) "
         f"for {_supports(item)}"
     )
+    _warn_nhs_numbers(source, item.id)
     return 0
+
+
+def _warn_nhs_numbers(source: Path, item_id: int) -> None:
+    """Say where a stored document seems to hold an NHS number (the place, never the number): the
+    pre-export check would stop at it later; better to know now and store a cleaned version."""
+    from qsi_desktop.export.scan import scan_file
+
+    places = [finding.location for finding in scan_file(source, source.name).findings]
+    if places:
+        _warn(
+            f"#{item_id} seems to hold an NHS number ({', '.join(places[:3])}): remove it from the document and "
+            f"add the cleaned copy with '--supersedes {item_id}'; the pre-export check stops at it until then"
+        )
 
 
 def _supports(item: evidence.EvidenceRecord) -> str:

@@ -527,3 +527,22 @@ def test_reminders_list_what_falls_due_and_write_a_calendar(cli, tmp_path: Path)
     assert ics.count("BEGIN:VEVENT") == 2 and f"DTSTART;VALUE=DATE:{soon:%Y%m%d}" in ics
     assert "Write the leaflet\\; check it\\, with the panel" in ics.replace("\r\n ", "")  # escaped, folded
     assert all(len(line.encode()) <= 75 for line in ics.split("\r\n"))
+
+
+def test_evidence_add_says_where_a_document_seems_to_hold_an_nhs_number(cli, tmp_path: Path) -> None:
+    import docx
+
+    path = tmp_path / "ws"
+    assert cli("init", path, "--service", "Riverside").code == 0
+    survey = tmp_path / "Patient survey.docx"
+    document = docx.Document()
+    document.add_paragraph("Survey results, spring")
+    document.add_paragraph("Patient 943 476 5919 said the leaflet was clear")
+    document.save(str(survey))
+    result = cli("evidence", "add", path, survey, "--qs", "XR-101")
+    assert result.code == 0
+    assert "#1 seems to hold an NHS number (paragraph 2)" in result.err and "--supersedes 1" in result.err
+    assert "5919" not in result.out + result.err
+    clean = tmp_path / "Policy.docx"
+    docx.Document().save(str(clean))
+    assert "NHS number" not in cli("evidence", "add", path, clean, "--qs", "XR-101").err
