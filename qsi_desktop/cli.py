@@ -391,9 +391,7 @@ def cmd_evidence_add(args: argparse.Namespace, app: App) -> int:
 def _warn_nhs_numbers(source: Path, item_id: int) -> None:
     """Say where a stored document seems to hold an NHS number (the place, never the number): the
     pre-export check would stop at it later; better to know now and store a cleaned version."""
-    from qsi_desktop.export.scan import scan_file
-
-    places = [finding.location for finding in scan_file(source, source.name).findings]
+    places = evidence.nhs_number_places(source)
     if places:
         _warn(
             f"#{item_id} seems to hold an NHS number ({', '.join(places[:3])}): remove it from the document and "

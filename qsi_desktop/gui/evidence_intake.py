@@ -40,6 +40,7 @@ class IntakeResult:
     linked: list[EvidenceRecord] = field(default_factory=list)  # already stored: linked instead
     skipped: list[Path] = field(default_factory=list)  # already stored, nothing to link them to
     failed: list[str] = field(default_factory=list)  # one line each
+    flagged: list[str] = field(default_factory=list)  # added, but seem to hold an NHS number: where
 
     def summary(self, ref: str | None) -> str:
         where = ref or "Unsorted (Evidence library)"
@@ -53,6 +54,11 @@ class IntakeResult:
             parts.append(f"{len(self.skipped)} already stored, not added again")
         if self.failed:
             parts.append(f"{len(self.failed)} not added: " + "; ".join(self.failed))
+        if self.flagged:
+            parts.append(
+                "seem to hold an NHS number, so replace each with a cleaned version (New version…): "
+                + "; ".join(self.flagged)
+            )
         return (". ".join(parts) or "Nothing added") + "."
 
 
@@ -167,9 +173,14 @@ def _store(
                 raise workers.Cancelled()
             progress(number, len(new), path.name)
             try:
-                result.added.append(evidence.add_file(ws, app, path, details[path], actor=actor))
+                item = evidence.add_file(ws, app, path, details[path], actor=actor)
             except ACTIONABLE_ERRORS as exc:
                 result.failed.append(workers.error_message(exc))
+                continue
+            result.added.append(item)
+            places = evidence.nhs_number_places(path)
+            if places:
+                result.flagged.append(f"{evidence_label(item.id)} ({', '.join(places[:3])})")
         for item in existing:
             result.linked.append(evidence.add_targets(ws, app, item.id, [ref or ""], actor=actor))
         return result
@@ -179,7 +190,7 @@ def _store(
         window = parent.window()
         if isinstance(window, QMainWindow):
             window.statusBar().showMessage(done.summary(ref), 15000)
-        if done.failed:
+        if done.failed or done.flagged:
             QMessageBox.warning(parent, "Add evidence", done.summary(ref))
         if on_done is not None:
             on_done(done)

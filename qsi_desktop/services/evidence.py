@@ -502,3 +502,11 @@ def export_copy(ws: Workspace, item_id: int, folder: Path) -> Path:
     except OSError as exc:
         raise UserError(f"{folder}: could not copy the evidence file: {exc.strerror or exc}") from exc
     return target
+
+
+def nhs_number_places(path: Path) -> list[str]:
+    """Where a document seems to hold an NHS number ("paragraph 2", "sheet Audit, B7"), never the number:
+    said when it is added, so a cleaned version can replace it before the pre-export check stops at it."""
+    from qsi_desktop.export.scan import scan_file
+
+    return [finding.location for finding in scan_file(path, path.name).findings]

@@ -190,3 +190,23 @@ def test_edit_retire_and_where_used_from_the_library(window: MainWindow, qtbot, 
     library.show_filter("retired")
     assert library.select_id(item.id) and library.retire_button.text() == "&Restore"
     assert library.table.item(library.table.currentRow(), 5).text().startswith("Retired")
+
+
+def test_a_dropped_document_holding_an_nhs_number_is_flagged_where(
+    window: MainWindow, qtbot, tmp_path, details_step, monkeypatch
+) -> None:
+    import docx
+
+    survey = tmp_path / "Patient survey.docx"
+    document = docx.Document()
+    document.add_paragraph("Survey results")
+    document.add_paragraph("Patient 943 476 5919 said the leaflet was clear")
+    document.save(str(survey))
+    warnings: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", staticmethod(lambda _parent, _title, text: warnings.append(text)))
+    details_step()
+    _drop(window, [survey])
+    _settle(qtbot)
+    qtbot.waitUntil(lambda: bool(warnings), timeout=10_000)
+    assert "seem to hold an NHS number" in warnings[0] and "(paragraph 2)" in warnings[0]
+    assert "5919" not in warnings[0]
