@@ -358,7 +358,13 @@ class ZoneMapEditor(QWidget):
 
     def eventFilter(self, watched: Any, event: QEvent) -> bool:
         """The window closing with an unsaved map: save, discard, or stay (the window stays open)."""
-        closing = watched is self._watched and event.type() == QEvent.Type.Close and self.dirty
+        # getattr: Qt can still call the filter while Python is tearing the editor down (its attributes
+        # cleared by the garbage collector before the C++ object is deleted); then there is nothing to ask.
+        closing = (
+            event.type() == QEvent.Type.Close
+            and watched is getattr(self, "_watched", None)
+            and getattr(self, "dirty", False)
+        )
         if closing and not self._may_discard():
             event.ignore()
             return True
