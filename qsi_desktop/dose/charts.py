@@ -17,6 +17,7 @@ from matplotlib.figure import Figure as MplFigure
 from qsi_desktop.colours import NHS_BLUE, NHS_DARK_BLUE, NHS_DARK_GREY, NHS_GREEN, NHS_ORANGE, NHS_RED, TEXT
 from qsi_desktop.dose.audit import ExamTypeDlp, MonthlyMedian
 from qsi_desktop.export.charts import DPI, FONT, FONT_SIZE, WIDTH_CM, png_bytes, wrap_label
+from qsi_desktop.export.drawing import one_at_a_time
 from qsi_desktop.plugins.types import Figure, Table
 
 BOX_FILL = "#c6dbf0"  # a pale NHS blue: the median line stays visible on it
@@ -40,6 +41,7 @@ def _label(ax: Axes, text: str, axis: str) -> None:
     setter(text, fontfamily=FONT, fontsize=FONT_SIZE, color=TEXT)
 
 
+@one_at_a_time
 def dlp_box_plot(boxes: Sequence[ExamTypeDlp], *, drl_name: str) -> Figure:
     """One box per exam type (quartiles, median, whiskers to the lowest and highest exam) with its DRL."""
     fig, ax = _figure(0.7 + 0.42 * max(len(boxes), 1))
@@ -88,6 +90,7 @@ def dlp_box_plot(boxes: Sequence[ExamTypeDlp], *, drl_name: str) -> Figure:
     )
 
 
+@one_at_a_time
 def median_dlp_by_month(monthly: Sequence[MonthlyMedian]) -> Figure:
     """Median adult exam DLP per month, one line for each of the commonest exam types."""
     counts: dict[str, int] = {}

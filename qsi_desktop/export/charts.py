@@ -23,6 +23,7 @@ from matplotlib.figure import Figure as MplFigure
 from PIL import Image
 
 from qsi_desktop.colours import NHS_BLUE, STATUS_BADGE, TEXT, TEXT_MUTED
+from qsi_desktop.export.drawing import one_at_a_time
 from qsi_desktop.plugins.types import Figure, StatusCell, Table
 from qsi_desktop.services.readiness import readiness_percent
 from qsi_desktop.services.values import status_label
@@ -39,6 +40,7 @@ LABEL_CHARS = 28  # a category label wraps at this many characters, on at most t
 PALETTE_COLOURS = 64  # flat fills and antialiased text need few colours
 
 
+@one_at_a_time
 def readiness_by_section(sections: Sequence[tuple[str, Mapping[str, int]]], *, overall_percent: float) -> Figure:
     """Statements per status in each section, one stacked bar per section, with its readiness.
 
@@ -106,6 +108,7 @@ def readiness_by_section(sections: Sequence[tuple[str, Mapping[str, int]]], *, o
     )
 
 
+@one_at_a_time
 def status_counts(counts: Mapping[str, int]) -> Figure:
     """All statements counted by status, one bar per status in the app's status colours."""
     statuses = [*STATUS_ORDER, *(s for s in counts if s not in STATUS_ORDER)]
@@ -132,6 +135,7 @@ def status_counts(counts: Mapping[str, int]) -> Figure:
     )
 
 
+@one_at_a_time
 def bar_chart(
     categories: Sequence[str],
     values: Sequence[float],
@@ -248,6 +252,7 @@ def _count_words(counts: Mapping[str, int], statuses: Sequence[str], *, keep_zer
     return ", ".join(parts) or "none"
 
 
+@one_at_a_time
 def png_bytes(fig: MplFigure) -> bytes:
     canvas = fig.canvas
     canvas.draw()

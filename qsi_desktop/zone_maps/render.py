@@ -19,6 +19,7 @@ from matplotlib.patches import Patch, Polygon
 from PIL import Image
 
 from qsi_desktop.colours import NHS_PALE_GREY, TEXT, TEXT_MUTED
+from qsi_desktop.export.drawing import one_at_a_time
 from qsi_desktop.plugins.types import Figure, Paragraph, ReportBlock, Table, ZoneMapSpec
 from qsi_desktop.zone_maps.images import open_image
 from qsi_desktop.zone_maps.model import Marker, ZoneMap
@@ -84,6 +85,7 @@ def missing_zones(zone_map: ZoneMap, spec: ZoneMapSpec) -> list[str]:
     return [z.label for z in spec.zones if z.required and z.key not in drawn]
 
 
+@one_at_a_time
 def render_png(zone_map: ZoneMap, spec: ZoneMapSpec) -> bytes:
     """The map as a PNG sized for a 16 cm column (a legend of the areas and markers below it)."""
     bg = zone_map.background
