@@ -28,7 +28,8 @@ class GuiThreadCollector(QObject):
         self.timer = QTimer(self)
         self.timer.timeout.connect(self.check)
         self.timer.start(interval_ms)
-        self.destroyed.connect(_restore if self._was_enabled else _nothing)
+        if self._was_enabled:  # automatic collection back when the collector goes
+            self.destroyed.connect(_restore)
 
     def check(self) -> None:
         """Collect the generations whose counts passed their thresholds, as automatic collection would."""
@@ -43,10 +44,6 @@ class GuiThreadCollector(QObject):
 
 def _restore() -> None:
     gc.enable()
-
-
-def _nothing() -> None:
-    pass
 
 
 def install(app: QObject) -> GuiThreadCollector:

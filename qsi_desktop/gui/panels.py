@@ -61,9 +61,9 @@ def _registers(ctx: GuiContext) -> dict[str | None, list[Register]]:
 
 def _summarised(ctx: GuiContext) -> set[str | None]:
     """The provided modalities with report sections that apply to the service."""
-    from qsi_desktop.services.summaries import sections_for
+    from qsi_desktop.services.summaries import summarised_modalities
 
-    return {m.code for m in provided_modalities(ctx.workspace, ctx.app) if sections_for(ctx.workspace, ctx.app, m.code)}
+    return set(summarised_modalities(ctx.workspace, ctx.app))
 
 
 def has_tabs(ctx: GuiContext) -> bool:

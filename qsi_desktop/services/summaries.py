@@ -26,6 +26,11 @@ class SectionSummary:
     error: str = ""  # why the section could not be drawn (a plugin fault), instead of its blocks
 
 
+def summarised_modalities(ws: Workspace, app: App) -> set[str]:
+    """The modalities with at least one report section that applies to the service (one read of the profile)."""
+    return {s.modality for s in applicable_sections(app, WorkspaceReportContext(ws, app)) if s.modality}
+
+
 def sections_for(ws: Workspace, app: App, modality: str) -> list[ReportSection]:
     """The report sections of ``modality`` that apply to the service, in the pack's order."""
     context = WorkspaceReportContext(ws, app)
