@@ -19,6 +19,27 @@ def keyed_hash(secret: bytes, *values: str) -> str:
     return hmac.new(secret, message, hashlib.sha256).hexdigest()
 
 
+class KeyedHasher:
+    """:func:`keyed_hash` for one secret, made twice as fast for an import's two hashes per row: the
+    HMAC's inner and outer key blocks are hashed once (RFC 2104), and each value copies those states."""
+
+    def __init__(self, secret: bytes):
+        key = hashlib.sha256(secret).digest() if len(secret) > _BLOCK else secret
+        key = key.ljust(_BLOCK, b"\0")
+        self._inner = hashlib.sha256(bytes(b ^ 0x36 for b in key))
+        self._outer = hashlib.sha256(bytes(b ^ 0x5C for b in key))
+
+    def __call__(self, *values: str) -> str:
+        inner = self._inner.copy()
+        inner.update("\x1f".join(values).encode("utf-8"))
+        outer = self._outer.copy()
+        outer.update(inner.digest())
+        return outer.hexdigest()
+
+
+_BLOCK = hashlib.sha256().block_size
+
+
 # Ten digits however they are grouped (3-3-4 as the NHS writes it, 4-3-3, in one run...), with a space,
 # dot or dash between groups. Every grouping people write has two groups of three or more digits side
 # by side somewhere, which a much cheaper search finds first: most imported text has no such run.

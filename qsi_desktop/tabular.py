@@ -771,6 +771,15 @@ def _read_file(
 # The text a record's key is made from: what json.dumps(data, sort_keys=True, default=str) gives, with one
 # encoder for every row (keys must stay the same from version to version: they find duplicates).
 _CONTENT_JSON = json.JSONEncoder(sort_keys=True, default=str).encode
+_PLAIN_JSON = json.JSONEncoder(sort_keys=True).encode  # the same text when the data is plain JSON
+
+
+@dataclass(frozen=True)
+class EncodedRecord(ImportedRecord):
+    """A record read by a table importer, its data already encoded as JSON (keys sorted) for its key:
+    the core checks and stores that text instead of encoding the data a second time."""
+
+    text: str = field(default="", repr=False, compare=False)
 
 
 def _import_row(
@@ -796,6 +805,10 @@ def _import_row(
         group = context.keyed_hash(spec.name, *parsed.identity, str(seen[group]))
     else:
         seen[group] = row.number if spec.repeats == "reject" else 1
-    content = _CONTENT_JSON(parsed.data)
+    try:
+        content = _PLAIN_JSON(parsed.data)
+    except TypeError:  # a value JSON has no type for: the key uses its text; storing it is refused
+        key = context.keyed_hash(spec.name, group, _CONTENT_JSON(parsed.data))
+        return ImportedRecord(key, parsed.data, name, row.number, parsed.occurred_on, group=group)
     key = context.keyed_hash(spec.name, group, content)
-    return ImportedRecord(key, parsed.data, name, row.number, parsed.occurred_on, group=group)
+    return EncodedRecord(key, parsed.data, name, row.number, parsed.occurred_on, group=group, text=content)

@@ -15,7 +15,7 @@ from qsi_desktop import hookimpl
 from qsi_desktop.cli import main
 from qsi_desktop.plugins.guard import PluginError
 from qsi_desktop.plugins.types import ImportContext, ImportedRecord, Importer, ImportIssue
-from qsi_desktop.services import importing
+from qsi_desktop.services import import_reading, importing
 from qsi_desktop.services.app import App
 from qsi_desktop.services.report_context import WorkspaceReportContext
 from qsi_desktop.store.workspace import NewProfile, Workspace
@@ -358,7 +358,7 @@ def test_reasons_are_blanked_where_the_user_sees_them_and_reserved_fields_refuse
     assert "943 476 5919" not in json.dumps(summary.to_dict())
     assert "[NHS number removed]" in summary.rejected[0].reason
     bad = ImportedRecord("k" * 10, {"id": 3}, "a.log")
-    assert "uses a field the core keeps" in importing._invalid(bad)[0]
+    assert "uses a field the core keeps" in import_reading.invalid(bad)[0]
 
 
 def test_api_1_importers_and_sections_still_load() -> None:

@@ -21,12 +21,9 @@ from __future__ import annotations
 
 import fnmatch
 import json
-import os
-import pickle
-from collections import Counter, deque
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass, field, replace
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -36,9 +33,24 @@ from sqlalchemy.orm import Session
 
 from qsi_desktop.plugins import guard
 from qsi_desktop.plugins.types import ImportedRecord, Importer, ImportIssue, occurred_in_range
-from qsi_desktop.privacy import find_identifier_kinds, find_nhs_numbers, keyed_hash, redact_nhs_numbers
+from qsi_desktop.privacy import KeyedHasher, redact_nhs_numbers
 from qsi_desktop.services.app import App
 from qsi_desktop.services.errors import UserError
+from qsi_desktop.services.import_reading import (
+    PARALLEL_FROM,
+    RECORD,
+    SKIPPED,
+    STREAM_FROM_BYTES,
+    Checked,
+    CheckedItem,
+    Checker,
+    ReadAhead,
+    ReadJob,
+    StreamedFile,
+    WrongItem,
+    cyclic_gc_paused,
+    raise_as_plugin_error,
+)
 from qsi_desktop.store.models import ImportedRecordRow, ImportRun, ImportRunIssue
 from qsi_desktop.store.types import utcnow
 from qsi_desktop.store.workspace import Workspace
@@ -102,6 +114,7 @@ class WorkspaceImportContext:
     secret: bytes
     on_progress: ProgressCallback | None = None
     cancel: Callable[[], bool] | None = None
+    _hasher: KeyedHasher | None = field(default=None, repr=False)
 
     def progress(self, done: int, total: int, message: str = "") -> None:
         if self.on_progress is not None:
@@ -111,7 +124,9 @@ class WorkspaceImportContext:
         return bool(self.cancel and self.cancel())
 
     def keyed_hash(self, *values: str) -> str:
-        return keyed_hash(self.secret, *values)
+        if self._hasher is None:
+            self._hasher = KeyedHasher(self.secret)
+        return self._hasher(*values)
 
 
 def find_importer(app: App, name: str) -> Importer:
@@ -174,12 +189,19 @@ def run_import(
     context = WorkspaceImportContext(ws.secret, on_progress, cancel)
     summary = ImportSummary(importer=importer.name, dry_run=dry_run)
     reader = _FileReader(importer, app.plugins.plugin_of(importer), context, summary, identifiers)
+    with cyclic_gc_paused():
+        _run(ws, reader, files, summary, actor)
+    return summary
+
+
+def _run(ws: Workspace, reader: _FileReader, files: list[Path], summary: ImportSummary, actor: str) -> None:
+    importer, context, dry_run = reader.importer, reader.context, summary.dry_run
     if dry_run:
         try:
             _dry_run(ws, reader, files, summary)
         except guard.PluginError as failure:
             raise reader.failed_on_file(failure) from failure
-        return summary
+        return
 
     with ws.transaction(actor) as session:
         run = ImportRun(importer=importer.name, actor=actor)
@@ -196,8 +218,7 @@ def run_import(
             with ws.transaction(actor) as session:
                 store.begin_file(number)
                 for chunk in _chunks(reader.records(path, number)):
-                    store.add(session, chunk, reader.json_text)
-                    reader.json_text.clear()
+                    store.add(session, chunk)
                 if reader.cancelled:
                     raise _Cancelled
         context.progress(len(files), len(files), "stored")
@@ -207,16 +228,16 @@ def run_import(
         _finish_run(ws, summary, actor, take_out=True)
         if isinstance(stop, guard.PluginError):
             raise reader.failed_on_file(stop) from stop
-        return summary
+        return
     finally:
         reader.stop()
     _finish_run(ws, summary, actor)
-    return summary
 
 
 class _FileReader:
-    """Calls the importer on one file at a time, guarded, and sorts what it yields. For a parallel
-    importer it reads the next files in other processes meanwhile, a bounded window ahead."""
+    """Calls the importer on one file at a time, guarded, and sorts what it yields after the core's
+    checks. A parallel importer is read in other processes: a folder of files a window ahead, one
+    large file streamed while the parent stores (see ``import_reading``)."""
 
     def __init__(
         self,
@@ -226,78 +247,86 @@ class _FileReader:
         summary: ImportSummary,
         identifiers: str = "hold",
     ):
-        self.identifiers = identifiers
         self.importer = importer
         self.plugin = plugin
         self.context = context
         self.summary = summary
         self.cancelled = False
         self.current = ""
-        self.ahead: _ReadAhead | None = None
-        self.json_text: dict[str, str] = {}  # record key -> its data as JSON, for the chunk being stored
+        self.what = f"importer {importer.name}"
+        self.checker = Checker(importer.free_text, identifiers)
+        self.job: ReadJob | None = None
+        if importer.parallel and importer.read is not None:
+            job = ReadJob(importer.read, context.secret, importer.free_text, identifiers)
+            self.job = job if job.can_cross() else None
+        self.ahead: ReadAhead | None = None
 
     def start(self, files: Sequence[Path]) -> None:
-        if self.importer.parallel and self.importer.read is not None and len(files) >= PARALLEL_FROM:
-            self.ahead = _ReadAhead.start(self.importer.read, files, self.context.secret)
+        if self.job is not None and len(files) >= PARALLEL_FROM:
+            self.ahead = ReadAhead(self.job, files)
 
     def stop(self) -> None:
         if self.ahead is not None:
             self.ahead.close()
             self.ahead = None
 
-    def records(self, path: Path, number: int) -> Iterator[ImportedRecord]:
+    def records(self, path: Path, number: int) -> Iterator[Checked]:
+        """The file's records that may be stored; its issues go to the summary as they come."""
         self.current = path.name
         self.summary.files += 1
-        what = f"importer {self.importer.name}"
-        for item in guard.iterate(self.plugin, what, lambda: self._items(path)):
-            if isinstance(item, ImportIssue):
-                (self.summary.skipped if item.kind == "skipped" else self.summary.rejected).append(
-                    _numbered(item, number)
-                )
-            elif isinstance(item, ImportedRecord):
-                problem, text = _invalid(item)
-                if problem:
-                    self.summary.rejected.append(_numbered(ImportIssue(item.file, problem, item.row), number))
-                elif (checked := self._screen(item, number)) is not None:
-                    # The JSON made while checking is what is stored (made again if the screen blanked text).
-                    self.json_text[checked.key] = text if checked is item else _STORED_JSON(checked.data)
-                    yield checked
-            else:
-                raise guard.PluginError(
-                    self.plugin, what, TypeError(f"yielded {type(item).__name__}, not ImportedRecord or ImportIssue")
-                )
+        skipped, rejected = self.summary.skipped, self.summary.rejected
+        for batch in self._batches(path):
+            for kind, item in batch:
+                if kind == RECORD:
+                    yield item  # type: ignore[misc]
+                else:
+                    (skipped if kind == SKIPPED else rejected).append(_numbered(item, number))  # type: ignore[arg-type]
         if self.context.is_cancelled():
             self.cancelled = True
 
-    def _screen(self, item: ImportedRecord, number: int) -> ImportedRecord | None:
-        """The record as it may be stored, after the identifier check of its free text; None: held back.
-        Reasons name the field and row, never the text."""
-        hits = identifier_hits(item.data, self.importer.free_text)
-        if not hits:
-            return item
-        found = "; ".join(f"the {name} value looks like {kind}" for name, kind in hits)
-        if self.identifiers == "hold":
-            reason = (
-                f"{found}: held back, not stored (import it again choosing to blank that text, or to keep "
-                "it once you have checked it is not a patient's)"
-            )
-            self.summary.rejected.append(_numbered(ImportIssue(item.file, reason, item.row), number))
-            return None
-        if self.identifiers == "blank":
-            note = f"{found}: stored with that text blanked"
-            item = replace(item, data=_blank_fields(item.data, {name for name, _ in hits}))
+    def _batches(self, path: Path) -> Iterator[Iterable[CheckedItem]]:
+        if self.ahead is not None:
+            try:
+                items = self.ahead.result(path)
+            except Exception as exc:
+                raise_as_plugin_error(self.plugin, self.what, exc)
+            yield items
+        elif self.job is not None and _size(path) >= STREAM_FROM_BYTES:
+            yield from self._streamed(path, self.job)
         else:
-            note = f"{found}: kept as it is, as confirmed"
-        self.summary.skipped.append(_numbered(ImportIssue(item.file, note, item.row, "skipped"), number))
-        return item
+            yield self._here(path)
+
+    def _streamed(self, path: Path, job: ReadJob) -> Iterator[list[CheckedItem]]:
+        stream = StreamedFile(job, path)
+        try:
+            batches, count = stream.batches(), 0
+            while True:
+                try:
+                    batch = next(batches, None)
+                except Exception as exc:
+                    raise_as_plugin_error(self.plugin, self.what, exc)
+                if batch is None:
+                    return
+                yield batch
+                count += len(batch)
+                self.context.progress(count, 0, f"{path.name}: {count:,} rows read")
+                if self.context.is_cancelled():
+                    return
+        finally:
+            stream.close()
+
+    def _here(self, path: Path) -> Iterator[CheckedItem]:
+        items = guard.iterate(self.plugin, self.what, lambda: self._items(path))
+        try:
+            yield from self.checker.checked(items)
+        except WrongItem as exc:
+            raise guard.PluginError(self.plugin, self.what, exc) from exc
 
     def failed_on_file(self, failure: guard.PluginError) -> guard.PluginError:
         """The same failure, naming the file being read (the user gave its name)."""
         return guard.PluginError(failure.plugin, failure.what, failure.cause, where=self.current)
 
     def _items(self, path: Path) -> Iterable[ImportedRecord | ImportIssue]:
-        if self.ahead is not None:
-            return self.ahead.result(path)  # raises what the importer raised, in its process
         if self.importer.read is not None:
             return self.importer.read(path, self.context)
         if self.importer.run is None:
@@ -308,63 +337,11 @@ class _FileReader:
         return [*batch.records, *skipped, *batch.rejected]
 
 
-PARALLEL_FROM = 8  # files: below this, starting worker processes costs more than it saves
-_WINDOW_PER_WORKER = 4  # files read ahead per worker: bounds the memory a slow store lets pile up
-
-
-@dataclass(frozen=True)
-class _HashingContext:
-    """The context a parallel ``read`` gets in a worker process: hashing only."""
-
-    secret: bytes
-
-    def progress(self, done: int, total: int, message: str = "") -> None:
-        pass
-
-    def is_cancelled(self) -> bool:
-        return False
-
-    def keyed_hash(self, *values: str) -> str:
-        return keyed_hash(self.secret, *values)
-
-
-def _read_whole(read: Callable[..., Iterable[ImportedRecord | ImportIssue]], path: Path, secret: bytes) -> list:
-    return list(read(path, _HashingContext(secret)))
-
-
-class _ReadAhead:
-    """Files read in worker processes, a window ahead of the one being stored, handed out in order."""
-
-    def __init__(self, workers: int, read: Callable[..., Any], files: Sequence[Path], secret: bytes):
-        self.pool = ProcessPoolExecutor(max_workers=workers)
-        self.read, self.secret = read, secret
-        self.queue = deque(files)
-        self.futures: dict[Path, Future[list]] = {}
-        self.window = _WINDOW_PER_WORKER * workers
-        self._fill()
-
-    @classmethod
-    def start(cls, read: Callable[..., Any], files: Sequence[Path], secret: bytes) -> _ReadAhead | None:
-        try:
-            pickle.dumps(read)  # a lambda or a nested function cannot cross to another process
-        except Exception:
-            return None
-        return cls(max(2, min(os.cpu_count() or 2, 8)), read, files, secret)
-
-    def _fill(self) -> None:
-        while self.queue and len(self.futures) < self.window:
-            path = self.queue.popleft()
-            self.futures[path] = self.pool.submit(_read_whole, self.read, path, self.secret)
-
-    def result(self, path: Path) -> list:
-        future = self.futures.pop(path)
-        self._fill()
-        return future.result()
-
-    def close(self) -> None:
-        for future in self.futures.values():
-            future.cancel()
-        self.pool.shutdown(wait=True, cancel_futures=True)
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0  # the importer reports it when it opens the file
 
 
 _SQLITE_INSERT = (
@@ -385,8 +362,8 @@ class _RecordStore:
     def begin_file(self, number: int) -> None:
         self.file_number = number
 
-    def add(self, session: Session, records: list[ImportedRecord], json_text: Mapping[str, str]) -> None:
-        """Store the chunk's new records; ``json_text`` holds each record's data already as JSON."""
+    def add(self, session: Session, records: list[Checked]) -> None:
+        """Store the chunk's new records (their data already the JSON text to store)."""
         fresh = self._new(session, records)
         if not fresh:
             return
@@ -406,7 +383,7 @@ class _RecordStore:
                     (
                         name,
                         r.key,
-                        json_text[r.key],
+                        r.text,
                         r.occurred_on,
                         run,
                         version,
@@ -424,7 +401,7 @@ class _RecordStore:
                     {
                         "importer": name,
                         "record_key": r.key,
-                        "data": r.data,
+                        "data": json.loads(r.text),
                         "occurred_on": r.occurred_on,
                         "import_run_id": run,
                         "shape_version": version,
@@ -438,10 +415,10 @@ class _RecordStore:
         self.summary.imported += len(fresh)
         self.summary.replaced += settle_groups(session, self.importer.name, self._contested, self.summary.run_id)
 
-    def _new(self, session: Session, records: list[ImportedRecord]) -> list[ImportedRecord]:
+    def _new(self, session: Session, records: list[Checked]) -> list[Checked]:
         """Records whose key is neither stored (earlier files and chunks included) nor repeated here."""
         stored = _stored_keys(session, self.importer.name, [r.key for r in records])
-        fresh: dict[str, ImportedRecord] = {}
+        fresh: dict[str, Checked] = {}
         for record in records:
             if record.key in stored or record.key in fresh:
                 self.summary.duplicates += 1
@@ -532,7 +509,6 @@ def _dry_run(ws: Workspace, reader: _FileReader, files: list[Path], summary: Imp
                 summary.cancelled = True
                 return
             for chunk in _chunks(reader.records(path, number)):
-                reader.json_text.clear()
                 stored = _stored_keys(session, summary.importer, [r.key for r in chunk])
                 for record in chunk:
                     if record.key in stored or record.key in seen:
@@ -733,8 +709,8 @@ def _numbered(issue: ImportIssue, number: int) -> _NumberedIssue:
     return _NumberedIssue(issue.file, reason, issue.row, issue.kind, file_number=number)
 
 
-def _chunks(records: Iterable[ImportedRecord]) -> Iterator[list[ImportedRecord]]:
-    chunk: list[ImportedRecord] = []
+def _chunks(records: Iterable[Checked]) -> Iterator[list[Checked]]:
+    chunk: list[Checked] = []
     for record in records:
         chunk.append(record)
         if len(chunk) >= CHUNK:
@@ -744,107 +720,26 @@ def _chunks(records: Iterable[ImportedRecord]) -> Iterator[list[ImportedRecord]]
         yield chunk
 
 
-RESERVED_FIELDS = frozenset({"id", "occurred_on", "current"})  # what the core adds when records are read
-
-
-_STORED_JSON = json.JSONEncoder(ensure_ascii=False).encode  # one encoder for every record, not one each
-
-
-def _invalid(record: ImportedRecord) -> tuple[str, str]:
-    """Why the record cannot be stored ("" when it can), and its data as the JSON text to store."""
-    if not isinstance(record.data, dict) or RESERVED_FIELDS & set(record.data):
-        reserved = ", ".join(sorted(RESERVED_FIELDS))
-        return f"importer produced data that is not a field map, or uses a field the core keeps ({reserved})", ""
-    if not record.key or len(record.key) > 64:
-        return "importer produced a record without a valid key", ""
-    if record.group is not None and (not record.group or len(record.group) > 64):
-        return "importer produced a record with an invalid group", ""
-    try:
-        text = _STORED_JSON(record.data)
-    except (TypeError, ValueError) as exc:
-        return f"importer produced data that cannot be stored ({exc})", ""
-    # One pass over the whole record's text; only a hit walks the fields to name the one.
-    if find_nhs_numbers(text):  # whatever the importer: an identifier never reaches the workspace
-        field = _field_with_nhs_number(record.data) or "record"
-        return f"the {field} value looks like an NHS number: the row was not stored", ""
-    return "", text
-
-
-def identifier_hits(data: dict[str, Any], free_text: tuple[str, ...] | None) -> list[tuple[str, str]]:
-    """(field, kind) for each free-text field of ``data`` holding identifier-shaped text (one kind each);
-    ``free_text`` None: every text field counts as free text."""
-    hits: list[tuple[str, str]] = []
-    if free_text is not None and all("." not in name for name in free_text):  # the common case: a direct look-up
-        texts = ((name, value) for name in free_text if isinstance(value := data.get(name), str) and value)
-    else:
-        texts = _text_fields(data)
-    for name, text in texts:
-        if (free_text is None or name in free_text) and all(name != seen for seen, _ in hits):
-            kinds = find_identifier_kinds(text)
-            if kinds:
-                hits.append((name, kinds[0]))
-    return hits
-
-
-def _text_fields(value: Any, field: str = "") -> Iterator[tuple[str, str]]:
-    """(dotted field name, text) of every string in ``value``; list items share their field's name."""
-    if isinstance(value, str):
-        yield field, value
-    elif isinstance(value, dict):
-        for key, inner in value.items():
-            yield from _text_fields(inner, f"{field}.{key}" if field else str(key))
-    elif isinstance(value, list | tuple):
-        for inner in value:
-            yield from _text_fields(inner, field)
-
-
-def _blank_fields(value: Any, names: set[str], field: str = "") -> Any:
-    """A copy of ``value`` with the text of the named (dotted) fields replaced by ""."""
-    if isinstance(value, str):
-        return "" if field in names else value
-    if isinstance(value, dict):
-        return {k: _blank_fields(v, names, f"{field}.{k}" if field else str(k)) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_blank_fields(inner, names, field) for inner in value]
-    return value
-
-
-def _field_with_nhs_number(value: Any, field: str = "") -> str | None:
-    """The first field (``events.protocol`` for nested ones) whose text holds an NHS-number-like string."""
-    if isinstance(value, str):
-        return field or "record" if find_nhs_numbers(value) else None
-    if isinstance(value, dict):
-        items = ((f"{field}.{key}" if field else str(key), inner) for key, inner in value.items())
-    elif isinstance(value, list | tuple):
-        items = ((field, inner) for inner in value)
-    else:
-        return None
-    return next((found for name, inner in items if (found := _field_with_nhs_number(inner, name))), None)
-
-
 def _stored_groups(session: Session, importer: str, groups: list[str]) -> set[str]:
-    found: set[str] = set()
-    for start in range(0, len(groups), CHUNK):
-        chunk = groups[start : start + CHUNK]
-        found.update(
-            session.scalars(
-                select(ImportedRecordRow.group_key)
-                .where(ImportedRecordRow.importer == importer, ImportedRecordRow.group_key.in_(chunk))
-                .distinct()
-            )
-        )
-    return found
+    return _stored_values(session, importer, ImportedRecordRow.group_key, groups)
 
 
 def _stored_keys(session: Session, importer: str, keys: list[str]) -> set[str]:
+    return _stored_values(session, importer, ImportedRecordRow.record_key, keys)
+
+
+def _stored_values(session: Session, importer: str, column: Any, values: list[str]) -> set[str]:
+    """Which of ``values`` the importer's stored records hold in ``column``, asked CHUNK at a time."""
     found: set[str] = set()
-    for start in range(0, len(keys), CHUNK):
-        chunk = keys[start : start + CHUNK]
-        found.update(
-            session.scalars(
-                select(ImportedRecordRow.record_key).where(
-                    ImportedRecordRow.importer == importer, ImportedRecordRow.record_key.in_(chunk)
-                )
-            )
-        )
+    connection = session.connection()
+    sqlite = connection.dialect.name == "sqlite"
+    for start in range(0, len(values), CHUNK):
+        chunk = values[start : start + CHUNK]
+        if sqlite:  # the driver directly: SQLAlchemy's expanding IN costs as much as the look-up here
+            places = ", ".join("?" * len(chunk))
+            sql = f"SELECT {column.key} FROM imported_record WHERE importer = ? AND {column.key} IN ({places})"
+            found.update(value for (value,) in connection.exec_driver_sql(sql, (importer, *chunk)))
+        else:
+            query = select(column).where(ImportedRecordRow.importer == importer, column.in_(chunk))
+            found.update(session.scalars(query))
     return found

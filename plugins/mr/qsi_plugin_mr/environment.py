@@ -68,6 +68,7 @@ IMPORTER = Importer(
     name=NAME,
     title="MR environment monitoring log",
     read=read,
+    parallel=True,  # a long log is read in another process while the core stores it
     patterns=TABLE_PATTERNS,
     modality="MR",
     description="Readings of temperature, humidity and oxygen per MR room, with the date (and time).",

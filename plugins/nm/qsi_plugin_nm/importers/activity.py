@@ -77,6 +77,7 @@ IMPORTER = Importer(
     name=NAME,
     title="Administered activity log",
     read=read,
+    parallel=True,  # a long log is read in another process while the core stores it
     patterns=TABLE_PATTERNS,
     modality="NM",
     description=(

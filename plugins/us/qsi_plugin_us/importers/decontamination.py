@@ -288,6 +288,7 @@ IMPORTER = Importer(
     name=NAME,
     title="Transducer decontamination log",
     read=read,
+    parallel=True,  # a long log is read in another process while the core stores it
     patterns=TABLE_PATTERNS,
     modality="US",
     description=(
