@@ -224,6 +224,36 @@ def test_import_runs_on_a_worker_and_shows_the_summary(window: MainWindow, tmp_p
     dialog.close()
 
 
+def test_a_large_log_is_read_in_a_child_process_while_the_window_stays_up(
+    window: MainWindow, tmp_path: Path, qtbot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from qsi_desktop.services import importing
+
+    monkeypatch.setattr(importing, "STREAM_FROM_BYTES", 1)  # as a log of a megabyte or more is
+    log = tmp_path / "decontamination.csv"
+    with log.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["Probe ID", "Date", "Time", "Examination category", "Method", "Cycle ID", "Result"])
+        for n in range(5000):
+            writer.writerow(
+                [
+                    f"TV-{n % 4}",
+                    date.today().isoformat(),
+                    f"{n // 60 % 24:02d}:{n % 60:02d}",
+                    "intracavity",
+                    "Trophon EPR",
+                    f"C{n}",
+                    "Pass",
+                ]
+            )
+    worker = window.run_import("us-decontamination", [log])
+    with qtbot.waitSignal(worker.signals.done, timeout=30_000):
+        pass
+    text = window.last_dialog.browser.toPlainText()
+    assert "5000" in text.replace(",", "") and "Imported" in text
+    window.last_dialog.close()
+
+
 def test_verify_runs_on_a_worker_and_reports(window: MainWindow, qtbot) -> None:
     worker = window.verify_workspace()
     with qtbot.waitSignal(worker.signals.done, timeout=20_000):
