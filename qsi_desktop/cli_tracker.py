@@ -9,7 +9,7 @@ from typing import Any
 
 from qsi_desktop.cli import _actor, _assignments, _open, _print_json, _table
 from qsi_desktop.services.app import App
-from qsi_desktop.services.values import status_label
+from qsi_desktop.services.values import status_label, uk_date
 
 
 def register(sub: Any, command: Callable[..., argparse.ArgumentParser]) -> None:
@@ -148,7 +148,7 @@ def cmd_compare(args: argparse.Namespace, app: App) -> int:
     if args.json:
         _print_json(cycle.comparison_dict(result))
         return 0
-    when = f" ({result.as_of})" if result.as_of else ""
+    when = f" ({uk_date(result.as_of)})" if result.as_of else ""
     print(f"since {result.source}{when}: {len(result.changes)} of {result.compared} statements changed")
     rows = []
     for c in result.changes:

@@ -27,7 +27,7 @@ from qsi_desktop.export.names import evidence_label
 from qsi_desktop.gui import workers
 from qsi_desktop.gui.context import GuiContext
 from qsi_desktop.services import cycle
-from qsi_desktop.services.values import status_label
+from qsi_desktop.services.values import status_label, uk_date
 
 HEADERS = ("Statement", "Title", "What changed", "Status then", "Status now", "Evidence")
 
@@ -128,7 +128,7 @@ class CompareDialog(QDialog):
 
     def show_comparison(self, result: cycle.Comparison) -> None:
         self.comparison = result
-        when = f" ({result.as_of})" if result.as_of else ""
+        when = f" ({uk_date(result.as_of)})" if result.as_of else ""
         self.heading.setText(
             f"Since {result.source}{when}: {len(result.changes)} of {result.compared} statements changed."
             + (f" {len(result.not_in_snapshot)} statements were not in it." if result.not_in_snapshot else "")

@@ -35,6 +35,7 @@ from qsi_desktop.gui.widgets import MessageLabel
 from qsi_desktop.services import evidence
 from qsi_desktop.services.errors import ACTIONABLE_ERRORS, ChangedElsewhere
 from qsi_desktop.services.records import EvidenceRecord
+from qsi_desktop.services.values import uk_date
 
 CURRENT, UNSORTED, RETIRED, ALL = "current", "unsorted", "retired", "all"
 REF_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -326,7 +327,7 @@ class EvidenceLibrary(QWidget):
                 supports = f"Replaced by {evidence_label(item.superseded_by_id)}"
             else:
                 supports = ", ".join(str(t) for t in item.targets) or "Unsorted"
-            due = item.review_due_on.isoformat() if item.review_due_on else ""
+            due = uk_date(item.review_due_on)
             overdue = item.review_overdue()
             self.table.setItem(row, 0, _cell(evidence_label(item.id)))
             self.table.setItem(row, 1, _cell(item.title, tooltip=item.file_name or item.link_url or ""))

@@ -30,6 +30,7 @@ from qsi_desktop.gui.style import TEXT_MUTED, TEXT_OVERDUE
 from qsi_desktop.services import actions, evidence
 from qsi_desktop.services.errors import ACTIONABLE_ERRORS, ChangedElsewhere
 from qsi_desktop.services.records import ActionRecord, EvidenceRecord
+from qsi_desktop.services.values import uk_date
 
 
 def _cell(text: str, *, tooltip: str = "", overdue: bool = False) -> QTableWidgetItem:
@@ -150,9 +151,9 @@ class EvidencePane(_Pane):
             if item.document_ref:
                 tip += f"\nDocument ref: {item.document_ref}"
             if item.approved_on:
-                tip += f"\nApproved: {item.approved_on.isoformat()}"
-            tip += f"\nAdded {item.added_at.date().isoformat()} by {item.added_by}"
-            due = item.review_due_on.isoformat() if item.review_due_on else ""
+                tip += f"\nApproved: {uk_date(item.approved_on)}"
+            tip += f"\nAdded {uk_date(item.added_at.date())} by {item.added_by}"
+            due = uk_date(item.review_due_on)
             overdue = item.review_overdue()
             self.table.setItem(row, 0, _cell(item.title, tooltip=tip))
             self.table.setItem(row, 1, _cell(item.version))
@@ -345,7 +346,7 @@ class ActionsPane(_Pane):
             status = item.status.replace("_", " ").capitalize() + (" (overdue)" if overdue else "")
             self.table.setItem(row, 0, _cell(item.description, tooltip=item.description))
             self.table.setItem(row, 1, _cell(item.owner))
-            self.table.setItem(row, 2, _cell(item.due_on.isoformat() if item.due_on else "", overdue=overdue))
+            self.table.setItem(row, 2, _cell(uk_date(item.due_on), overdue=overdue))
             self.table.setItem(row, 3, _cell(status, overdue=overdue))
         self.empty.setVisible(not items)
         self.table.setVisible(bool(items))

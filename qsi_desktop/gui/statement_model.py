@@ -20,6 +20,7 @@ from PySide6.QtGui import QBrush, QColor, QFont, QStandardItem, QStandardItemMod
 from qsi_desktop.catalogue.model import Catalogue, Item, Statement
 from qsi_desktop.gui.style import TEXT_MUTED, TEXT_OVERDUE, status_icon
 from qsi_desktop.services.readiness_state import StatementState
+from qsi_desktop.services.values import uk_date
 from qsi_desktop.statuses import status_label
 
 REF_ROLE = Qt.ItemDataRole.UserRole + 1  # "XR-501" on statement rows, "XR-5" on section rows
@@ -148,7 +149,7 @@ class StatementModel(QStandardItemModel):
         status_item.setIcon(status_icon(state.status))
         status_item.setData(state.status, STATUS_ROLE)
         evidence_item.setText(str(state.evidence) if state.applicable else "")
-        review_item.setText(state.next_review_on.isoformat() if state.next_review_on else "")
+        review_item.setText(uk_date(state.next_review_on))
 
         muted = None if state.applicable else QBrush(QColor(TEXT_MUTED))
         italic = QFont()
@@ -171,10 +172,10 @@ class StatementModel(QStandardItemModel):
             bold = QFont()
             bold.setBold(True)
             review_item.setFont(bold)
-            review_item.setToolTip(f"Review overdue since {state.next_review_on.isoformat()}")
+            review_item.setToolTip(f"Review overdue since {uk_date(state.next_review_on)}")
             # Red and bold on screen; in words for screen readers (never colour alone).
             review_item.setData(f"{review_item.text()}, review overdue", Qt.ItemDataRole.AccessibleTextRole)
-            tip += f"\nReview overdue since {state.next_review_on.isoformat()}"
+            tip += f"\nReview overdue since {uk_date(state.next_review_on)}"
         else:
             review_item.setToolTip("")
             review_item.setData(None, Qt.ItemDataRole.AccessibleTextRole)

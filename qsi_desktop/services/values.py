@@ -28,6 +28,14 @@ def parse_action_status(text: str) -> str:
     return key
 
 
+def uk_date(value: date | str | None) -> str:
+    """A date as UK forms write it (``05/03/2026``); an ISO text is read first; None or "" gives ""."""
+    if not value:
+        return ""
+    day = date.fromisoformat(value[:10]) if isinstance(value, str) else value
+    return f"{day:%d/%m/%Y}"
+
+
 def parse_date(text: str, what: str = "date") -> date:
     """A date as people in the UK write it: ``2026-03-31``, ``31/03/2026``, ``31 Mar 2026`` (day first)."""
     from qsi_desktop.tabular import parse_date as parse_uk_date
