@@ -655,6 +655,7 @@ def cmd_import(args: argparse.Namespace, app: App) -> int:
             dry_run=args.dry_run,
             on_progress=progress,
             identifiers=args.identifiers,
+            columns=_column_choices(args.map),
         )
     if args.json:
         _print_json(summary.to_dict())
@@ -680,7 +681,25 @@ def cmd_import(args: argparse.Namespace, app: App) -> int:
             if issue.reason != "blank row":  # file-level notes, such as patient columns not read
                 where = f"{issue.file}" + (f" row {issue.row}" if issue.row else "")
                 print(f"  skipped {where}: {issue.reason}")
+        if summary.columns:
+            print("columns chosen: " + ", ".join(f"{h!r} is {c}" for h, c in summary.columns.items()))
+        if any(words in issue.reason for issue in summary.rejected for words in _COLUMNS_NOT_FOUND):
+            print(f"say which column holds it: --map 'HEADER=COLUMN' (remembered for {summary.importer})")
     return 1 if summary.rejected else 0
+
+
+_COLUMNS_NOT_FOUND = ("required columns missing", "no header row found")
+
+
+def _column_choices(given: list[str] | None) -> dict[str, str]:
+    """``--map HEADER=COLUMN`` options as header -> column ("" forgets a remembered choice)."""
+    chosen: dict[str, str] = {}
+    for text in given or ():
+        header, sep, column = text.rpartition("=")
+        if not sep or not header.strip():
+            raise UserError(f"--map {text!r}: write the file's header, '=', then the column, e.g. 'Tag=probe'")
+        chosen[header.strip()] = column.strip()
+    return chosen
 
 
 def cmd_import_runs(args: argparse.Namespace, app: App) -> int:
@@ -1416,6 +1435,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="free text that looks like a patient identifier (hospital number, date of birth, a name after a "
         "title): hold the row back (default), blank that text and store the row, or keep it as it is once "
         "you have checked it is not a patient's; NHS numbers are never stored",
+    )
+    p.add_argument(
+        "--map",
+        action="append",
+        metavar="HEADER=COLUMN",
+        help="for a spreadsheet log: the file's header that holds one of the importer's columns (e.g. "
+        "'Tag=probe'), where the accepted spellings do not reach; remembered for the importer ('HEADER=' "
+        "forgets it)",
     )
 
     p = command("import-runs", cmd_import_runs, "list import runs, or one run with its skipped and rejected rows")

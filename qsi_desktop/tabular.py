@@ -240,6 +240,7 @@ def table_from_text(
     aliases = _alias_index(columns)
     header_row, header = _find_header(text, delimiter, aliases)
     if header is None:
+        # The first row is not quoted: with no known column in it, it may as well be a patient's data.
         wanted = ", ".join(_describe(c, columns) for c in (required or list(columns)))
         raise TableError(f"{name}: no header row found; the first row should name the columns: {wanted}")
     found: dict[str, int] = {}
@@ -269,7 +270,7 @@ def table_from_text(
     missing = [c for c in required if c not in found]
     if missing:
         wanted = "; ".join(_describe(c, columns) for c in missing)
-        raise TableError(f"{name}: required columns missing: {wanted}")
+        raise TableError(f"{name}: required columns missing: {wanted}{_headers_found(header, found)}")
     return TableRead(
         path=path,
         encoding=encoding,
@@ -520,6 +521,26 @@ def _find_header(text: str, delimiter: str, aliases: Mapping[str, str]) -> tuple
     return best[1], best[2]
 
 
+def _headers_found(header: Sequence[str], found: Mapping[str, int]) -> str:
+    """The header cells no column took, so the user can say which one holds a missing column. The row
+    named known columns, so it is the header; still, only cells that cannot be a patient's data are
+    listed: no digits, not two capitalised words (a name), nothing identifier-shaped."""
+    taken = set(found.values())
+    cells = [
+        text
+        for index, cell in enumerate(header)
+        if index not in taken
+        and (text := cell.strip())
+        and len(text) <= 40
+        and not re.search(r"\d", text)
+        and not _NAME_LIKE.fullmatch(text)
+    ]
+    return f". Columns in the file not used: {', '.join(cells[:15])}" if cells else ""
+
+
+_NAME_LIKE = re.compile(r"(?:Mr|Mrs|Ms|Miss|Dr)?\.?\s*[A-Z][a-z'\-]+(?:\s+[A-Z][a-z'\-]+)+")
+
+
 def _describe(canonical: str, columns: Mapping[str, Sequence[str]]) -> str:
     aliases = [a for a in columns.get(canonical, ()) if header_key(a) != header_key(canonical)][:3]
     return f"{canonical} (or {', '.join(aliases)})" if aliases else canonical
@@ -705,12 +726,28 @@ def read_table_records(
         yield ImportIssue(name, f"could not be read ({type(exc).__name__}); the rest of the file was skipped")
 
 
+def with_chosen_headers(
+    columns: Mapping[str, Sequence[str]], chosen: Mapping[str, str] | None
+) -> Mapping[str, Sequence[str]]:
+    """``columns`` with the user's choices (header -> column): each chosen header names its column and no
+    other, so a vendor's own words map where the accepted spellings do not reach."""
+    if not chosen:
+        return columns
+    keys = {header_key(header) for header in chosen}
+    merged = {name: [a for a in aliases if header_key(a) not in keys] for name, aliases in columns.items()}
+    for header, name in chosen.items():
+        merged[name].insert(0, header)
+    return {name: tuple(aliases) for name, aliases in merged.items()}
+
+
 def _read_file(
     spec: TableImport, path: Path, context: ImportContext, max_bytes: int
 ) -> Iterator[ImportedRecord | ImportIssue]:
     name = path.name
+    # The core's contexts carry the columns the user chose for this import (``qsi import --map``).
+    columns = with_chosen_headers(spec.columns, getattr(context, "chosen_columns", None))
     try:
-        table, _sheet = open_any_table(path, spec.columns, required=spec.required, max_bytes=max_bytes)
+        table, _sheet = open_any_table(path, columns, required=spec.required, max_bytes=max_bytes)
     except TableError as exc:
         yield ImportIssue(name, str(exc))
         return

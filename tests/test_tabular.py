@@ -219,7 +219,8 @@ def test_no_header_and_missing_columns_are_named_without_echoing_data(tmp_path: 
     assert "Ada" not in message and "9434765919" not in message
 
     partial = write(tmp_path / "partial.csv", "Probe ID,Result\nP1,pass\n")
-    with pytest.raises(TableError, match=r"partial\.csv: required columns missing: date \(or date of use\)$"):
+    expected = r"partial\.csv: required columns missing: date \(or date of use\)\. Columns in the file not used: Result"
+    with pytest.raises(TableError, match=expected):
         read_table(partial, columns=COLUMNS, required=("probe", "date"))
 
 

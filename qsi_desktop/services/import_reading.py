@@ -22,7 +22,7 @@ import os
 import pickle
 import traceback
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -226,8 +226,9 @@ class HashingContext:
     """The context an importer's ``read`` gets in a reading process: hashing only (progress and cancel
     are the parent's)."""
 
-    def __init__(self, secret: bytes):
+    def __init__(self, secret: bytes, chosen_columns: Mapping[str, str] | None = None):
         self.keyed_hash = KeyedHasher(secret)
+        self.chosen_columns = chosen_columns  # header -> column, as the user chose (table importers)
 
     def progress(self, done: int, total: int, message: str = "") -> None:
         pass
@@ -244,9 +245,11 @@ class ReadJob:
     secret: bytes
     free_text: tuple[str, ...] | None
     identifiers: str
+    chosen_columns: Mapping[str, str] | None = None
 
     def items(self, path: Path) -> Iterator[CheckedItem]:
-        return Checker(self.free_text, self.identifiers).checked(self.read(path, HashingContext(self.secret)))
+        context = HashingContext(self.secret, self.chosen_columns)
+        return Checker(self.free_text, self.identifiers).checked(self.read(path, context))
 
     def can_cross(self) -> bool:
         """A lambda or a nested function cannot be sent to another process."""

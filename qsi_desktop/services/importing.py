@@ -22,7 +22,7 @@ from __future__ import annotations
 import fnmatch
 import json
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session
 from qsi_desktop.plugins import guard
 from qsi_desktop.plugins.types import ImportedRecord, Importer, ImportIssue, occurred_in_range
 from qsi_desktop.privacy import KeyedHasher, redact_nhs_numbers
+from qsi_desktop.services import stored_tables
 from qsi_desktop.services.app import App
 from qsi_desktop.services.errors import UserError
 from qsi_desktop.services.import_reading import (
@@ -54,6 +55,7 @@ from qsi_desktop.services.import_reading import (
 from qsi_desktop.store.models import ImportedRecordRow, ImportRun, ImportRunIssue
 from qsi_desktop.store.types import utcnow
 from qsi_desktop.store.workspace import Workspace
+from qsi_desktop.tabular import TableImport
 
 ProgressCallback = Callable[[int, int, str], None]
 # What to do with a record whose free text looks like a patient identifier: hold the row back (the
@@ -75,6 +77,7 @@ class ImportSummary:
     dry_run: bool = False
     cancelled: bool = False
     run_id: int | None = None
+    columns: dict[str, str] = field(default_factory=dict)  # header -> column choices the run used
 
     @property
     def rejected_whole(self) -> bool:
@@ -106,6 +109,7 @@ class ImportSummary:
             "replaced": self.replaced,
             "skipped": [issue.to_dict() for issue in self.skipped],
             "rejected": [issue.to_dict() for issue in self.rejected],
+            "columns": dict(self.columns),
         }
 
 
@@ -114,6 +118,7 @@ class WorkspaceImportContext:
     secret: bytes
     on_progress: ProgressCallback | None = None
     cancel: Callable[[], bool] | None = None
+    chosen_columns: Mapping[str, str] | None = None  # header -> column, as the user chose (table importers)
     _hasher: KeyedHasher | None = field(default=None, repr=False)
 
     def progress(self, done: int, total: int, message: str = "") -> None:
@@ -179,19 +184,52 @@ def run_import(
     on_progress: ProgressCallback | None = None,
     cancel: Callable[[], bool] | None = None,
     identifiers: str = "hold",
+    columns: Mapping[str, str] | None = None,
 ) -> ImportSummary:
     """``identifiers``: what to do with free text that looks like a patient identifier (see
-    ``IDENTIFIER_CHOICES``); NHS numbers are refused whatever it says."""
+    ``IDENTIFIER_CHOICES``); NHS numbers are refused whatever it says. ``columns``: for a table
+    importer, which column a header holds (header -> column; "" forgets an earlier choice), added to the
+    choices remembered from earlier imports and remembered in turn when the run stores anything."""
     if identifiers not in IDENTIFIER_CHOICES:
         raise UserError(f"identifiers: {identifiers!r} is not one of {', '.join(IDENTIFIER_CHOICES)}")
     importer = find_importer(app, importer_name)
+    chosen = chosen_columns(ws, importer, columns)
     files = expand_paths(importer, paths)
-    context = WorkspaceImportContext(ws.secret, on_progress, cancel)
-    summary = ImportSummary(importer=importer.name, dry_run=dry_run)
+    context = WorkspaceImportContext(ws.secret, on_progress, cancel, chosen_columns=chosen)
+    summary = ImportSummary(importer=importer.name, dry_run=dry_run, columns=chosen)
     reader = _FileReader(importer, app.plugins.plugin_of(importer), context, summary, identifiers)
     with cyclic_gc_paused():
         _run(ws, reader, files, summary, actor)
+    if columns and not dry_run and not summary.cancelled and (summary.imported or summary.duplicates):
+        stored_tables.put(ws, COLUMN_CHOICES, importer.name, chosen, actor=actor)
     return summary
+
+
+COLUMN_CHOICES = "import-columns"  # stored_tables namespace: an importer's header -> column choices
+
+
+def table_columns(importer: Importer) -> Mapping[str, Sequence[str]] | None:
+    """A table importer's columns and their accepted spellings (None for other importers)."""
+    spec = getattr(importer.read, "__self__", None)
+    return spec.columns if isinstance(spec, TableImport) else None
+
+
+def chosen_columns(ws: Workspace, importer: Importer, given: Mapping[str, str] | None) -> dict[str, str]:
+    """The header -> column choices for this import: those remembered for the importer, then ``given``."""
+    known = table_columns(importer)
+    saved = stored_tables.get(ws, COLUMN_CHOICES, importer.name, {}) if known is not None else {}
+    chosen = {str(h): str(c) for h, c in saved.items() if c in (known or {})} if isinstance(saved, dict) else {}
+    for header, column in (given or {}).items():
+        if known is None:
+            raise UserError(f"{importer.name} does not read spreadsheet columns: there is nothing to map")
+        if not header.strip():
+            raise UserError(f"a column choice needs the header as the file writes it (got ={column})")
+        if column and column not in known:
+            raise UserError(f"{importer.name} has no column {column!r} for {header!r}; its columns: {', '.join(known)}")
+        chosen.pop(header, None)
+        if column:
+            chosen[header] = column
+    return chosen
 
 
 def _run(ws: Workspace, reader: _FileReader, files: list[Path], summary: ImportSummary, actor: str) -> None:
@@ -257,7 +295,7 @@ class _FileReader:
         self.checker = Checker(importer.free_text, identifiers)
         self.job: ReadJob | None = None
         if importer.parallel and importer.read is not None:
-            job = ReadJob(importer.read, context.secret, importer.free_text, identifiers)
+            job = ReadJob(importer.read, context.secret, importer.free_text, identifiers, context.chosen_columns)
             self.job = job if job.can_cross() else None
         self.ahead: ReadAhead | None = None
 

@@ -167,6 +167,8 @@ class Access:
         if isinstance(obj, StoredTable):
             if obj.namespace == "registers" and isinstance(obj.value, dict):
                 return _one(self.map.of_register(str(obj.value.get("register", "")))), "a register mapping"
+            if obj.namespace == "import-columns":  # keyed by importer: whoever may import with it
+                return _one(self.map.of_importer(obj.key)), f"column choices of {obj.key}"
             if obj.namespace in NAMESPACE_MODALITIES:
                 return NAMESPACE_MODALITIES[obj.namespace], f"{obj.namespace} {obj.key}"
             if obj.namespace in FOLLOWING_NAMESPACES:
