@@ -736,8 +736,32 @@ def with_chosen_headers(
     keys = {header_key(header) for header in chosen}
     merged = {name: [a for a in aliases if header_key(a) not in keys] for name, aliases in columns.items()}
     for header, name in chosen.items():
-        merged[name].insert(0, header)
+        if name != NOT_READ:
+            merged[name].insert(0, header)
     return {name: tuple(aliases) for name, aliases in merged.items()}
+
+
+NOT_READ = "-"  # a chosen "column" for a header the user says not to read (a spelling that misleads)
+
+
+def read_first_row(path: Path, max_bytes: int = MAX_BYTES) -> list[str]:
+    """The first non-blank row of a CSV file or of a workbook's first sheet with rows, to show the user
+    on screen when no header was recognised (it is never stored or logged). Raises TableError."""
+    if path.suffix.lower() in WORKBOOK_SUFFIXES or _is_workbook(path):
+        sheets = _worksheets_as_csv(path, max_bytes)
+        text, delimiter = (sheets[0][1] if sheets else ""), ","
+    else:
+        data = _read_bytes(path, max_bytes)
+        _refuse_binary(path, data)
+        text, _encoding = _decode(path.name, data)
+        if directive := _SEP_DIRECTIVE.match(text):
+            delimiter, text = directive.group(1), text[directive.end() :]
+        else:
+            delimiter = _sniff_delimiter(text, path.suffix.lower())
+    for cells in csv.reader(io.StringIO(text[:262144], newline=""), delimiter=delimiter):
+        if any(cell.strip() for cell in cells):
+            return [cell.strip() for cell in cells]
+    return []
 
 
 def _read_file(

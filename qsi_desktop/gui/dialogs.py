@@ -8,7 +8,7 @@ required fields) run on OK so the dialog stays open with the problem shown inlin
 from __future__ import annotations
 
 import html
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -40,6 +40,7 @@ from qsi_desktop.services import evidence
 from qsi_desktop.services.app import App
 from qsi_desktop.services.assessments import AssessmentConflict
 from qsi_desktop.services.errors import ACTIONABLE_ERRORS
+from qsi_desktop.services.import_columns import ColumnPreview, table_spec
 from qsi_desktop.services.profile import ProfileChange
 from qsi_desktop.services.records import EvidenceRecord
 from qsi_desktop.store.models import ACTION_STATUSES
@@ -98,6 +99,10 @@ class ProvisionBoxes(QWidget):
 
     def chosen_scopes(self) -> dict[str, bool]:
         return {scope_id: box.isChecked() for scope_id, box in self.scopes.items()}
+
+
+# (importer, a file, the choices so far) -> how its headers map: the window's workspace does the reading
+ColumnPreviewer = Callable[[Importer, Path, dict[str, str]], ColumnPreview]
 
 
 def _buttons(dialog: QDialog, ok_text: str) -> QDialogButtonBox:
@@ -485,9 +490,16 @@ class ImportDialog(QDialog):
     """Choose an importer and the files or folders to read; ``importers``: those that apply to the
     service (its modalities), in the order to offer them."""
 
-    def __init__(self, importers: Sequence[Importer], parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        importers: Sequence[Importer],
+        parent: QWidget | None = None,
+        preview_columns: ColumnPreviewer | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Import")
+        self._preview_columns = preview_columns
+        self.columns: dict[str, str] = {}  # header -> column chosen in the column step
         self.setMinimumWidth(560)
         layout = QVBoxLayout(self)
         form = QFormLayout()
@@ -516,6 +528,11 @@ class ImportDialog(QDialog):
         for button in (add_files, add_folder, clear):
             row.addWidget(button)
         row.addStretch(1)
+        # A spreadsheet log whose headers the importer does not know: say which header holds which column.
+        self.columns_button = QPushButton("Choose colu&mns…")
+        self.columns_button.setToolTip("Say which header of the first file holds each column the import needs")
+        self.columns_button.clicked.connect(self.choose_columns)
+        row.addWidget(self.columns_button)
         layout.addLayout(row)
         self.dry_run = QCheckBox("&Dry run: read and report, store nothing")
         layout.addWidget(self.dry_run)
@@ -537,9 +554,44 @@ class ImportDialog(QDialog):
         layout.addWidget(self.message)
         layout.addWidget(_buttons(self, "Import"))
         self.importer.currentIndexChanged.connect(self._describe)
+        self.files.model().rowsInserted.connect(self._enable_columns)
+        self.files.model().rowsRemoved.connect(self._enable_columns)
         self._describe()
 
+    def _enable_columns(self) -> None:
+        importer = self._importers.get(self.importer.currentData())
+        tables = importer is not None and table_spec(importer) is not None and self._preview_columns is not None
+        self.columns_button.setVisible(tables)
+        self.columns_button.setEnabled(tables and self.files.count() > 0)
+
+    def choose_columns(self) -> QDialog | None:
+        """The column step for the first file (a folder's first file the importer reads)."""
+        from qsi_desktop.gui.import_columns_dialog import ColumnChoiceDialog
+        from qsi_desktop.services.importing import expand_paths
+
+        importer = self._importers.get(self.importer.currentData())
+        if importer is None or self._preview_columns is None or not self.paths():
+            return None
+        try:
+            first = expand_paths(importer, self.paths()[:1])[0]
+            preview = self._preview_columns(importer, first, self.columns)
+        except ACTIONABLE_ERRORS as exc:
+            self.message.show_message(error_message(exc))
+            return None
+        dialog = ColumnChoiceDialog(preview, importer.title, self)
+        self.last_dialog = dialog
+        dialog.accepted.connect(lambda: self._columns_chosen(dialog.choices()))
+        dialog.open()
+        return dialog
+
+    def _columns_chosen(self, choices: dict[str, str]) -> None:
+        self.columns.update(choices)
+        shown = ", ".join(f"{header} is {column}" for header, column in self.columns.items())
+        self.message.show_message(f"Columns chosen: {shown}" if shown else "", "info")
+
     def _describe(self) -> None:
+        self.columns = {}
+        self._enable_columns()
         importer = self._importers.get(self.importer.currentData())
         if importer is None:
             self.about.setText("")
@@ -623,6 +675,11 @@ def import_summary_html(summary: ImportSummary) -> str:
             )
             more = f"<p>… and {len(issues) - 200} more.</p>" if len(issues) > 200 else ""
             parts.append(f"<h4>{title}</h4><ul>{items}</ul>{more}")
+    if any(words in i.reason for i in summary.rejected for words in ("required columns missing", "no header row")):
+        parts.append(
+            "<p>A file's headers are not in words the importer knows: import it again and use "
+            "<b>Choose columns…</b> to say which header holds each column (remembered for next time).</p>"
+        )
     return "".join(parts)
 
 

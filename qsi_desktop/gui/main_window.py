@@ -782,7 +782,10 @@ class MainWindow(QMainWindow):
                 "here for the modalities the service profile provides.",
             )
             return
-        dialog = ImportDialog(importers, self)
+        from qsi_desktop.services import import_columns
+
+        ws = self.workspace
+        dialog = ImportDialog(importers, self, lambda i, path, given: import_columns.preview(ws, i, path, given))
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
         self.run_import(
@@ -790,10 +793,17 @@ class MainWindow(QMainWindow):
             dialog.paths(),
             dry_run=dialog.dry_run.isChecked(),
             identifiers=dialog.identifier_choice(),
+            columns=dialog.columns,
         )
 
     def run_import(
-        self, importer_name: str, paths: list[Path], *, dry_run: bool = False, identifiers: str = "hold"
+        self,
+        importer_name: str,
+        paths: list[Path],
+        *,
+        dry_run: bool = False,
+        identifiers: str = "hold",
+        columns: dict[str, str] | None = None,
     ) -> workers.Worker:
         from qsi_desktop.services import importing
 
@@ -813,6 +823,7 @@ class MainWindow(QMainWindow):
                 on_progress=progress,
                 cancel=cancel,
                 identifiers=identifiers,
+                columns=columns,
             )
             return summary, readiness(ws, app)  # here, not on the GUI thread: it keeps painting
 

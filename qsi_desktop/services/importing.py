@@ -34,7 +34,7 @@ from sqlalchemy.orm import Session
 from qsi_desktop.plugins import guard
 from qsi_desktop.plugins.types import ImportedRecord, Importer, ImportIssue, occurred_in_range
 from qsi_desktop.privacy import KeyedHasher, redact_nhs_numbers
-from qsi_desktop.services import stored_tables
+from qsi_desktop.services import import_columns
 from qsi_desktop.services.app import App
 from qsi_desktop.services.errors import UserError
 from qsi_desktop.services.import_reading import (
@@ -55,7 +55,6 @@ from qsi_desktop.services.import_reading import (
 from qsi_desktop.store.models import ImportedRecordRow, ImportRun, ImportRunIssue
 from qsi_desktop.store.types import utcnow
 from qsi_desktop.store.workspace import Workspace
-from qsi_desktop.tabular import TableImport
 
 ProgressCallback = Callable[[int, int, str], None]
 # What to do with a record whose free text looks like a patient identifier: hold the row back (the
@@ -193,7 +192,7 @@ def run_import(
     if identifiers not in IDENTIFIER_CHOICES:
         raise UserError(f"identifiers: {identifiers!r} is not one of {', '.join(IDENTIFIER_CHOICES)}")
     importer = find_importer(app, importer_name)
-    chosen = chosen_columns(ws, importer, columns)
+    chosen = import_columns.chosen_columns(ws, importer, columns)
     files = expand_paths(importer, paths)
     context = WorkspaceImportContext(ws.secret, on_progress, cancel, chosen_columns=chosen)
     summary = ImportSummary(importer=importer.name, dry_run=dry_run, columns=chosen)
@@ -201,35 +200,8 @@ def run_import(
     with cyclic_gc_paused():
         _run(ws, reader, files, summary, actor)
     if columns and not dry_run and not summary.cancelled and (summary.imported or summary.duplicates):
-        stored_tables.put(ws, COLUMN_CHOICES, importer.name, chosen, actor=actor)
+        import_columns.remember(ws, importer, chosen, actor=actor)
     return summary
-
-
-COLUMN_CHOICES = "import-columns"  # stored_tables namespace: an importer's header -> column choices
-
-
-def table_columns(importer: Importer) -> Mapping[str, Sequence[str]] | None:
-    """A table importer's columns and their accepted spellings (None for other importers)."""
-    spec = getattr(importer.read, "__self__", None)
-    return spec.columns if isinstance(spec, TableImport) else None
-
-
-def chosen_columns(ws: Workspace, importer: Importer, given: Mapping[str, str] | None) -> dict[str, str]:
-    """The header -> column choices for this import: those remembered for the importer, then ``given``."""
-    known = table_columns(importer)
-    saved = stored_tables.get(ws, COLUMN_CHOICES, importer.name, {}) if known is not None else {}
-    chosen = {str(h): str(c) for h, c in saved.items() if c in (known or {})} if isinstance(saved, dict) else {}
-    for header, column in (given or {}).items():
-        if known is None:
-            raise UserError(f"{importer.name} does not read spreadsheet columns: there is nothing to map")
-        if not header.strip():
-            raise UserError(f"a column choice needs the header as the file writes it (got ={column})")
-        if column and column not in known:
-            raise UserError(f"{importer.name} has no column {column!r} for {header!r}; its columns: {', '.join(known)}")
-        chosen.pop(header, None)
-        if column:
-            chosen[header] = column
-    return chosen
 
 
 def _run(ws: Workspace, reader: _FileReader, files: list[Path], summary: ImportSummary, actor: str) -> None:
