@@ -92,7 +92,7 @@ def _print_tracker(summary: dict[str, Any], ok: bool, *, stored: bool) -> None:
     if stored:
         print(f"evidence: {summary['evidence_added']} items added, {summary['links_added']} links made")
     for change in summary["changes"]:
-        print(f"  row {change['row']}: {change['ref']}: {', '.join(change['changes'])}")
+        print(f"  row {change['row']}: {change['ref']}: {'; '.join(change['details'] or change['changes'])}")
     for issue in summary["rejected"]:
         print(f"  row {issue['row']}: rejected: {issue['reason']}")
     for issue in summary["warnings"]:

@@ -130,6 +130,10 @@ def test_messy_workbook_preview(full_app, make_workspace, tmp_path: Path) -> Non
     assert planned["XR-101"].change.reviewed_on == date(2026, 2, 1)
     assert planned["XR-101"].change.next_review_on == date(2027, 2, 1)
     assert planned["XR-101"].evidence[0].kind == "url"
+    details = planned["XR-101"].details  # what is stored -> what the tracker says, for the preview
+    assert details[0] == "status: Not started → Met"
+    assert "last reviewed: (none) → 01/02/2026" in details and "next review: (none) → 01/02/2027" in details
+    assert any(d.startswith("narrative: (empty) → '") for d in details)
     rejected = {i.row: i.reason for i in result.rejected}
     assert "justification" in rejected[row_of(path, "XR-106")]
     assert "no statement reference" in rejected[row_of(path, "Section 2: Workforce")]

@@ -169,7 +169,9 @@ class PreviewPage(QWizardPage):
         self.issues.clear()
         self.issues.addItems([f"Row {i.row}: not imported: {i.reason}" for i in result.rejected])
         self.issues.addItems([f"Row {i.row}: imported, but {i.reason}" for i in result.warnings])
-        self.issues.addItems([f"Row {p.row}: {p.ref} will change: {', '.join(p.changes)}" for p in result.planned])
+        self.issues.addItems(
+            [f"Row {p.row}: {p.ref} will change: {'; '.join(p.details or p.changes)}" for p in result.planned]
+        )
         self.completeChanged.emit()
 
 

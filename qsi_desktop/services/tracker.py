@@ -190,6 +190,7 @@ def summary(result: TrackerPreview, done: TrackerResult | None = None, *, dry_ru
                 "row": p.row,
                 "ref": p.ref,
                 "changes": list(p.changes),
+                "details": list(p.details),
                 "status": status_label(p.change.status) if p.change.status else None,
             }
             for p in result.planned

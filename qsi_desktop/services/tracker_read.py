@@ -124,6 +124,35 @@ class PlannedRow:
     evidence: tuple[EvidenceRef, ...]
     changes: tuple[str, ...]  # field labels, for the preview
     row_version: int  # the assessment's version read: changed meanwhile means preview again
+    details: tuple[str, ...] = ()  # each change as "field: now → then", texts shortened, for the preview
+
+
+def _details(change: AssessmentChange, stored: AssessmentRecord, status: str, links: int) -> tuple[str, ...]:
+    """What a planned row changes, each as "field: what is stored → what the tracker says"."""
+    shown: list[str] = []
+
+    def text(value: str | None) -> str:
+        value = " ".join((value or "").split())
+        return f"'{value[:60]}…'" if len(value) > 60 else f"'{value}'" if value else "(empty)"
+
+    def day(value: date | None) -> str:
+        return f"{value:%d/%m/%Y}" if value else "(none)"
+
+    if change.status:
+        shown.append(f"status: {STATUS_LABELS.get(status, status)} → {STATUS_LABELS.get(change.status, change.status)}")
+    if change.justification is not None and change.justification != stored.justification:
+        shown.append(f"justification: {text(stored.justification)} → {text(change.justification)}")
+    if change.owner is not None:
+        shown.append(f"owner: {text(stored.owner)} → {text(change.owner)}")
+    if change.narrative is not None:
+        shown.append(f"narrative: {text(stored.narrative)} → {text(change.narrative)}")
+    if change.reviewed_on is not None:
+        shown.append(f"last reviewed: {day(stored.last_reviewed_on)} → {day(change.reviewed_on)}")
+    if change.next_review_on is not None and change.next_review_on != stored.next_review_on:
+        shown.append(f"next review: {day(stored.next_review_on)} → {day(change.next_review_on)}")
+    if links:
+        shown.append(f"evidence: {links} new link{'s' if links > 1 else ''}")
+    return tuple(shown)
 
 
 @dataclass(frozen=True)
@@ -436,7 +465,10 @@ class _Reader:
         if new_links:
             changes.append(f"{len(new_links)} evidence")
         if changes:
-            self.result.planned.append(PlannedRow(number, ref, change, new_links, tuple(changes), stored.row_version))
+            details = _details(change, stored, current, len(new_links))
+            self.result.planned.append(
+                PlannedRow(number, ref, change, new_links, tuple(changes), stored.row_version, details)
+            )
         else:
             self.result.unchanged.append(number)
 
