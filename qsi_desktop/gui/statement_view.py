@@ -136,6 +136,13 @@ class AssessmentForm(QWidget):
         self.applicability.setWordWrap(True)
         self.applicability.setTextFormat(Qt.TextFormat.PlainText)
         layout.addWidget(self.applicability)
+        # With users (team mode), a statement the user's role may not change is shown read-only, saying why.
+        self.read_only_note = QLabel()
+        self.read_only_note.setObjectName("read-only-note")
+        self.read_only_note.setWordWrap(True)
+        self.read_only_note.setTextFormat(Qt.TextFormat.PlainText)
+        self.read_only_note.hide()
+        layout.addWidget(self.read_only_note)
 
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
@@ -278,7 +285,26 @@ class AssessmentForm(QWidget):
         if stored.signed_off_by and stored.signed_off_on:
             updated += f"; signed off {stored.signed_off_on:%d %b %Y}"
         self.updated.setText(updated)
+        self._show_writable(details.ref)
         self._update_buttons()
+
+    def refusal(self) -> str:
+        """Why the user may not change the statement shown ("" when they may, or without users)."""
+        if self.ctx is None or self.details is None:
+            return ""
+        return self.ctx.workspace.access.statement_refusal(self.details.ref)
+
+    def _show_writable(self, ref: str) -> None:
+        refusal = self.refusal()
+        self.read_only_note.setText(f"Read only: {refusal}." if refusal else "")
+        self.read_only_note.setAccessibleName(self.read_only_note.text())
+        self.read_only_note.setVisible(bool(refusal))
+        for edit in (self.owner, self.narrative, self.justification, self.signed_off_by):
+            edit.setReadOnly(bool(refusal))
+        for date_field in (self.last_reviewed, self.next_review):
+            date_field.edit.setReadOnly(bool(refusal))
+        self.status.setEnabled(not refusal)
+        self.interval.setEnabled(not refusal)
 
     def _show_applicability(self) -> None:
         d = self.details
@@ -326,7 +352,7 @@ class AssessmentForm(QWidget):
 
     def _update_buttons(self) -> None:
         dirty = self.is_dirty()
-        self.save_button.setEnabled(self.details is not None)
+        self.save_button.setEnabled(self.details is not None and not self.refusal())
         self.revert_button.setEnabled(dirty)
 
     # -- saving -----------------------------------------------------------------------------------
@@ -614,6 +640,9 @@ class StatementView(QWidget):
             self.form.load(details)
         self.evidence.show_items(details.ref, details.evidence)
         self.actions.show_items(details.ref, details.actions)
+        writable = not self.form.refusal()  # read-only for a role that may not change the statement
+        for button in (self.evidence.add_file_button, self.evidence.add_link_button, self.actions.add_button):
+            button.setEnabled(writable)
         self.tabs.setTabText(1, f"Ev&idence ({len(details.evidence)})")
         open_actions = sum(1 for a in details.actions if a.is_open)
         self.tabs.setTabText(2, f"A&ctions ({open_actions} open)" if details.actions else "A&ctions")

@@ -38,6 +38,7 @@ QLabel#service-name {{ font-size: 12pt; font-weight: bold; color: {NHS_DARK_BLUE
 QLabel#form-message {{ padding: 6px; border-radius: 3px; }}
 QLabel#form-message[kind="error"] {{ background: #fbe9e7; color: {TEXT_OVERDUE}; border: 1px solid {NHS_RED}; }}
 QLabel#form-message[kind="info"] {{ background: #e6f4ea; color: {NHS_GREEN}; border: 1px solid {NHS_GREEN}; }}
+QLabel#read-only-note {{ padding: 6px; border-radius: 3px; background: #fff9c4; border: 1px solid #ffb81c; }}
 QPushButton:focus {{
     border: 2px solid {NHS_BLUE}; border-radius: 3px; padding: 3px 12px; background: {NHS_PALE_GREY};
 }}

@@ -143,6 +143,19 @@ class Access:
             role = f"the quality lead or the {' or '.join(sorted(need))} modality lead role"
         raise PermissionRefused(f"{self.login} may not change {what}: that needs {role}")
 
+    def refusal(self, need: frozenset[str], what: str) -> str:
+        """Why the user may not make a change ``need`` describes ("" when they may): for the window,
+        which shows such fields read-only rather than refusing a save."""
+        try:
+            self.require(need, what)
+        except PermissionRefused as refused:
+            return str(refused)
+        return ""
+
+    def statement_refusal(self, ref: str) -> str:
+        """Why the user may not change the assessment, evidence links or actions of ``ref`` ("" if they may)."""
+        return self.refusal(_one(self.map.of_statement(ref)), ref)
+
     # -- what a row touches ----------------------------------------------------------------------
 
     def need_of(self, obj: Any, *, new: bool = False) -> tuple[frozenset[str], str]:
