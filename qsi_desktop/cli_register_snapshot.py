@@ -10,7 +10,7 @@ from qsi_desktop.cli import _actor, _date, _open, _print_json
 from qsi_desktop.export.names import evidence_label
 from qsi_desktop.services import evidence, registers
 from qsi_desktop.services.app import App
-from qsi_desktop.services.register_snapshot import check, snapshot
+from qsi_desktop.services.register_snapshot import check, snapshot, unchanged
 
 
 def cmd_register_snapshot(args: argparse.Namespace, app: App) -> int:
@@ -26,12 +26,16 @@ def cmd_register_snapshot(args: argparse.Namespace, app: App) -> int:
         targets = [r for r in targets if r not in empty]
         for register in targets:  # every refusal before anything is stored
             check(ws, app, register, as_of)
+        same = {register.id for register in targets if unchanged(ws, register, as_of) is not None}
         made = [snapshot(ws, app, register, as_of=as_of, actor=_actor(args)) for register in targets]
     if args.json:
         _print_json([evidence.evidence_dict(item) for item in made])
         return 0
     for register, item in zip(targets, made, strict=True):
         refs = ", ".join(sorted({t.ref for t in item.targets}))
+        if register.id in same:
+            print(f"{evidence_label(item.id)} {item.file_name}: {register.title} unchanged since that snapshot")
+            continue
         print(f"{evidence_label(item.id)} {item.file_name}: {register.title} as of {item.version}, evidence for {refs}")
     for register in empty:
         print(f"{register.title}: no rows in use, no snapshot stored")

@@ -86,3 +86,19 @@ def test_an_empty_register_or_an_earlier_date_is_refused(make_workspace, full_ap
     assert result.code == 2 and "older date" in result.err
     listed = cli("evidence", "list", ws.path, "--all").out
     assert listed.count("(register snapshot)") == 1  # the refusal came before anything was stored
+
+
+def test_a_second_snapshot_of_the_same_day_and_rows_stores_nothing(make_workspace, full_app: App, cli) -> None:
+    """Found in review: a second click (or the command run twice) stored a second copy of the same evidence."""
+    ws = make_workspace(modalities=("MR",))
+    register = _equipment(ws, full_app)
+    first = snapshot(ws, full_app, register, as_of=date(2026, 12, 2), actor="lead")
+    assert snapshot(ws, full_app, register, as_of=date(2026, 12, 2), actor="lead").id == first.id
+    registers.add_row(ws, register, {"item": "Trolley", "location": "MR1", "label": "MR Unsafe"}, actor="t")
+    changed = snapshot(ws, full_app, register, as_of=date(2026, 12, 2), actor="lead")  # the rows changed today
+    assert changed.id != first.id and latest(ws, register).id == changed.id
+    ws.close()
+    again = cli("register", "snapshot", ws.path, "mr.equipment", "--as-of", "02/12/2026")
+    assert again.code == 0 and "unchanged since that snapshot" in again.out
+    listed = cli("evidence", "list", ws.path, "--all").out
+    assert listed.count("(register snapshot)") == 2

@@ -10,6 +10,7 @@ All rules are the services': the GUI only shows their results and messages.
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -452,12 +453,17 @@ class RegisterEditor(QWidget):
 
     def snapshot(self) -> None:
         """The register's rows today as dated evidence for its statements (replacing the last snapshot)."""
-        from qsi_desktop.services.register_snapshot import snapshot
+        from qsi_desktop.services.register_snapshot import snapshot, unchanged
 
+        ws = self.ctx.workspace
         try:
-            item = snapshot(self.ctx.workspace, self.ctx.app, self.register, actor=self.ctx.actor)
+            same = unchanged(ws, self.register, date.today())
+            item = snapshot(ws, self.ctx.app, self.register, actor=self.ctx.actor)
         except QsiError as exc:
             self._warn(str(exc))
+            return
+        if same is not None:
+            self.summary.setText(f"No change since today's snapshot, {evidence_label(item.id)}: nothing new stored")
             return
         refs = ", ".join(sorted({t.ref for t in item.targets}))
         self.summary.setText(f"Stored as {evidence_label(item.id)} ({item.file_name}), evidence for {refs}")

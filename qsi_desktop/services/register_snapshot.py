@@ -7,12 +7,14 @@ current and the earlier ones stay as its history, as any new version of a docume
 
 from __future__ import annotations
 
+import hashlib
+import json
 import tempfile
 from datetime import date
 from pathlib import Path
 
 from qsi_desktop.plugins.types import Register
-from qsi_desktop.services import evidence, register_io, registers
+from qsi_desktop.services import evidence, register_io, registers, stored_tables
 from qsi_desktop.services.app import App
 from qsi_desktop.services.applies import applicable_refs
 from qsi_desktop.services.errors import UserError
@@ -50,10 +52,33 @@ def check(ws: Workspace, app: App, register: Register, as_of: date) -> list[str]
     return refs
 
 
+MEMORY = "register-snapshots"  # stored_tables namespace: register id -> {"evidence": id, "rows": digest}
+
+
+def rows_digest(ws: Workspace, register: Register) -> str:
+    """What the register's rows in use say, as one hash: a snapshot of the same rows is the same evidence."""
+    rows = [(row.key, row.values) for row in registers.list_rows(ws, register)]
+    return hashlib.sha256(json.dumps(rows, sort_keys=True, default=str).encode("utf-8")).hexdigest()
+
+
+def unchanged(ws: Workspace, register: Register, as_of: date) -> EvidenceRecord | None:
+    """The current snapshot when it is already of ``as_of`` and the rows have not changed since (a second
+    click, a script run twice): nothing new to store."""
+    previous = latest(ws, register)
+    memory = stored_tables.get(ws, MEMORY, register.id)
+    if previous is None or previous.approved_on != as_of or not isinstance(memory, dict):
+        return None
+    same = memory.get("evidence") == previous.id and memory.get("rows") == rows_digest(ws, register)
+    return previous if same else None
+
+
 def snapshot(ws: Workspace, app: App, register: Register, *, as_of: date | None = None, actor: str) -> EvidenceRecord:
-    """Store the register's rows in use as ``<title> <date>.xlsx``, evidence for its applicable statements."""
+    """Store the register's rows in use as ``<title> <date>.xlsx``, evidence for its applicable statements
+    (the current snapshot itself when it is of the same day and rows: see :func:`unchanged`)."""
     as_of = as_of or date.today()
     refs = check(ws, app, register, as_of)
+    if (same := unchanged(ws, register, as_of)) is not None:
+        return same
     previous = latest(ws, register)
     details = evidence.EvidenceDetails(
         title=f"{register.title} (register snapshot)",
@@ -66,4 +91,6 @@ def snapshot(ws: Workspace, app: App, register: Register, *, as_of: date | None 
     with tempfile.TemporaryDirectory(prefix="qsi-register-") as folder:
         path = Path(folder) / f"{register.title} {as_of.isoformat()}.xlsx"
         register_io.export_xlsx(ws, register, path)
-        return evidence.add_file(ws, app, path, details, actor=actor)
+        item = evidence.add_file(ws, app, path, details, actor=actor)
+    stored_tables.put(ws, MEMORY, register.id, {"evidence": item.id, "rows": rows_digest(ws, register)}, actor=actor)
+    return item

@@ -180,6 +180,8 @@ class Access:
         if isinstance(obj, StoredTable):
             if obj.namespace == "registers" and isinstance(obj.value, dict):
                 return _one(self.map.of_register(str(obj.value.get("register", "")))), "a register mapping"
+            if obj.namespace == "register-snapshots":  # keyed by register: whoever keeps the register
+                return _one(self.map.of_register(obj.key)), f"snapshots of {obj.key}"
             if obj.namespace == "import-columns":  # keyed by importer: whoever may import with it
                 return _one(self.map.of_importer(obj.key)), f"column choices of {obj.key}"
             if obj.namespace in NAMESPACE_MODALITIES:
