@@ -137,6 +137,7 @@ def test_a_workspace_with_mammography_end_to_end(qsi: Callable[..., Result], tmp
         "replaced": 0,
         "skipped": [],
         "rejected": [],
+        "columns": {},  # no header -> column choices made (qsi import --map)
     }
     again = qsi("import", ws, "mg-phantom-log", sample_log(), "--json").json()
     assert (again["imported"], again["duplicates"]) == (0, 7)
