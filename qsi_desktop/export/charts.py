@@ -29,7 +29,7 @@ STATUS_ORDER = ("met", "partially_met", "in_progress", "not_started", "not_met",
 
 FONT_SIZE = 9.5  # points at 16 cm wide: a Word caption's size, legible in print
 VALUE_SIZE = FONT_SIZE - 0.5  # the numbers on and beside the bars
-LABEL_SHARE = 0.36  # of the width at most for the category labels; longer ones wrap onto two lines, then "…"
+LABEL_SHARE = 0.31  # of the width at most for the category labels; longer ones wrap onto two lines, then "…"
 MARGIN = px(3)
 PALETTE_COLOURS = 64  # flat fills and antialiased text need few colours
 
@@ -231,8 +231,8 @@ class _Rows:
         face = raster.font(FONT_SIZE)
         self.lines = [raster.fit_lines(label, face, WIDTH_PX * LABEL_SHARE) for label in self.labels]
         most = max((len(lines) for lines in self.lines), default=1)
-        self.row_height = px(11.5) + px(8.6) * most  # 0.16 + 0.12 inch a line, as the pack always had
-        self.bar_height = 0.64 * min(self.row_height, px(20))
+        self.row_height = px(13) + px(8.6) * most  # about 0.18 + 0.12 inch a line of label
+        self.bar_height = 0.64 * min(self.row_height, px(21))
         label_width = max((raster.text_width("\n".join(lines), face) for lines in self.lines), default=0.0)
         self.plot_left = MARGIN + label_width + px(4)
         self.plot_right = WIDTH_PX - MARGIN - (self.right_room + px(6) if self.right_room else 0)
