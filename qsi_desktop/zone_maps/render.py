@@ -127,7 +127,7 @@ def render_png(zone_map: ZoneMap, spec: ZoneMapSpec) -> bytes:
     face = raster.font(FONT_SIZE - 1)
     for ref, marker in zip(marker_refs(zone_map, spec), zone_map.markers, strict=True):
         # The reference in a ring: what the table below the map lists.
-        radius = max(face.getlength(ref), raster.line_height(face)) / 2 + px(2)
+        radius = max(face.getlength(ref), raster.line_height(face)) / 2 + px(3)
         centre = at(marker.x, marker.y)
         canvas.circle(centre, radius, MARKER_FILL, outline=TEXT, width=px(1.2))
         canvas.text(centre, ref, size=FONT_SIZE - 1, anchor="mm", bold=True)
