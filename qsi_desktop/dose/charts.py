@@ -8,6 +8,7 @@ so the picture shows exactly the numbers in the table.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -56,7 +57,8 @@ class _Scale:
 
 
 def _ticks(high: float, most: int = 6) -> list[float]:
-    return raster.ticks(0.0, high if high > 0 else 1.0, most)
+    """Round ticks from 0 past ``high`` with a little room, so the highest value never sits on the axis' end."""
+    return raster.ticks(0.0, high * 1.03 if high > 0 else 1.0, most)
 
 
 def _legend(keys: list[tuple[raster.Swatch, str]]) -> raster.Legend:
@@ -82,9 +84,7 @@ def dlp_box_plot(boxes: Sequence[ExamTypeDlp], *, drl_name: str) -> Figure:
     bottom = top + row * max(len(boxes), 1)
     height = bottom + TICK + 2.3 * raster.line_height(tick_face) + MARGIN
     highest = max([*(b.dlp.maximum for b in boxes), *(b.drl_dlp_mgycm or 0 for b in boxes)], default=0.0)
-    along = _ticks(highest, most=8)  # the page is wide: a gridline every 200 rather than 500
-    last_label = raster.tick_label(along[-1], 1)
-    x = _Scale(along, MARGIN + label_width + TICK + px(4), WIDTH_PX - MARGIN - tick_face.getlength(last_label) / 2)
+    x = _value_axis(highest, MARGIN + label_width + TICK + px(4), WIDTH_PX - MARGIN)
     canvas = raster.Canvas(WIDTH_PX, round(height))
     legend.draw(canvas, MARGIN, MARGIN)
     _x_axis(canvas, x, top, bottom, "Exam DLP (mGy.cm)")
@@ -173,8 +173,10 @@ def _monthly_lines(monthly: Sequence[MonthlyMedian], shown: list[str], months: l
     widest = max((tick_face.getlength(m) for m in months), default=0.0)
     turned = widest + px(4) > slot  # the months' labels do not fit side by side: turned 45 degrees
     label_room = (widest + raster.line_height(tick_face)) * 0.72 if turned else raster.line_height(tick_face)
-    height = px(200)  # 2.8 inches, as before
-    bottom = height - MARGIN - TICK - px(3) - label_room
+    # Turned labels a slot apart sit slot x sin 45 degrees apart: over three years of months, every 2nd or 3rd.
+    every = math.ceil(raster.line_height(tick_face) / (slot * math.sqrt(0.5))) if turned else 1
+    bottom = top + px(136)  # the plot's height: the picture is 2.8 inches with a one-line legend, as before
+    height = bottom + TICK + px(3) + label_room + MARGIN
     y = _Scale(y_ticks, bottom, top)
     canvas = raster.Canvas(WIDTH_PX, round(height))
     legend.draw(canvas, MARGIN, MARGIN)
@@ -190,6 +192,8 @@ def _monthly_lines(monthly: Sequence[MonthlyMedian], shown: list[str], months: l
     for i, month in enumerate(months):
         at = left + slot * (i + 0.5)
         canvas.rect((at - AXIS / 2, bottom, at + AXIS / 2, bottom + TICK), fill=TEXT)
+        if i % every:
+            continue
         if turned:
             canvas.text((at + px(2), bottom + TICK + px(2)), month, size=TICK_SIZE, anchor="rt", angle=45)
         else:
@@ -208,6 +212,20 @@ def _monthly_lines(monthly: Sequence[MonthlyMedian], shown: list[str], months: l
             ((left + right) / 2, (top + bottom) / 2), "No exams", size=TICK_SIZE, colour=TEXT_MUTED, anchor="mm"
         )
     return canvas
+
+
+def _value_axis(highest: float, start: float, end: float) -> _Scale:
+    """A horizontal value axis from 0 past ``highest``: as many round ticks as fit their numbers side by side
+    (up to 8: a gridline every 200 rather than 500 on the page's width), the last number inside ``end``."""
+    face = raster.font(TICK_SIZE)
+    for most in range(8, 1, -1):
+        scale = _Scale(_ticks(highest, most), start, end)
+        widths = [face.getlength(label) for label in scale.labels()]
+        scale = _Scale(scale.ticks, start, end - widths[-1] / 2 - px(1))
+        room = (scale.end - scale.start) / (len(scale.ticks) - 1)
+        if max(widths) + px(8) <= room:
+            break
+    return scale
 
 
 def _x_axis(canvas: raster.Canvas, x: _Scale, top: float, bottom: float, title: str) -> None:
