@@ -11,6 +11,7 @@ words beside them, so colour is never the only carrier of meaning.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -187,6 +188,7 @@ def bar_chart(
 
 def _hbar_figure(labels: list[str], values: Sequence[float], colours: list[str], texts: list[str]) -> bytes:
     """One labelled bar per row; each bar's value written at its end (beyond zero's left for a negative)."""
+    values = [v if math.isfinite(v) else 0.0 for v in values]  # no bar for a missing (NaN) value; its text says so
     face = raster.font(VALUE_SIZE)
     gap = px(3)
     widths = [face.getlength(text) + gap for text in texts]

@@ -145,10 +145,10 @@ def _grid(
         canvas.line([at(x, 0), at(x, height)], NHS_PALE_GREY, px(0.6))
     for y in range(0, height + 1, step):
         canvas.line([at(0, y), at(width, y)], NHS_PALE_GREY, px(0.6))
-    corner = at(4, height - 4)
+    corner, room = at(4, height - 4), at(width, 0)[0] - at(0, 0)[0] - px(4)
     canvas.text(
         (corner[0] + px(1), corner[1]),
-        "Room grid: one square a metre",
+        raster.ellipsize("Room grid: one square a metre", raster.font(FONT_SIZE - 1), room),
         size=FONT_SIZE - 1,
         colour=TEXT_MUTED,
         anchor="lb",

@@ -265,6 +265,8 @@ def _margins_are_white(image: Image.Image) -> bool:
             "{:g}",
         ),  # long protocol names, one without a space
         ([5.0, -3.0, 0.0], None, "{:g}"),  # both ways
+        ([float("nan"), 2.0, float("inf")], None, "{:g}"),  # missing values: no bar, the text says nan
+        ([float(i) for i in range(30)], None, "{:g}"),  # more bars than a page holds comfortably
     ],
 )
 def test_bar_chart_fits_its_labels_and_values(values: list[float], categories: list[str] | None, fmt: str) -> None:
