@@ -3,7 +3,7 @@
 Each function returns a :class:`~qsi_desktop.plugins.types.Figure` block: a small PNG sized for a 16 cm
 column, a caption, alt text that states the figures in words, and the same data as a :class:`Table`.
 
-Drawn by :mod:`qsi_desktop.export.raster` (no matplotlib or numpy: they were 57 MiB of the bundle): plain
+Drawn by :mod:`qsi_desktop.export.raster` (no matplotlib or numpy: they were 55 MiB of the bundle): plain
 objects per call, so worker threads may draw at once. The PNG is a small palette without text chunks, so
 the same data gives the same bytes. Horizontal bars carry their category's name and their value in
 words beside them, so colour is never the only carrier of meaning.
