@@ -40,7 +40,6 @@ def version() -> str:
 
 def make_icons(work: Path) -> Path:
     """``qsi-desktop.png`` (256 px) and ``qsi-desktop.ico`` drawn from the SVG's design with Pillow."""
-    from matplotlib import font_manager
     from PIL import Image, ImageDraw, ImageFont
 
     work.mkdir(parents=True, exist_ok=True)
@@ -48,8 +47,9 @@ def make_icons(work: Path) -> Path:
     image = Image.new("RGBA", (size, size), (0, 0, 0, 0))
     draw = ImageDraw.Draw(image)
     draw.rounded_rectangle((8, 8, size - 8, size - 8), radius=40, fill="#005EB8")  # NHS blue
-    bold = font_manager.findfont(font_manager.FontProperties(family="DejaVu Sans", weight="bold"))
-    draw.text((size / 2, size / 2 - 6), "QSI", fill="white", anchor="mm", font=ImageFont.truetype(bold, 92))
+    # Pillow's embedded font (as the charts), its strokes thickened: it has no bold face.
+    font = ImageFont.load_default(92)
+    draw.text((size / 2, size / 2 - 6), "QSI", fill="white", anchor="mm", font=font, stroke_width=3)
     draw.rectangle((56, 190, size - 56, 202), fill="#FFFFFF")
     png = work / f"{NAME}.png"
     image.save(png, optimize=True)

@@ -8,9 +8,9 @@ Three cuts, each safe to skip (the bundle works without them, only bigger):
   Python extension, Qt plugin and ``libpython``), less the desktop's own libraries: X11/xcb, xkbcommon,
   fontconfig and freetype, GLib and D-Bus are on every Linux desktop, the README lists them as what the
   window needs, and a bundled copy is a known source of mismatches with the system's fontconfig and GLib.
-- **Debug information** of extension modules built with it (SQLAlchemy's, kiwisolver's, Pillow's).
+- **Debug information** of extension modules built with it (SQLAlchemy's, Pillow's).
   ``strip --strip-debug`` keeps the symbol tables; it is not applied to the libraries auditwheel
-  patched into ``*.libs`` folders (stripping numpy's OpenBLAS breaks it).
+  patched into ``*.libs`` folders (stripping numpy's OpenBLAS broke it, when the bundle had numpy).
 - **ICU's data** (31 MiB: collation, converters and time-zone names for every language). Qt links ICU
   but the app uses none of that data: English only, its sorting is Qt's plain comparison, files are
   decoded by Python. An empty data package of the same version takes its place; case mapping stays (it

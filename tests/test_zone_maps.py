@@ -256,6 +256,49 @@ def test_report_blocks_without_a_map_and_with_one(units: Register) -> None:
     assert warning.text == "2 of 9 items need a check (a check or test over 365 days old is overdue): S2, P1."
 
 
+def _pixel(colour: str) -> tuple[int, int, int]:
+    return tuple(int(colour[i : i + 2], 16) for i in (1, 3, 5))  # type: ignore[return-value]
+
+
+def test_the_picture_has_the_areas_markers_and_legend_where_drawn(units: Register) -> None:
+    from qsi_desktop.zone_maps.render import render_png
+
+    spec = units.zone_map
+    assert spec is not None
+    drawn = {
+        "zones": [
+            {"kind": "mr-environment", "label": "Zone IV", "points": [[100, 100], [500, 100], [500, 400], [100, 400]]},
+            {"kind": "line-3mt", "label": "", "points": [[200, 150], [400, 150], [400, 350], [200, 350]]},
+        ],
+        "markers": [{"kind": "sign", "x": 700, "y": 250, "name": "door", "detail": "", "checked_on": None}],
+    }
+    zone_map = from_json(drawn, spec, background=Background.grid(1000, 800, 50))
+    png = render_png(zone_map, spec)
+    assert png == render_png(zone_map, spec)  # repeatable
+    image = Image.open(io.BytesIO(png)).convert("RGB")
+    assert image.width == 1259 and 1259 * 0.8 < image.height < 1259 * 0.8 + 300  # the map, then its legend
+    k = (image.width - 2 * 200 / 72 * 3) / 1000  # map pixels to picture pixels (3 pt margins)
+    left = top = 200 / 72 * 3
+
+    def at(x: float, y: float) -> tuple[int, int]:
+        return (round(left + x * k), round(top + y * k))
+
+    red, purple = _pixel(spec.zone("mr-environment").colour), _pixel(spec.zone("line-3mt").colour)
+    assert image.getpixel(at(100, 250)) == red  # the area's edge, in its colour
+    inside = image.getpixel(at(150, 120))
+    assert inside != (255, 255, 255) and inside[0] > inside[2]  # tinted red inside
+    assert image.getpixel(at(800, 600)) != inside  # and not outside
+    assert purple in [
+        image.getpixel((at(200, 250)[0] + dx, at(200, 250)[1] + dy)) for dx in (-1, 0, 1) for dy in range(-12, 13)
+    ]
+    ring = [image.getpixel((x, at(700, 250)[1])) for x in range(at(660, 0)[0], at(740, 0)[0])]
+    assert (255, 255, 255) in ring and _pixel("#212b32") in ring  # the marker's ring and reference
+    legend = image.crop((0, at(0, 800)[1] + 4, image.width, image.height))
+    colours = {c for _, c in legend.getcolors(65536) or []}
+    assert any(r > 180 and g < 120 and b < 120 for r, g, b in colours)  # the area's swatch, edged in red
+    assert purple in colours and _pixel("#212b32") in colours  # the contour's dashes, the labels
+
+
 def test_the_pack_holds_the_map_with_its_alt_text(ws: Workspace, units: Register, cli, tmp_path: Path) -> None:
     rows = registers.list_rows(ws, units)
     zone_maps.save(ws, units, rows[0].id, _demo_map(units, date.today()), expected_revision=0, actor="t")

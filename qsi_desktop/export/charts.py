@@ -1,46 +1,40 @@
-"""Charts for the Word submission pack, drawn on matplotlib's Agg canvas.
+"""Charts for the Word submission pack and the window's Dashboard and Summaries tabs, drawn with Pillow.
 
 Each function returns a :class:`~qsi_desktop.plugins.types.Figure` block: a small PNG sized for a 16 cm
 column, a caption, alt text that states the figures in words, and the same data as a :class:`Table`.
 
-pyplot is never imported: it keeps global state (current figure, backend) and may reach for a display,
-whereas a ``matplotlib.figure.Figure`` with its own ``FigureCanvasAgg`` is a plain object a worker thread
-can draw. Fonts, sizes and colours are passed to each call instead of changing ``rcParams``, for the same
-reason. The PNG is re-encoded with Pillow (a matplotlib dependency) into a small palette without text
-chunks, so the same data gives the same bytes.
+Drawn by :mod:`qsi_desktop.export.raster` (no matplotlib or numpy: they were 55 MiB of the bundle): plain
+objects per call, so worker threads may draw at once. The PNG is a small palette without text chunks, so
+the same data gives the same bytes. Horizontal bars carry their category's name and their value in
+words beside them, so colour is never the only carrier of meaning.
 """
 
 from __future__ import annotations
 
-import io
-import textwrap
+import math
 from collections.abc import Mapping, Sequence
-from typing import Any
+from dataclasses import dataclass
 
-from matplotlib.axes import Axes
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure as MplFigure
-from PIL import Image
-
-from qsi_desktop.colours import NHS_BLUE, STATUS_BADGE, TEXT, TEXT_MUTED
-from qsi_desktop.export.drawing import one_at_a_time
+from qsi_desktop.colours import NHS_BLUE, STATUS_BADGE, TEXT_MUTED
+from qsi_desktop.export import raster
+from qsi_desktop.export.raster import DPI, WIDTH_CM, WIDTH_PX, px
 from qsi_desktop.plugins.types import Figure, StatusCell, Table
 from qsi_desktop.services.readiness import readiness_percent
 from qsi_desktop.services.values import status_label
+
+__all__ = ["DPI", "WIDTH_CM", "bar_chart", "readiness_by_section", "status_counts"]
 
 STATUS_COLOURS = STATUS_BADGE  # the app's status colours (qsi_desktop.colours)
 # Along a bar: done on the left, still to do on the right; not applicable last (left out of section bars).
 STATUS_ORDER = ("met", "partially_met", "in_progress", "not_started", "not_met", "not_applicable")
 
-WIDTH_CM = 16.0
-DPI = 200  # at 16 cm: 1260 px wide, sharp in Word and in print
-FONT = "DejaVu Sans"  # what matplotlib ships and CI has
-FONT_SIZE = 9.0  # points at 16 cm wide: a Word caption's size, legible in print
-LABEL_CHARS = 28  # a category label wraps at this many characters, on at most two lines
+FONT_SIZE = 9.5  # points at 16 cm wide: a Word caption's size, legible in print
+VALUE_SIZE = FONT_SIZE - 0.5  # the numbers on and beside the bars
+LABEL_SHARE = 0.31  # of the width at most for the category labels; longer ones wrap onto two lines, then "…"
+MARGIN = px(3)
 PALETTE_COLOURS = 64  # flat fills and antialiased text need few colours
 
 
-@one_at_a_time
 def readiness_by_section(sections: Sequence[tuple[str, Mapping[str, int]]], *, overall_percent: float) -> Figure:
     """Statements per status in each section, one stacked bar per section, with its readiness.
 
@@ -52,37 +46,36 @@ def readiness_by_section(sections: Sequence[tuple[str, Mapping[str, int]]], *, o
     percents = [readiness_percent(counts) for _, counts in rows]
     applicable = [sum(counts[s] for s in STATUS_ORDER[:-1]) for _, counts in rows]
 
-    fig, ax = _canvas([label for label, _ in rows], legend=bool(shown))
-    ys = range(len(rows))
-    left = [0] * len(rows)
-    for status in shown:
-        widths = [counts[status] for _, counts in rows]
-        fill, ink = STATUS_COLOURS[status]
-        ax.barh(
-            ys, widths, left=left, height=0.64, color=fill, edgecolor="white", linewidth=1, label=status_label(status)
-        )
-        for y, start, width in zip(ys, left, widths, strict=True):
-            if width:
-                _text(ax, start + width / 2, y, str(width), ha="center", color=ink)
-        left = [start + width for start, width in zip(left, widths, strict=True)]
-    # Readiness in a right-aligned column of its own (x in axes fractions, y in rows), not after each bar.
-    column = ax.get_yaxis_transform()
-    _text(ax, 1, -0.5, "Readiness", ha="right", va="bottom", transform=column, in_layout=True)
-    for y, percent, total in zip(ys, percents, applicable, strict=True):
-        if total:
-            _text(ax, 1, y, f"{percent:.1f}%", ha="right", transform=column)
-        else:
-            _text(ax, 0, y, "not applicable", color=TEXT_MUTED)
-    ax.set_xlim(0, max(left, default=0) * 1.16 or 1)
-    if shown:
-        fig.legend(
-            loc="outside upper center",
-            ncols=len(shown),
-            frameon=False,
-            prop={"family": FONT, "size": FONT_SIZE},
-            handlelength=1.2,
-            columnspacing=1.4,
-        )
+    legend = raster.Legend(
+        [(raster.box_swatch(STATUS_COLOURS[s][0]), status_label(s)) for s in shown], WIDTH_PX - 2 * MARGIN, FONT_SIZE
+    )
+    value_face = raster.font(VALUE_SIZE)
+    column = max(value_face.getlength("Readiness"), value_face.getlength("100.0%"))  # readiness, right-aligned
+    layout = _Rows([label for label, _ in rows], top=MARGIN + legend.height + _line(VALUE_SIZE), right_room=column)
+    canvas = layout.canvas()
+    legend.draw(canvas, MARGIN, MARGIN)
+    right = WIDTH_PX - MARGIN
+    canvas.text((right, layout.top - px(2)), "Readiness", size=VALUE_SIZE, anchor="rb")
+    scale = (layout.plot_right - layout.plot_left) / max(max(applicable, default=0), 1)
+    for i, ((_, counts), percent, total) in enumerate(zip(rows, percents, applicable, strict=True)):
+        y, half = layout.middle(i), layout.bar_height / 2
+        if not total:
+            canvas.text((layout.plot_left, y), "not applicable", size=VALUE_SIZE, colour=TEXT_MUTED)
+            continue
+        x = layout.plot_left
+        for status in shown:
+            count = counts[status]
+            if not count:
+                continue
+            fill, ink = STATUS_COLOURS[status]
+            width = count * scale
+            canvas.rect((x, y - half, x + width, y + half), fill=fill)
+            if x > layout.plot_left:  # a white rule between two statuses
+                canvas.rect((x - px(0.4), y - half, x + px(0.4), y + half), fill="white")
+            if value_face.getlength(str(count)) < width - px(2):  # else the table has it
+                canvas.text((x + width / 2, y), str(count), size=VALUE_SIZE, colour=ink, anchor="mm")
+            x += width
+        canvas.text((right, y), f"{percent:.1f}%", size=VALUE_SIZE, anchor="rm")
 
     table = Table(
         columns=("Section", *(status_label(s) for s in STATUS_ORDER), "Applicable", "Readiness (%)"),
@@ -100,7 +93,7 @@ def readiness_by_section(sections: Sequence[tuple[str, Mapping[str, int]]], *, o
         for (label, counts), total, percent in zip(rows, applicable, percents, strict=True)
     )
     return Figure(
-        png=png_bytes(fig),
+        png=_png(canvas),
         caption=f"Readiness by section (overall {overall_percent:.1f}%): applicable statements per status",
         alt_text=f"Stacked bars of statements per status in each section. Overall readiness {overall_percent:.1f}%. "
         f"{details}.",
@@ -108,7 +101,6 @@ def readiness_by_section(sections: Sequence[tuple[str, Mapping[str, int]]], *, o
     )
 
 
-@one_at_a_time
 def status_counts(counts: Mapping[str, int]) -> Figure:
     """All statements counted by status, one bar per status in the app's status colours."""
     statuses = [*STATUS_ORDER, *(s for s in counts if s not in STATUS_ORDER)]
@@ -135,7 +127,6 @@ def status_counts(counts: Mapping[str, int]) -> Figure:
     )
 
 
-@one_at_a_time
 def bar_chart(
     categories: Sequence[str],
     values: Sequence[float],
@@ -148,7 +139,7 @@ def bar_chart(
     value_format: str = "{:g}",
     colour: str = NHS_BLUE,
 ) -> Figure:
-    """A horizontal bar per category, for plugin report sections that need a chart without matplotlib code.
+    """A horizontal bar per category, for plugin report sections that need a chart without drawing code.
 
     Example, in a plugin's ``render(context)``::
 
@@ -164,7 +155,7 @@ def bar_chart(
         return [Paragraph("..."), figure]
 
     - ``categories`` and ``values``: the same length, shown top to bottom in the order given (sort them
-      first if the order should mean something). Labels longer than about 28 characters wrap onto two
+      first if the order should mean something). Labels wider than about a third of the picture wrap onto two
       lines and are then cut with "…" (the table keeps them whole). Up to about 25 bars fit a page.
     - ``title``: the caption of the data table that goes with the chart (the pack prints ``caption`` under
       the picture, so a title inside the picture would repeat it).
@@ -196,71 +187,78 @@ def bar_chart(
 
 
 def _hbar_figure(labels: list[str], values: Sequence[float], colours: list[str], texts: list[str]) -> bytes:
-    """One labelled bar per row; each bar's value written at its end."""
-    fig, ax = _canvas(labels, legend=False)
-    ys = range(len(labels))
-    ax.barh(ys, values, height=0.64, color=colours)
-    for y, value, text in zip(ys, values, texts, strict=True):
-        # In the layout: a long value label past the bar must not run off the picture.
-        _text(ax, value, y, f" {text} ", ha="left" if value >= 0 else "right", in_layout=True)
-    low, high = min([0.0, *values]), max([0.0, *values])
-    span = (high - low) or 1.0
-    # Room for the value labels beyond the longest bars.
-    ax.set_xlim(low - (0.2 * span if low < 0 else 0), high + 0.2 * span)
-    if low < 0:  # with bars both ways, the reader needs to see where zero is
-        ax.axvline(0, color=TEXT_MUTED, linewidth=0.8)
+    """One labelled bar per row; each bar's value written at its end (beyond zero's left for a negative)."""
+    values = [v if math.isfinite(v) else 0.0 for v in values]  # no bar for a missing (NaN) value; its text says so
+    face = raster.font(VALUE_SIZE)
+    gap = px(3)
+    widths = [face.getlength(text) + gap for text in texts]
+    left_room = max((w + gap for v, w in zip(values, widths, strict=True) if v < 0), default=0.0)
+    layout = _Rows(labels, top=MARGIN, right_room=0.0)
+    canvas = layout.canvas()
     if not labels:
-        _text(ax, 0.5, 0, "No data", ha="center", color=TEXT_MUTED)
-        ax.set_xlim(0, 1)
-    return png_bytes(fig)
+        canvas.text((WIDTH_PX / 2, layout.middle(0)), "No data", size=VALUE_SIZE, colour=TEXT_MUTED, anchor="mm")
+        return _png(canvas)
+    low, high = min(0.0, *values), max(0.0, *values)
+    room = layout.plot_right - layout.plot_left - left_room
+    if low < 0:  # bars both ways: the longest each way keeps room for the longest label on its side
+        right_room = max((w for v, w in zip(values, widths, strict=True) if v >= 0), default=0.0)
+        scale = min(room - right_room, room / 1.2) / (high - low)
+    else:  # each bar's own label must fit past its end; no bar longer than 5/6 of the room, as a margin
+        fits = [(room - w) / v for v, w in zip(values, widths, strict=True) if v > 0]
+        scale = min([room / (1.2 * high) if high else 1.0, *fits])
+    zero = layout.plot_left + left_room - low * scale
+    for i, (value, colour, text) in enumerate(zip(values, colours, texts, strict=True)):
+        y, half = layout.middle(i), layout.bar_height / 2
+        end = zero + value * scale
+        canvas.rect((min(zero, end), y - half, max(zero, end), y + half), fill=colour)
+        if value < 0:
+            canvas.text((end - gap, y), text, size=VALUE_SIZE, anchor="rm")
+        else:
+            canvas.text((end + gap, y), text, size=VALUE_SIZE)
+    if low < 0:  # with bars both ways, the reader needs to see where zero is
+        canvas.rect((zero - px(0.4), layout.top, zero + px(0.4), layout.bottom), fill=TEXT_MUTED)
+    return _png(canvas)
 
 
-def _canvas(labels: list[str], *, legend: bool) -> tuple[MplFigure, Axes]:
-    """A 16 cm wide figure with one row per label, first at the top; no axis lines, ticks or grid."""
-    wrapped = [wrap_label(label) for label in labels]
-    lines = max((w.count("\n") + 1 for w in wrapped), default=1)
-    row = 0.16 + 0.12 * lines  # inches per bar: room for a two-line label
-    height = max(len(labels), 1) * row + (0.4 if legend else 0.15)
-    fig = MplFigure(figsize=(WIDTH_CM / 2.54, height), dpi=DPI, layout="constrained")
-    FigureCanvasAgg(fig)
-    fig.get_layout_engine().set(h_pad=0.04, w_pad=0.06)
-    ax = fig.add_subplot()
-    ax.set_frame_on(False)
-    ax.xaxis.set_visible(False)
-    ax.set_yticks(range(len(labels)), wrapped, fontfamily=FONT, fontsize=FONT_SIZE, color=TEXT)
-    ax.tick_params(axis="y", length=0, pad=4)
-    ax.set_ylim(max(len(labels), 1) - 0.5, -0.5)  # first row at the top
-    return fig, ax
+@dataclass
+class _Rows:
+    """The frame of a horizontal bar chart: a row per label (first at the top), the labels right-aligned
+    in a column on the left, wrapped and cut to fit; the plot between them and ``right_room``."""
+
+    labels: list[str]
+    top: float
+    right_room: float
+
+    def __post_init__(self) -> None:
+        face = raster.font(FONT_SIZE)
+        self.lines = [raster.fit_lines(label, face, WIDTH_PX * LABEL_SHARE) for label in self.labels]
+        most = max((len(lines) for lines in self.lines), default=1)
+        self.row_height = px(13) + px(8.6) * most  # about 0.18 + 0.12 inch a line of label
+        self.bar_height = 0.64 * min(self.row_height, px(21))
+        label_width = max((raster.text_width("\n".join(lines), face) for lines in self.lines), default=0.0)
+        self.plot_left = MARGIN + label_width + px(4)
+        self.plot_right = WIDTH_PX - MARGIN - (self.right_room + px(6) if self.right_room else 0)
+        self.bottom = self.top + self.row_height * max(len(self.labels), 1)
+
+    def middle(self, row: int) -> float:
+        return self.top + self.row_height * (row + 0.5)
+
+    def canvas(self) -> raster.Canvas:
+        canvas = raster.Canvas(WIDTH_PX, round(self.bottom + MARGIN))
+        for row, lines in enumerate(self.lines):
+            canvas.text((self.plot_left - px(4), self.middle(row)), lines, size=FONT_SIZE, anchor="rm")
+        return canvas
 
 
-def _text(
-    ax: Axes, x: float, y: float, text: str, *, ha: str = "left", va: str = "center", color: str = TEXT, **more: Any
-) -> None:
-    """A label inside the plot (counts, values). Left out of the layout, which then measures the tick labels
-    and legend only: a third of the drawing time with a label on every segment."""
-    more.setdefault("in_layout", False)
-    ax.text(x, y, text, ha=ha, va=va, color=color, fontfamily=FONT, fontsize=FONT_SIZE - 0.5, **more)
+def _line(size: float) -> float:
+    return raster.line_height(raster.font(size))
 
 
-def wrap_label(label: str) -> str:
-    return "\n".join(textwrap.wrap(label, LABEL_CHARS, max_lines=2, placeholder=" …")) or label
+def _png(canvas: raster.Canvas) -> bytes:
+    return raster.png(canvas.finish(), colours=PALETTE_COLOURS)
 
 
 def _count_words(counts: Mapping[str, int], statuses: Sequence[str], *, keep_zero: bool = False) -> str:
     """Like "4 met, 1 partially met, 2 not started" (statuses with none left out unless ``keep_zero``)."""
     parts = [f"{counts.get(s, 0)} {status_label(s).lower()}" for s in statuses if keep_zero or counts.get(s, 0)]
     return ", ".join(parts) or "none"
-
-
-@one_at_a_time
-def png_bytes(fig: MplFigure) -> bytes:
-    canvas = fig.canvas
-    canvas.draw()
-    image = Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba()).convert("RGB")
-    # Median cut keeps white and the status colours exact (fast octree and max coverage shift some of them).
-    image = image.quantize(colors=PALETTE_COLOURS, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
-    out = io.BytesIO()
-    # Pillow writes no date or software chunk unless asked; pHYs tells Word the size at 200 dpi. zlib's
-    # default level: level 9 (optimize) saves 5% of the bytes for 40 ms more per chart.
-    image.save(out, format="PNG", compress_level=6, dpi=(DPI, DPI))
-    return out.getvalue()

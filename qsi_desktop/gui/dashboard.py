@@ -2,8 +2,8 @@
 what falls due in the next 30/60/90 days and what is overdue, and what changed recently. Enter or a
 double-click on an entry goes to its statement.
 
-It is read on a worker when the area is shown after a change (the chart is drawn with matplotlib,
-which the first paint of the window does not load).
+It is read on a worker when the area is shown after a change (the chart is drawn there, with Pillow,
+by code the first paint of the window does not load).
 """
 
 from __future__ import annotations

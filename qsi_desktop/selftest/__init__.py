@@ -39,8 +39,6 @@ LIBRARIES = (
     "pluggy",
     "pydicom",
     "python-docx",
-    "matplotlib",
-    "numpy",
     "pillow",
     "openpyxl",
     "pypdf",
@@ -138,6 +136,7 @@ def run_self_test(out: TextIO | None = None, *, extra: Sequence[ExtraStep] = ())
                         step(f"register import {register.id}", lambda r=register: _import_register(ws, r, folder))
                     step("worker processes (spawn)", _spawned_worker)
                     step("evidence documents", lambda: _add_evidence(app, ws, folder))
+                    step("charts and zone map", _draw_charts)
                     step("Word pack", lambda: _write_pack(app, ws, folder))
                     for name, check in extra:
                         step(name, lambda check=check: check(app, ws))
@@ -271,15 +270,39 @@ def _add_evidence(app: App, ws: Workspace, folder: Path) -> str:
     return f"{sheet.name} and {pdf.name} stored for {ref}"
 
 
+def _draw_charts() -> str:
+    """A chart and a zone map drawn with Pillow (its FreeType font and PNG encoder), checked as read back."""
+    import io
+
+    from PIL import Image
+
+    from qsi_desktop.export import charts, raster
+    from qsi_desktop.plugins.types import ZoneKind, ZoneMapSpec
+    from qsi_desktop.zone_maps.model import Background, from_json
+    from qsi_desktop.zone_maps.render import render_png
+
+    face = raster.font(9)
+    if face.getname()[0] != "Aileron":
+        raise SelfTestError(f"the charts' font is {face.getname()[0]}, not Pillow's embedded Aileron")
+    chart = charts.status_counts({"met": 3, "not_met": 1})
+    spec = ZoneMapSpec(zones=(ZoneKind("area", "Area", "#d5281b"),))
+    drawn = {"zones": [{"kind": "area", "points": [[50, 50], [300, 50], [300, 200]]}], "markers": []}
+    zone_map = render_png(from_json(drawn, spec, background=Background.grid()), spec)
+    sizes = []
+    for png, colour in ((chart.png, (0, 127, 59)), (zone_map, (213, 40, 27))):  # met's green, the area's red
+        with Image.open(io.BytesIO(png)) as image:
+            rgb = image.convert("RGB")
+        if colour not in {c for _, c in rgb.getcolors(4096) or []}:
+            raise SelfTestError(f"a drawn picture lacks the colour {colour}")
+        sizes.append(f"{rgb.width} x {rgb.height}")
+    return f"a chart ({sizes[0]} px) and a zone map ({sizes[1]} px) drawn"
+
+
 def _write_pack(app: App, ws: Workspace, folder: Path) -> str:
     import docx
-    from matplotlib import font_manager
 
     from qsi_desktop.export import pack_data, service
 
-    font = font_manager.findfont(font_manager.FontProperties(family="DejaVu Sans"), fallback_to_default=False)
-    if not Path(font).is_file():
-        raise SelfTestError(f"the charts' font is missing ({font})")
     data, findings = service.prepare(ws, app, pack_data.PackOptions(), scan=True)
     scanned = [f for f in findings if f.kind == "evidence-unreadable"]
     if scanned:

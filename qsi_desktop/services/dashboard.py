@@ -50,7 +50,7 @@ class Dashboard:
 
 def dashboard(ws: Workspace, app: App, *, today: date | None = None, recent: int = 25) -> Dashboard:
     """Everything the dashboard shows, read once (on a worker: the chart is drawn here)."""
-    from qsi_desktop.export import charts  # matplotlib: loaded when the dashboard is first shown
+    from qsi_desktop.export import charts  # the drawing code: loaded when the dashboard is first shown
 
     today = today or date.today()
     state = readiness(ws, app, today=today)

@@ -51,12 +51,7 @@ def floor_plan_png() -> bytes:
 
 
 def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
-    try:
-        from matplotlib import font_manager  # ships DejaVu Sans, which the pack's charts use too
-
-        return ImageFont.truetype(font_manager.findfont("DejaVu Sans"), size)
-    except (ImportError, OSError):
-        return ImageFont.load_default()
+    return ImageFont.load_default(size)  # Pillow's embedded TrueType font, as the pack's charts use
 
 
 def _contour(cx: float, cy: float, rx: float, ry: float, corners: int = 16) -> list[list[float]]:

@@ -1,4 +1,4 @@
-"""A zone map drawn for the pack (matplotlib's Agg canvas, Qt-free), its alt text and its checks.
+"""A zone map drawn for the pack (with Pillow, :mod:`qsi_desktop.export.raster`; Qt-free), its alt text and checks.
 
 The picture is the floor plan (or a grid a line per metre) with each area filled or outlined in its
 kind's colour, and each marker shown by its reference (E1, S2); the references lead to a table of the
@@ -7,29 +7,28 @@ markers with their details and dates, overdue checks flagged. The alt text says 
 
 from __future__ import annotations
 
-import io
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure as MplFigure
-from matplotlib.lines import Line2D
-from matplotlib.patches import Patch, Polygon
-from PIL import Image
-
 from qsi_desktop.colours import NHS_PALE_GREY, TEXT, TEXT_MUTED
-from qsi_desktop.export.drawing import one_at_a_time
+from qsi_desktop.export import raster
+from qsi_desktop.export.raster import DPI, WIDTH_CM, WIDTH_PX, px
 from qsi_desktop.plugins.types import Figure, Paragraph, ReportBlock, Table, ZoneMapSpec
 from qsi_desktop.zone_maps.images import open_image
 from qsi_desktop.zone_maps.model import Marker, ZoneMap
 
-FONT = "DejaVu Sans"
-FONT_SIZE = 8.0
-WIDTH_CM = 16.0
-DPI = 200
+__all__ = ["DPI", "WIDTH_CM", "alt_text", "marker_checks", "marker_refs", "render_png", "report_blocks"]
+
+FONT_SIZE = 8.5
 MAX_DRAWN_SIDE = 2400  # the floor plan is scaled down to this before drawing: sharp at 16 cm, small file
+MAX_HEIGHT = 9.5 * DPI  # pixels: the map and its legend fit a portrait page under the heading
 MARKER_FILL = "#ffffff"
+MARGIN = px(3)
+OUTLINE = px(2.0)  # an area's edge
+CONTOUR_DASH = (px(12), px(6))
+AREA_ALPHA = 0.16  # an area's tint: the plan's walls and room names stay readable through it
 
 
 @dataclass(frozen=True)
@@ -85,90 +84,79 @@ def missing_zones(zone_map: ZoneMap, spec: ZoneMapSpec) -> list[str]:
     return [z.label for z in spec.zones if z.required and z.key not in drawn]
 
 
-@one_at_a_time
 def render_png(zone_map: ZoneMap, spec: ZoneMapSpec) -> bytes:
     """The map as a PNG sized for a 16 cm column (a legend of the areas and markers below it)."""
     bg = zone_map.background
-    width_in = WIDTH_CM / 2.54
-    plot_height = width_in * bg.height / bg.width
-    fig = MplFigure(figsize=(width_in, min(plot_height + 1.0, 9.5)), dpi=DPI, layout="constrained")
-    FigureCanvasAgg(fig)
-    ax = fig.add_subplot()
+    legend = _legend(zone_map, spec)
+    plot_w = WIDTH_PX - 2 * MARGIN
+    plot_h = plot_w * bg.height / bg.width
+    room = MAX_HEIGHT - legend.height - 3 * MARGIN
+    if plot_h > room:  # a tall plan: narrower, centred, so that the page holds it
+        plot_w, plot_h = room * bg.width / bg.height, room
+    left, top = (WIDTH_PX - plot_w) / 2, MARGIN
+    k = plot_w / bg.width  # map pixels to picture pixels
+
+    def at(x: float, y: float) -> tuple[float, float]:
+        return (left + x * k, top + y * k)
+
+    canvas = raster.Canvas(WIDTH_PX, round(top + plot_h + 2 * MARGIN + legend.height))
     if bg.kind == "image" and zone_map.image:
         image = open_image(zone_map.image).convert("RGB")
         image.thumbnail((MAX_DRAWN_SIDE, MAX_DRAWN_SIDE))
-        ax.imshow(image, extent=(0, bg.width, bg.height, 0), interpolation="antialiased")
+        canvas.paste(image, (left, top, left + plot_w, top + plot_h))
     else:
-        _grid(ax, bg.width, bg.height, bg.step)
-    ax.set_xlim(0, bg.width)
-    ax.set_ylim(bg.height, 0)  # y grows downwards, as on the screen
-    ax.set_aspect("equal")
-    ax.set_xticks([])
-    ax.set_yticks([])
-    scale = bg.width / 1200  # line widths and marker sizes look the same on any image size
-
-    for zone in zone_map.zones:
-        kind = spec.zone(zone.kind)
+        _grid(canvas, at, bg.width, bg.height, bg.step)
+    kinds = [spec.zone(zone.kind) for zone in zone_map.zones]
+    for zone, kind in zip(zone_map.zones, kinds, strict=True):  # tints first: no edge is tinted over
+        if kind is None or kind.shape != "line":
+            canvas.polygon([at(*p) for p in zone.points], fill=kind.colour if kind else TEXT, alpha=AREA_ALPHA)
+    for zone, kind in zip(zone_map.zones, kinds, strict=True):
         colour = kind.colour if kind else TEXT
-        line = kind is not None and kind.shape == "line"
-        ax.add_patch(
-            Polygon(
-                zone.points,
-                closed=True,
-                facecolor="none",
-                edgecolor=colour,
-                linewidth=2.0,
-                linestyle=(0, (6, 3)) if line else "-",
-            )
-        )
-        if not line:
-            ax.add_patch(Polygon(zone.points, closed=True, facecolor=colour, alpha=0.16, edgecolor="none"))
-        if line:  # a contour is named on it; areas are named by colour in the legend (nested areas'
-            # names would sit on top of each other and of the plan's own room names)
-            name = (kind.short or kind.label) if kind else zone.kind
-            x, y = min(zone.points, key=lambda p: p[0] + p[1])
-            ax.text(
-                x,
-                y - 4 * scale,
-                f"{name} ({zone.label})" if zone.label else name,
-                fontsize=FONT_SIZE - 1,
-                family=FONT,
-                color=colour,
-                ha="left",
-                va="bottom",
-                bbox={"boxstyle": "round,pad=0.2", "facecolor": "white", "edgecolor": "none", "alpha": 0.85},
-                clip_on=True,
-            )
+        points = [at(*p) for p in zone.points]
+        if kind is not None and kind.shape == "line":
+            canvas.polygon(points, outline=colour, width=OUTLINE, dash=CONTOUR_DASH)
+            # A contour is named on it; areas are named by colour in the legend (nested areas' names
+            # would sit on top of each other and of the plan's own room names).
+            name = kind.short or kind.label
+            x, y = min(points, key=lambda p: p[0] + p[1])
+            x, y = min(max(x, left + px(2)), left + plot_w - px(40)), max(y - px(2), top + px(12))
+            label = f"{name} ({zone.label})" if zone.label else name
+            canvas.text((x, y), label, size=FONT_SIZE - 1, colour=colour, anchor="lb", box="white")
+        else:
+            canvas.polygon(points, outline=colour, width=OUTLINE)
+    face = raster.font(FONT_SIZE - 1)
     for ref, marker in zip(marker_refs(zone_map, spec), zone_map.markers, strict=True):
-        ax.text(  # the reference in a ring: what the table below the map lists
-            marker.x,
-            marker.y,
-            ref,
-            fontsize=FONT_SIZE - 1,
-            family=FONT,
-            color=TEXT,
-            weight="bold",
-            ha="center",
-            va="center",
-            bbox={"boxstyle": "circle,pad=0.25", "facecolor": MARKER_FILL, "edgecolor": TEXT, "linewidth": 1.2},
-        )
-    _legend(fig, zone_map, spec)
-    return _png(fig)
+        # The reference in a ring: what the table below the map lists.
+        radius = max(face.getlength(ref), raster.line_height(face)) / 2 + px(3)
+        centre = at(marker.x, marker.y)
+        canvas.circle(centre, radius, MARKER_FILL, outline=TEXT, width=px(1.2))
+        canvas.text(centre, ref, size=FONT_SIZE - 1, anchor="mm", bold=True)
+    canvas.rect((left, top, left + plot_w, top + plot_h), outline=TEXT, width=px(0.8))
+    legend.draw(canvas, MARGIN, top + plot_h + MARGIN)
+    keep = [kind.colour for kind in spec.zones]
+    # 256 colours: a scanned plan's greys survive, and the file stays small (no date chunk: repeatable).
+    return raster.png(canvas.finish(), colours=256, keep=keep)
 
 
-def _grid(ax: object, width: int, height: int, step: int) -> None:
-    ax.set_facecolor("white")  # type: ignore[attr-defined]
+def _grid(
+    canvas: raster.Canvas, at: Callable[[float, float], tuple[float, float]], width: int, height: int, step: int
+) -> None:
     for x in range(0, width + 1, step):
-        ax.axvline(x, color=NHS_PALE_GREY, linewidth=0.6, zorder=0)  # type: ignore[attr-defined]
+        canvas.line([at(x, 0), at(x, height)], NHS_PALE_GREY, px(0.6))
     for y in range(0, height + 1, step):
-        ax.axhline(y, color=NHS_PALE_GREY, linewidth=0.6, zorder=0)  # type: ignore[attr-defined]
-    ax.text(  # type: ignore[attr-defined]
-        4, height - 4, "Room grid: one square a metre", fontsize=FONT_SIZE - 1, family=FONT, color=TEXT_MUTED
+        canvas.line([at(0, y), at(width, y)], NHS_PALE_GREY, px(0.6))
+    corner, room = at(4, height - 4), at(width, 0)[0] - at(0, 0)[0] - px(4)
+    canvas.text(
+        (corner[0] + px(1), corner[1]),
+        raster.ellipsize("Room grid: one square a metre", raster.font(FONT_SIZE - 1), room),
+        size=FONT_SIZE - 1,
+        colour=TEXT_MUTED,
+        anchor="lb",
     )
 
 
-def _legend(fig: MplFigure, zone_map: ZoneMap, spec: ZoneMapSpec) -> None:
-    handles: list[object] = []
+def _legend(zone_map: ZoneMap, spec: ZoneMapSpec) -> raster.Legend:
+    keys: list[tuple[raster.Swatch, str]] = []
     for kind in spec.zones:
         mine = [z for z in zone_map.zones if z.kind == kind.key]
         if not mine:
@@ -176,42 +164,14 @@ def _legend(fig: MplFigure, zone_map: ZoneMap, spec: ZoneMapSpec) -> None:
         labels = sorted({z.label for z in mine if z.label})
         text = f"{kind.label} ({', '.join(labels)})" if labels else kind.label
         if kind.shape == "line":
-            handles.append(Line2D([], [], color=kind.colour, linewidth=2, linestyle=(0, (6, 3)), label=text))
+            keys.append((raster.line_swatch(kind.colour, OUTLINE, dash=(px(6), px(3))), text))
         else:
-            handles.append(Patch(facecolor=kind.colour, alpha=0.35, edgecolor=kind.colour, label=text))
+            keys.append((raster.box_swatch(kind.colour, alpha=0.35, edge=kind.colour), text))
     placed = {m.kind for m in zone_map.markers}
     for kind in spec.markers:
         if kind.key in placed:
-            handles.append(
-                Line2D(
-                    [],
-                    [],
-                    marker=f"$\\mathsf{{{kind.symbol}}}$",
-                    linestyle="none",
-                    color=TEXT,
-                    markersize=7,
-                    label=f"{kind.symbol}: {kind.label}",
-                )
-            )
-    if handles:
-        fig.legend(
-            handles=handles,
-            loc="outside lower center",
-            ncols=1 if len(handles) <= 3 else 2,
-            frameon=False,
-            prop={"family": FONT, "size": FONT_SIZE},
-        )
-
-
-def _png(fig: MplFigure) -> bytes:
-    canvas = fig.canvas
-    canvas.draw()
-    image = Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba()).convert("RGB")
-    # 256 colours: a scanned plan's greys survive, and the file stays small (no date chunk: repeatable).
-    image = image.quantize(colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
-    out = io.BytesIO()
-    image.save(out, format="PNG", compress_level=6, dpi=(DPI, DPI))
-    return out.getvalue()
+            keys.append((raster.text_swatch(kind.symbol, TEXT, FONT_SIZE + 1), f"{kind.symbol}: {kind.label}"))
+    return raster.Legend(keys, WIDTH_PX - 2 * MARGIN, FONT_SIZE, columns=1 if len(keys) <= 3 else 2)
 
 
 def alt_text(zone_map: ZoneMap, spec: ZoneMapSpec, title: str, as_of: date) -> str:

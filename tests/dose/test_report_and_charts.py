@@ -91,3 +91,57 @@ def test_the_csv_makes_formula_text_inert(ct_exam, tmp_path) -> None:
     path = write_ct_audit_csv(result, [], tmp_path / "a.csv", made_on=AS_OF, reproduce="qsi dose audit WS")
     text = path.read_text(encoding="utf-8-sig")
     assert "'=HYPERLINK" in text and "\n=HYPERLINK" not in text
+
+
+def _picture(png: bytes):
+    import io
+
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(png)).convert("RGB")
+    assert image.width == 1259
+    white = (255, 255, 255)
+    # Nothing runs off the picture: its outermost columns and rows are blank.
+    edges = [(x, y) for x in (0, image.width - 1) for y in range(image.height)]
+    edges += [(x, y) for y in (0, image.height - 1) for x in range(image.width)]
+    assert all(image.getpixel(p) == white for p in edges)
+    return image
+
+
+def _has(image, colour: str, run: int = 1) -> bool:
+    wanted = tuple(int(colour[i : i + 2], 16) for i in (1, 3, 5))
+    return any(c == wanted for _, c in image.getcolors(1 << 16) or [])
+
+
+def test_box_plot_edge_cases_stay_inside_the_picture() -> None:
+    from qsi_desktop.colours import NHS_DARK_BLUE, NHS_RED
+
+    long = "CT chest abdomen and pelvis with contrast, portal venous phase, split bolus, low dose protocol v2"
+    cases = {
+        "one exam type, all equal": [audit.ExamTypeDlp("Head", audit.Stats(1, 500, 500, 500, 500, 500), None)],
+        "DRL far above": [audit.ExamTypeDlp("Head", audit.Stats(5, 10, 20, 30, 40, 50), 5000.0)],
+        "very large": [audit.ExamTypeDlp(long, audit.Stats(9, 1e6, 2e7, 3e7, 9e7, 123_456_789), 1e8)],
+        "all zero": [audit.ExamTypeDlp("Zero", audit.Stats(3, 0, 0, 0, 0, 0), None)],
+        "none": [],
+    }
+    for name, boxes in cases.items():
+        figure = charts.dlp_box_plot(boxes, drl_name="national 2022")
+        image = _picture(figure.png)
+        assert _has(image, NHS_DARK_BLUE) == bool(boxes), name  # the median line
+        assert _has(image, NHS_RED) == any(b.drl_dlp_mgycm for b in boxes), name  # the DRL, dashed red
+    assert charts.dlp_box_plot([], drl_name="x").alt_text.endswith("No exams.")
+
+
+def test_month_lines_over_three_years_and_five_long_series() -> None:
+    names = [f"Exam type with a rather long descriptive name number {i}" for i in range(7)]
+    monthly = [
+        audit.MonthlyMedian(name, f"{2024 + m // 12}-{m % 12 + 1:02d}", 10 - i, 300.0 + 40 * i + m)
+        for i, name in enumerate(names)
+        for m in range(36)
+    ]
+    figure = charts.median_dlp_by_month(monthly)
+    image = _picture(figure.png)
+    for colour, _ in charts.SERIES:  # five lines, each in its colour
+        assert _has(image, colour)
+    assert "(5 commonest exam types; all 7 in the table)" in figure.caption
+    assert len(figure.table.rows) == 7 * 36

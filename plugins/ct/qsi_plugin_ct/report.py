@@ -11,7 +11,7 @@ from qsi_plugin_ct.checklists import CHECKLISTS
 
 
 def render_ct_drl_audit(context: ReportContext) -> list[ReportBlock]:
-    from qsi_desktop.dose import report  # matplotlib only when the pack is written, not at start-up
+    from qsi_desktop.dose import report  # the drawing code only when the pack is written, not at start-up
 
     return report.render_ct_drl_audit(context)
 

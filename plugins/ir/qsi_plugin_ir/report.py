@@ -10,7 +10,7 @@ from qsi_desktop.plugins.types import Paragraph, ReportBlock, ReportContext, Rep
 from qsi_plugin_ir.checklists import CHECKLISTS
 
 
-# matplotlib only when the pack is written, not at start-up
+# the drawing code only when the pack is written, not at start-up
 def render_ir_dose_audit(context: ReportContext) -> list[ReportBlock]:
     from qsi_desktop.dose import report
 

@@ -136,7 +136,7 @@ def render(context: ReportContext) -> list[ReportBlock]:
 
 
 def _chart(rows: list[tuple], table: Table) -> ReportBlock:
-    from qsi_desktop.export.charts import bar_chart  # matplotlib only when the section is drawn
+    from qsi_desktop.export.charts import bar_chart  # the drawing code only when the section is drawn
 
     share = [round(100 * above / count, 1) for (_p, count, _m, _h, _r, above) in rows]
     figure = bar_chart(

@@ -97,7 +97,7 @@ def render(context: ReportContext) -> list[ReportBlock]:
 
 
 def _monthly_chart(months: list[tuple[str, _Tally]], table: Table) -> ReportBlock:
-    """Compliance per month as a chart, its data the month table (matplotlib loads only when drawing)."""
+    """Compliance per month as a chart, its data the month table (the drawing code loads only when drawing)."""
     from qsi_desktop.export.charts import bar_chart
 
     rates = [math.floor(t.passing * 1000 / t.needing) / 10 if t.needing else 0.0 for _, t in months]
