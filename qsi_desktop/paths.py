@@ -78,10 +78,23 @@ class _RedactingFormatter(logging.Formatter):
     """Blanks NHS-number-like text in whatever is logged, tracebacks included: a plugin's exception
     message may quote a cell of the file it was reading."""
 
-    def format(self, record: logging.LogRecord) -> str:
+    # The message and traceback only: the line's own time ("2026-12-02 18:48:38") can read as ten digits
+    # that pass the NHS number's check, and was blanked one hour in eleven.
+    def formatMessage(self, record: logging.LogRecord) -> str:
         from qsi_desktop.privacy import redact_nhs_numbers
 
-        return redact_nhs_numbers(super().format(record))
+        record.message = redact_nhs_numbers(record.message)
+        return super().formatMessage(record)
+
+    def formatException(self, ei: Any) -> str:
+        from qsi_desktop.privacy import redact_nhs_numbers
+
+        return redact_nhs_numbers(super().formatException(ei))
+
+    def formatStack(self, stack_info: str) -> str:
+        from qsi_desktop.privacy import redact_nhs_numbers
+
+        return redact_nhs_numbers(super().formatStack(stack_info))
 
 
 def log_path(name: str) -> Path:
