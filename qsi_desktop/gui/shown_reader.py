@@ -51,11 +51,13 @@ class ShownReader(QWidget):
         def work(progress: workers.Progress, cancel: workers.CancelRequested) -> Any:
             return read()
 
-        worker = workers.start(work, name=type(self).__name__)
-        worker.signals.finished.connect(self.show_result)
-        worker.signals.failed.connect(self.show_error)
-        worker.signals.done.connect(self._done)
-        return worker
+        return workers.start(
+            work,
+            name=type(self).__name__,
+            on_finished=self.show_result,
+            on_failed=self.show_error,
+            on_done=self._done,
+        )
 
     def _done(self) -> None:
         self._loading = False

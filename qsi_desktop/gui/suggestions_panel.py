@@ -80,10 +80,10 @@ class SuggestionsPanel(QWidget):
         def work(progress: workers.Progress, cancel: workers.CancelRequested) -> list[suggest.Suggestion]:
             return suggest.suggest_item(ws, app, item_id, top=TOP)
 
-        worker = self.worker = workers.start(work, name="suggest statements")
+        worker = self.worker = workers.Worker(work, name="suggest statements")
         worker.signals.finished.connect(lambda found: self._shown(worker, item_id, title, found))
         worker.signals.failed.connect(lambda exc: self._failed(worker, item_id, exc))
-        return worker
+        return worker.start()  # connected first: quick work can be over before start returns
 
     def _shown(self, worker: workers.Worker, item_id: int, title: str, found: list[suggest.Suggestion]) -> None:
         if worker is not self.worker or item_id != self.item_id:

@@ -137,11 +137,14 @@ class TreeImportWizard(QDialog):
         self.message.clear_message()
         self.progress.setRange(0, 0)
         self._set_running(True)
-        self.worker = workers.start(work, name="import evidence folder")
-        self.worker.signals.progress.connect(self._progress)
-        self.worker.signals.finished.connect(self._finished)
-        self.worker.signals.failed.connect(self._failed)
-        self.worker.signals.done.connect(lambda: self._set_running(False))
+        self.worker = workers.start(
+            work,
+            name="import evidence folder",
+            on_progress=self._progress,
+            on_finished=self._finished,
+            on_failed=self._failed,
+            on_done=lambda: self._set_running(False),
+        )
         return self.worker
 
     def cancel(self) -> None:

@@ -6,12 +6,18 @@ it directly)::
     def work(progress, cancel):
         return run_import(ws, app, name, paths, actor=actor, on_progress=progress, cancel=cancel)
 
-    worker = start(work)
-    worker.signals.progress.connect(...)   # (done, total, message), throttled
-    worker.signals.finished.connect(...)   # the function's return value
-    worker.signals.failed.connect(...)     # the exception it raised
-    worker.signals.cancelled.connect(...)  # it raised Cancelled after cancel() was requested
-    worker.cancel()                        # cooperative: cancel() returns True from now on
+    worker = start(
+        work,
+        on_progress=...,  # (done, total, message), throttled
+        on_finished=...,  # the function's return value
+        on_failed=...,  # the exception it raised
+        on_done=...,  # always, last
+    )
+    worker.cancel()  # cooperative: cancel() returns True from now on
+
+The work is handed to the pool from the event loop after ``start`` returns, so slots connected right
+after ``start`` (in the same GUI-thread code) are connected before it can emit anything: a signal
+reaches only the slots connected when it is emitted.
 
 Signals are delivered on the GUI thread (queued), in order, and ``done`` always comes last.
 Workers pass ids, paths and plain values between threads, never ORM objects (one session per
@@ -31,7 +37,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QEventLoop, QObject, QRunnable, Qt, QThreadPool, Signal
+from PySide6.QtCore import QEventLoop, QObject, QRunnable, Qt, QThreadPool, QTimer, Signal
 from PySide6.QtWidgets import QMessageBox, QProgressDialog, QWidget
 
 from qsi_desktop.errors import QsiError
@@ -91,7 +97,11 @@ class Worker(QRunnable):
         self.setAutoDelete(False)
         _running[id(self)] = self
         self.signals.done.connect(functools.partial(_release, id(self)))  # no reference cycle
-        (pool or QThreadPool.globalInstance()).start(self)
+        # Handed to the pool from the event loop, not here: every slot the caller connects after start()
+        # returns (a test's waitSignal too) is connected before the work can emit anything; quick work
+        # could otherwise be over, its signals gone to nobody, before the caller connected.
+        # A cancel before then is seen by the work at its first check, as any other cancel.
+        QTimer.singleShot(0, functools.partial((pool or QThreadPool.globalInstance()).start, self))
         return self
 
     # -- pool thread ------------------------------------------------------------------------------
@@ -117,8 +127,28 @@ class Worker(QRunnable):
             self.signals.done.emit()
 
 
-def start(work: Work, *, name: str = "") -> Worker:
-    return Worker(work, name=name).start()
+def start(
+    work: Work,
+    *,
+    name: str = "",
+    on_progress: Callable[[int, int, str], object] | None = None,
+    on_finished: Callable[[Any], object] | None = None,
+    on_failed: Callable[[BaseException], object] | None = None,
+    on_done: Callable[[], object] | None = None,
+) -> Worker:
+    """Run ``work`` on the pool with its slots connected first: a signal emitted before a slot is
+    connected never reaches it, and quick work can finish before ``start`` returns (a test caught a
+    wizard whose buttons stayed disabled, its ``done`` emitted before it was connected)."""
+    worker = Worker(work, name=name)
+    for signal, slot in (
+        (worker.signals.progress, on_progress),
+        (worker.signals.finished, on_finished),
+        (worker.signals.failed, on_failed),
+        (worker.signals.done, on_done),
+    ):
+        if slot is not None:
+            signal.connect(slot)
+    return worker.start()
 
 
 def running_workers() -> list[Worker]:

@@ -458,11 +458,30 @@ def test_cancelled_work_stops_early(qtbot) -> None:
     started = threading.Event()
     worker = workers.Worker(_counting(100_000, started))
     with qtbot.waitSignal(worker.signals.finished, timeout=10_000) as result:
-        worker.start()
-        assert started.wait(5)
+        worker.start()  # the pool gets it once the event loop runs
+        qtbot.waitUntil(started.is_set, timeout=5000)
         worker.cancel()
     assert worker.cancel_requested
     assert 0 < result.args[0] < 100_000
+
+
+def test_slots_connected_right_after_start_hear_quick_work(qtbot) -> None:
+    """Found under load: work finished before its caller connected its slots, which then waited for ever."""
+    for _ in range(20):
+        worker = workers.start(lambda progress, cancel: 42)
+        heard: list[object] = []
+        worker.signals.finished.connect(heard.append)
+        with qtbot.waitSignal(worker.signals.done, timeout=5000):
+            time.sleep(0.01)  # the work would be over by now, were it already on the pool
+        assert heard == [42]
+
+
+def test_a_cancel_before_the_work_began_is_seen_at_its_first_check(qtbot) -> None:
+    worker = workers.start(lambda progress, cancel: cancel())
+    worker.cancel()
+    with qtbot.waitSignal(worker.signals.finished, timeout=5000) as result:
+        pass
+    assert result.args == [True]
 
 
 def test_worker_failures_and_cancelled_signal(qtbot) -> None:
