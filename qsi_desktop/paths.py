@@ -58,7 +58,7 @@ def log_to_file(folder: Path, name: str, *, console: bool = False) -> None:
         return
     log_to_file.done = True  # type: ignore[attr-defined]
     root.setLevel(logging.INFO)
-    formatter = _RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    formatter = log_formatter()
     try:
         (folder / "logs").mkdir(parents=True, exist_ok=True)
         handler: logging.Handler = logging.handlers.RotatingFileHandler(
@@ -72,6 +72,11 @@ def log_to_file(folder: Path, name: str, *, console: bool = False) -> None:
         stderr = _StderrHandler(logging.WARNING)
         stderr.setFormatter(formatter)
         root.addHandler(stderr)
+
+
+def log_formatter() -> logging.Formatter:
+    """How the log file and the console write a record: time, level, logger, message; NHS numbers blanked."""
+    return _RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
 
 
 class _RedactingFormatter(logging.Formatter):
