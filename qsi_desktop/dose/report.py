@@ -20,6 +20,7 @@ from qsi_desktop.dose import audit, charts, drl, exam_types, settings
 from qsi_desktop.dose.exam_types import MapRule
 from qsi_desktop.errors import QsiError
 from qsi_desktop.plugins.types import BulletList, Paragraph, ReportBlock, ReportContext, Table
+from qsi_desktop.services.values import long_date
 
 CT_IMPORTER = "ct-dose"
 IR_IMPORTER = "ir-dose"
@@ -74,7 +75,7 @@ def _guarded(modality: str, name: str, importer: str, body: Callable[..., list[R
         if not records:
             return [
                 Paragraph(
-                    f"No {name} dose reports are recorded between {since.isoformat()} and {until.isoformat()}: "
+                    f"No {name} dose reports are recorded between {long_date(since)} and {long_date(until)}: "
                     f"import them with the {importer} importer to audit them.",
                     style="note",
                 )

@@ -36,6 +36,14 @@ def uk_date(value: date | str | None) -> str:
     return f"{day:%d/%m/%Y}"
 
 
+def long_date(value: date | str | None) -> str:
+    """A date in a sentence, as the pack writes it (``3 September 2026``); an ISO text is read first."""
+    if not value:
+        return ""
+    day = date.fromisoformat(value[:10]) if isinstance(value, str) else value
+    return f"{day.day} {day:%B %Y}"
+
+
 def parse_date(text: str, what: str = "date") -> date:
     """A date as people in the UK write it: ``2026-03-31``, ``31/03/2026``, ``31 Mar 2026`` (day first)."""
     from qsi_desktop.tabular import parse_date as parse_uk_date

@@ -25,7 +25,7 @@ def test_sections_say_so_plainly_without_records_or_modality() -> None:
     empty = SimpleReportContext(provided=frozenset({"CT", "IR"}), as_of=AS_OF)
     for render in (report.render_ct_drl_audit, report.render_ir_dose_audit, report.render_ir_high_dose):
         (block,) = render(empty)
-        assert block.style == "note" and "No " in block.text and "2025-12-31 and 2026-12-31" in block.text
+        assert block.style == "note" and "No " in block.text and "31 December 2025 and 31 December 2026" in block.text
         (block,) = render(SimpleReportContext(as_of=AS_OF))
         assert "does not provide" in block.text
 

@@ -8,6 +8,7 @@ from collections import Counter
 from typing import Any
 
 from qsi_desktop.plugins.types import Paragraph, ReportBlock, ReportContext, ReportSection, Table
+from qsi_desktop.services.values import uk_date
 from qsi_plugin_mr.importers.equipment import LABELS, MR_CONDITIONAL, REGISTER_ID
 
 NOT_RECORDED = "(not recorded)"
@@ -52,7 +53,7 @@ def render(context: ReportContext) -> list[ReportBlock]:
                         str(r.get("item", "")),
                         str(r.get("location") or NOT_RECORDED),
                         str(r.get("asset") or ""),
-                        str(r.get("last_checked") or NOT_RECORDED),
+                        _day(r.get("last_checked")) or NOT_RECORDED,
                     )
                     for r in missing
                 ),
@@ -89,3 +90,11 @@ EQUIPMENT_SECTION = ReportSection(
 )
 
 REPORT_SECTIONS: tuple[ReportSection, ...] = (EQUIPMENT_SECTION,)
+
+
+def _day(value: Any) -> str:
+    """A stored date as the register shows it (05/03/2026); anything else as it is."""
+    try:
+        return uk_date(value) if isinstance(value, str) else ""
+    except ValueError:
+        return str(value)

@@ -230,7 +230,7 @@ def test_the_summary_reads_the_register(ws: Workspace, tmp_path: Path) -> None:
         ("MR2 (1.5T)", "0", "1", "1", "1", "3"),
     )
     assert tables["MR Conditional items missing their conditions"].rows == (
-        ("Patient monitor", "MR2 (1.5T)", "A1005", "2026-02-01"),
+        ("Patient monitor", "MR2 (1.5T)", "A1005", "01/02/2026"),
     )
     assert any(isinstance(b, Paragraph) and b.style == "warning" and "1 MR Conditional" in b.text for b in blocks)
     (empty,) = render(SimpleReportContext(provided=frozenset({"MR"})))

@@ -10,6 +10,7 @@ from datetime import date
 from typing import Any
 
 from qsi_desktop.plugins.types import Paragraph, ReportBlock, ReportContext, ReportSection, Table
+from qsi_desktop.services.values import long_date
 from qsi_plugin_us.importers.decontamination import NAME as DECONTAMINATION
 from qsi_plugin_us.registers import TRANSDUCERS, unknown_probes
 
@@ -48,6 +49,13 @@ def month_label(month: str) -> str:
         return month
 
 
+def _day(text: str) -> str:
+    try:
+        return long_date(text)
+    except ValueError:
+        return text
+
+
 def render(context: ReportContext) -> list[ReportBlock]:
     records = context.records(DECONTAMINATION)
     if not records:
@@ -58,7 +66,7 @@ def render(context: ReportContext) -> list[ReportBlock]:
     dates = sorted(str(r.get("date", "")) for r in records)
     blocks: list[ReportBlock] = [
         Paragraph(
-            f"Decontamination log from {dates[0]} to {dates[-1]}: {total.uses} uses of {len(by_probe)} "
+            f"Decontamination log from {_day(dates[0])} to {_day(dates[-1])}: {total.uses} uses of {len(by_probe)} "
             f"transducers. {total.passing} of {total.needing} uses needing high-level disinfection "
             f"(semi-critical or critical) had a passing high-level disinfection record "
             f"({percent(total.passing, total.needing)})."
