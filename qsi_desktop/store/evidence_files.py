@@ -14,7 +14,8 @@ import re
 import stat
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -109,14 +110,14 @@ class EvidenceFileStore:
             if tmp_path is not None:
                 tmp_path.unlink(missing_ok=True)
 
-    def place(self, staged: Sequence[Staged]) -> list[StoredFile | EvidenceFileError]:
+    def place(self, staged: Sequence[Staged], *, flush: bool = True) -> list[StoredFile | EvidenceFileError]:
         """Put staged copies (complete and flushed) into the store: each made read-only and renamed to its
         hash's name (content already stored intact is kept and the copy dropped; a damaged stored copy is
-        replaced), then the folders are flushed, once each. When this returns, the database may point at
+        replaced), then their folders are flushed (``flush=False``: the caller flushes them, with
+        :meth:`flush_folders`, before anything relies on them). When this returns, the database may point at
         every :class:`StoredFile` returned. One result per copy, in order; a failure is returned, never
         raised, and its copy is left for the caller to discard."""
         results: list[StoredFile | EvidenceFileError] = []
-        folders: set[Path] = set()
         for entry in staged:
             final = self.path_for(entry.sha256)
             try:
@@ -128,21 +129,34 @@ class EvidenceFileStore:
                     if final.exists():  # damaged copy: replace it with the good content
                         final.chmod(stat.S_IWUSR | stat.S_IRUSR)
                     os.replace(entry.tmp, final)
-                    folders.add(final.parent)
                 results.append(StoredFile(entry.sha256, entry.size, final))
             except OSError as exc:
                 results.append(
                     EvidenceFileError(f"{exc.filename or final}: could not store the file: {exc.strerror or exc}")
                 )
-        try:
-            for folder in sorted(folders):
-                _fsync_dir(folder)
-        except OSError as exc:  # the renames may not survive a crash: nothing placed may be relied on
-            failed = EvidenceFileError(
-                f"{exc.filename or self._objects}: could not store the file: {exc.strerror or exc}"
-            )
-            return [failed] * len(results)
+        if flush:
+            try:
+                self.flush_folders(r for r in results if isinstance(r, StoredFile))
+            except EvidenceFileError as exc:  # the renames may not survive a crash: none may be relied on
+                return [exc] * len(results)
         return results
+
+    def flush_folders(self, files: Iterable[StoredFile], threads: int = 1) -> None:
+        """Flush the folders of stored files to disk, so their names survive a crash; each folder once, on
+        up to ``threads`` threads (a disk commits flushes that wait together at once). A file found already
+        stored counts too: the process that renamed it may have died before it flushed the folder."""
+        folders = sorted({file.path.parent for file in files})
+        try:
+            if threads > 1 and len(folders) > 1:
+                with ThreadPoolExecutor(min(threads, len(folders))) as pool:
+                    list(pool.map(_fsync_dir, folders))
+            else:
+                for folder in folders:
+                    _fsync_dir(folder)
+        except OSError as exc:
+            raise EvidenceFileError(
+                f"{exc.filename or self._objects}: could not store the file: {exc.strerror or exc}"
+            ) from exc
 
     def verify(self, sha256: str) -> str | None:
         """None if the stored file exists and matches its hash, else what is wrong."""
