@@ -461,6 +461,8 @@ def import_tree(
             progress(0, 0, "looking through the folder")
         files = list(walk(app, root, summary.skipped))
         summary.files = len(files) + sum(1 for s in summary.skipped if not s.folder)
+        if not dry_run:
+            _require_roles(ws, files)
         batch = _Batch()
         contents = pipeline.read_in_order([(f.path, f.size) for f in files])
         for done, file in enumerate(files):
@@ -484,6 +486,15 @@ def import_tree(
     if progress is not None:
         progress(len(files), len(files), "cancelled" if summary.cancelled else "done")
     return summary
+
+
+def _require_roles(ws: Workspace, files: list[TreeFile]) -> None:
+    """Refuse before a file is stored what the save would refuse: a reader's import, or links a modality
+    lead may not make (the check proper is at each batch's save, as for every write)."""
+    access = ws.access
+    access.require_writer()
+    for ref in sorted({ref for file in files for ref in file.refs}):
+        access.require(*access.need_of(EvidenceLink(statement_ref=ref), new=True))
 
 
 def sources(ws: Workspace, item_id: int) -> list[str]:
