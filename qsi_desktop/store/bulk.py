@@ -27,8 +27,9 @@ def insert_new(session: Session, model: type[Any], rows: Sequence[Mapping[str, A
     table: Table = model.__table__
     complete = [_with_defaults(table, row) for row in rows]
     access.check_new_rows(session, model, complete)
-    statement = insert(model).returning(model.id, sort_by_parameter_order=True)
-    ids = list(session.scalars(statement, complete))
+    # Core, not the ORM's bulk insert (a third slower): check_new_rows did what its hook would check.
+    statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
+    ids = list(session.connection().execute(statement, complete).scalars())
     for row, row_id in zip(complete, ids, strict=True):
         row["id"] = row_id
     audit.record_created(session, model, complete)
