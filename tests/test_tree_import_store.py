@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
 
 from qsi_desktop.services import evidence, evidence_tree, tree_pipeline
 from qsi_desktop.services.app import App
@@ -44,8 +45,8 @@ def _count(ws: Workspace, table: str) -> int:
 
 @pytest.mark.backends
 def test_bulk_rows_are_audited_as_a_flush_audits_them(make_workspace: Callable[..., Workspace]) -> None:
-    """The same item, link and provenance row written by a flush and by store.bulk: the same audit entries
-    (but for their own ids)."""
+    """The same item, link and provenance row written by a flush and by store.bulk, and the provenance
+    updated each way: the same audit entries (but for their own ids), the same version check."""
     ws = make_workspace()
     at = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
     item = {"title": "Policy", "file_sha256": "a" * 64, "file_name": "Policy.docx", "file_size": 10,
@@ -66,6 +67,24 @@ def test_bulk_rows_are_audited_as_a_flush_audits_them(make_workspace: Callable[.
         )
         bulk.insert_new(session, StoredTable, [{"namespace": "evidence_source", "key": str(bulk_id),
                                                 "value": {"paths": ["a/b"]}, "updated_by": "test-user"}])  # fmt: skip
+    with ws.transaction("test-user") as session:  # the provenance found again: an update each way
+        orm_row = session.scalars(select(StoredTable).where(StoredTable.key == str(flushed.id))).one()
+        orm_row.value, orm_row.updated_by = {"paths": ["a/b", "c/d"]}, "test-user"
+    with ws.transaction("test-user") as session:
+        read = session.execute(select(StoredTable.id, StoredTable.version_id, StoredTable.value).where(
+            StoredTable.key == str(bulk_id))).one()._asdict()  # fmt: skip
+        bulk.update_versioned(session, StoredTable, [(read, {"value": {"paths": ["a/b", "c/d"]},
+                                                             "updated_by": "test-user"})])  # fmt: skip
+    with ws.reading() as session:
+        versions = dict(session.execute(select(StoredTable.key, StoredTable.version_id)).all())
+        assert versions[str(flushed.id)] == versions[str(bulk_id)] == 2
+        updates = session.scalars(select(AuditEntry).where(AuditEntry.action == "update").order_by(AuditEntry.id))
+        orm_update, bulk_update = list(updates)[-2:]
+        assert (orm_update.summary, orm_update.before, orm_update.after) == (
+            bulk_update.summary, bulk_update.before, bulk_update.after)  # fmt: skip
+        assert bulk_update.after == {"value": {"paths": ["a/b", "c/d"]}}
+    with ws.transaction("test-user") as session, pytest.raises(StaleDataError):  # read before that update
+        bulk.update_versioned(session, StoredTable, [(read, {"value": {"paths": []}})])
     with ws.reading() as session:
         entries = session.scalars(select(AuditEntry).where(AuditEntry.action == "create").order_by(AuditEntry.id))
         by_entity: dict[str, list[AuditEntry]] = {}

@@ -30,6 +30,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -415,27 +416,30 @@ class _Importer:
         }
 
     def _sources(self, session: Session, paths: dict[int, list[str]]) -> None:
-        """Add ``paths`` (by item id) to the items' provenance: one read for the batch, new rows written in
-        bulk, a row only updated when a path is new to it."""
+        """Add ``paths`` (by item id) to the items' provenance: one read for the batch, then in bulk the rows
+        that are new and the updates of those a path is new to."""
+        table = StoredTable.__table__
         rows = {
-            row.key: row
-            for row in session.scalars(
-                select(StoredTable).where(
-                    StoredTable.namespace == SOURCE_NAMESPACE, StoredTable.key.in_([str(i) for i in paths])
+            row.key: row._asdict()
+            for row in session.execute(
+                select(table.c.id, table.c.key, table.c.value, table.c.version_id).where(
+                    table.c.namespace == SOURCE_NAMESPACE, table.c.key.in_([str(i) for i in paths])
                 )
             )
         }
         created: list[dict[str, object]] = []
+        changed: list[tuple[dict[str, Any], dict[str, Any]]] = []
         for item_id, new in paths.items():
             row = rows.get(str(item_id))
-            have = list(row.value["paths"]) if row is not None else []
+            have = list(row["value"]["paths"]) if row is not None else []
             merged = have + [p for p in dict.fromkeys(new) if p not in have]
             if row is None:
                 created.append({"namespace": SOURCE_NAMESPACE, "key": str(item_id), "value": {"paths": merged},
                                 "updated_by": self.actor})  # fmt: skip
             elif merged != have:
-                row.value, row.updated_by = {"paths": merged}, self.actor
+                changed.append((row, {"value": {"paths": merged}, "updated_by": self.actor}))
         bulk.insert_new(session, StoredTable, created)
+        bulk.update_versioned(session, StoredTable, changed)
 
 
 def import_tree(

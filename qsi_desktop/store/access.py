@@ -199,8 +199,8 @@ def _before_flush(session: Session, flush_context: Any, instances: Any) -> None:
             access.require(need, what)
 
 
-def check_new_rows(session: Session, model: type[Any], rows: Iterable[dict[str, Any]]) -> None:
-    """What the flush check does for new objects, for rows of ``model`` inserted without a flush
+def check_rows(session: Session, model: type[Any], rows: Iterable[dict[str, Any]], *, new: bool) -> None:
+    """What the flush check does, for rows of ``model`` inserted or updated without a flush
     (:mod:`qsi_desktop.store.bulk`): the audit trail's name in "by" columns (``rows`` are changed), then
     the role check, on a transient object made from each row only when the role limits what it may change."""
     typed, recorded = session.info.get(TYPED_ACTOR), session.info.get("actor")
@@ -213,7 +213,7 @@ def check_new_rows(session: Session, model: type[Any], rows: Iterable[dict[str, 
     if access is None or not access.restricted or access.role == QUALITY_LEAD:
         return
     for row in rows:
-        need, what = access.need_of(model(**row), new=True)
+        need, what = access.need_of(model(**row), new=new)
         access.require(need, what)
 
 

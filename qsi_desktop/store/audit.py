@@ -88,6 +88,34 @@ def record_created(session: Session, model: type[Any], rows: Sequence[Mapping[st
     )
 
 
+def record_updated(
+    session: Session, model: type[Any], changes: Sequence[tuple[Mapping[str, Any], Mapping[str, Any]]]
+) -> None:
+    """Audit rows of ``model`` updated without a flush (:mod:`qsi_desktop.store.bulk`): the entries the
+    listener writes for changed objects. ``changes``: (the row before, with its id; the new values)."""
+    actor = str(session.info.get("actor") or "unknown")
+    mapper = inspect(model)
+    keys = [column.key for column in mapper.column_attrs if column.key not in _IGNORED]
+    entity, name, at = mapper.local_table.name, model.__name__, utcnow()
+    rows = []
+    for old, new in changes:
+        changed = [key for key in keys if key in new and new[key] != old.get(key)]
+        if changed:
+            rows.append(
+                {
+                    "at": at,
+                    "actor": actor,
+                    "action": "update",
+                    "entity": entity,
+                    "entity_id": str(old["id"]),
+                    "summary": _summary(name, lambda key, old=old, new=new: new.get(key, old.get(key)), "update"),
+                    "before": {key: _plain(old.get(key)) for key in changed},
+                    "after": {key: _plain(new[key]) for key in changed},
+                }
+            )
+    _write(session, rows)
+
+
 def _write(session: Session, rows: list[dict[str, Any]]) -> None:
     if not rows:
         return
