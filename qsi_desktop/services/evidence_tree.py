@@ -318,6 +318,8 @@ class _Importer:
         if self.summary.dry_run:
             self._pretend(batch, stored)
             return
+        if not stored and not batch.existing:
+            return  # nothing to save (its files were skipped)
         # Rows written in bulk (store.bulk: checked and audited as a flush would, a tenth of the time).
         with self.ws.transaction(self.actor) as session:
             ids = bulk.insert_new(
