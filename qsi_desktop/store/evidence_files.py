@@ -94,8 +94,13 @@ class EvidenceFileStore:
         try:
             if data is None and not source.is_file():
                 raise EvidenceFileError(f"{source}: not a file")
-            self._tmp.mkdir(parents=True, exist_ok=True)
-            fd, tmp_name = tempfile.mkstemp(dir=self._tmp, prefix=INCOMING_PREFIX)
+            try:
+                fd, tmp_name = tempfile.mkstemp(dir=self._tmp, prefix=INCOMING_PREFIX)
+            except (
+                FileNotFoundError
+            ):  # the first copy into this store (asked only then: a folder import makes thousands)
+                self._tmp.mkdir(parents=True, exist_ok=True)
+                fd, tmp_name = tempfile.mkstemp(dir=self._tmp, prefix=INCOMING_PREFIX)
             tmp_path = Path(tmp_name)
             sha, size = _copy_and_hash(source, fd, data, sha256)
             staged, tmp_path = Staged(tmp_path, sha, size), None
@@ -121,14 +126,18 @@ class EvidenceFileStore:
         for entry in staged:
             final = self.path_for(entry.sha256)
             try:
-                if final.is_file() and sha256_of(final) == entry.sha256:
+                there = final.is_file()
+                if there and sha256_of(final) == entry.sha256:
                     entry.discard()  # already stored, intact: write-once
                 else:
-                    final.parent.mkdir(parents=True, exist_ok=True)
                     entry.tmp.chmod(stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
-                    if final.exists():  # damaged copy: replace it with the good content
+                    if there:  # damaged copy: replace it with the good content
                         final.chmod(stat.S_IWUSR | stat.S_IRUSR)
-                    os.replace(entry.tmp, final)
+                    try:
+                        os.replace(entry.tmp, final)
+                    except FileNotFoundError:  # the first file in its folder (asked only then)
+                        final.parent.mkdir(parents=True, exist_ok=True)
+                        os.replace(entry.tmp, final)
                 results.append(StoredFile(entry.sha256, entry.size, final))
             except OSError as exc:
                 results.append(
