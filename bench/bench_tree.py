@@ -1,16 +1,20 @@
 """Evidence folder import (``qsi evidence import-tree``) against hashing the same files with hashlib.
 
-    python bench/bench_tree.py [--files 5000] [--distinct 2000] [--docx 0] [--keep]
+    python bench/bench_tree.py [--files 5000] [--distinct 2000] [--docx 0] [--runs 1] [--keep]
 
 Builds a share-like tree in a temporary folder: one folder per statement (and some without a ref),
 ``--distinct`` different contents copied into ``--files`` places (the same policy in several folders),
 sizes spread from 10 KB to 1 MB, as text (.txt, .csv: read for NHS numbers before storing) and binary
 types (.jpg, .pptx, .msg: not read). ``--docx N`` makes N of the distinct files real Word documents,
-whose text check (python-docx) costs far more than hashing: the figure shows what that costs.
+whose text check costs more than hashing: the figure shows what that costs.
 
-Prints the time to hash every file with hashlib (read in 1 MiB chunks, as the store does), the import's
-time (walk, hash, NHS-number check, store with flushes, database), a re-run's time, and the ratios.
-Both read the same files from the page cache (they were just written).
+Each run (``--runs``, a fresh workspace each) prints, measured one after the other: the time to hash every
+file with hashlib (read in 1 MiB chunks); the durable floor, what a write-once store must do before a
+database may point at its files, without the app (every file read once and hashed, each distinct content
+written to a temporary file, flushed, renamed, the folders flushed: see :func:`durable_floor`); the first
+import (walk, hash, NHS-number check, store with flushes, database); a re-run (nothing new); and the ratios
+of the same run. All read the tree from the page cache; what a step leaves to write back is written back
+(untimed) before the next, as an existing share is on disk, not in dirty memory.
 """
 
 from __future__ import annotations
