@@ -233,3 +233,34 @@ def test_a_copy_that_fails_leaves_no_temporary_file(
 
 def _sha_of(path: Path) -> str:
     return evidence_files.sha256_of(path)
+
+
+def test_a_failed_save_leaves_no_copy_half_way_and_a_rerun_completes(
+    make_workspace: Callable[..., Workspace], full_app: App, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The database refuses the second batch's save (a disk full, a lock): the error reaches the caller, the
+    first batch stays saved, no temporary copy is left, and the re-run stores the rest once."""
+    from qsi_desktop.store.workspace import WorkspaceError
+
+    root = tmp_path / "share"
+    for number in range(12):
+        _write(root / f"XR-10{1 + number % 3}" / f"doc {number}.txt", f"document {number}" * 500)
+    real = bulk.insert_new
+    saves = Counter[str]()
+
+    def failing_second(session, model, rows):  # type: ignore[no-untyped-def]
+        if model is EvidenceItem:
+            saves["items"] += 1
+            if saves["items"] == 2:
+                raise WorkspaceError("database is locked")
+        return real(session, model, rows)
+
+    monkeypatch.setattr(bulk, "insert_new", failing_second)
+    ws = make_workspace()
+    with pytest.raises(WorkspaceError, match="locked"):
+        evidence_tree.import_tree(ws, full_app, root, actor="test-user", batch_files=4)
+    assert _count(ws, "evidence_item") == 4 and not ws.files.incoming_files()
+    monkeypatch.setattr(bulk, "insert_new", real)
+    again = evidence_tree.import_tree(ws, full_app, root, actor="test-user", batch_files=4)
+    assert (again.stored, again.duplicates, _count(ws, "evidence_item")) == (8, 4, 12)
+    assert set(ws.files.stored_hashes()) == {item.file_sha256 for item in evidence.list_evidence(ws)}
