@@ -264,3 +264,22 @@ def test_a_failed_save_leaves_no_copy_half_way_and_a_rerun_completes(
     again = evidence_tree.import_tree(ws, full_app, root, actor="test-user", batch_files=4)
     assert (again.stored, again.duplicates, _count(ws, "evidence_item")) == (8, 4, 12)
     assert set(ws.files.stored_hashes()) == {item.file_sha256 for item in evidence.list_evidence(ws)}
+
+
+def test_work_entered_for_someone_else_is_recorded_so_in_bulk_rows(team: Path, full_app: App, tmp_path: Path) -> None:
+    """A quality lead importing for a colleague: every row written in bulk (items, provenance created and
+    updated) and its audit entry carry "NAME (entered by LOGIN)", as a flush gives them."""
+    first = _write(tmp_path / "one" / "XR-101 Leaflets" / "leaflet.txt", "What to expect")
+    _write(tmp_path / "two" / "XR-102 Contact" / "leaflet.txt", first.read_bytes())
+    with Workspace.open(team) as ws:
+        evidence_tree.import_tree(ws, full_app, tmp_path / "one", actor="Jane Doe")
+        again = evidence_tree.import_tree(ws, full_app, tmp_path / "two", actor="Jane Doe")
+        assert again.linked == 1
+    recorded = f"Jane Doe (entered by {PG_OWNER})"
+    with sqlite3.connect(team / "workspace.sqlite3") as db:
+        assert db.execute("SELECT added_by FROM evidence_item").fetchall() == [(recorded,)]
+        assert db.execute(
+            "SELECT updated_by, version_id FROM stored_table WHERE namespace = 'evidence_source'"
+        ).fetchall() == [(recorded, 2)]
+        actors = {row[0] for row in db.execute("SELECT actor FROM audit_log WHERE entity != 'user_account'")}
+    assert recorded in actors

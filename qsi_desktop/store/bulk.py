@@ -48,8 +48,9 @@ def update_versioned(
     if not changes:
         return
     table: Table = model.__table__
-    news = [dict(values) for _, values in changes]
-    access.check_rows(session, model, [{**old, **new} for (old, _), new in zip(changes, news, strict=True)], new=False)
+    merged = [{**old, **values} for old, values in changes]
+    access.check_rows(session, model, merged, new=False)  # may rename "by" columns: the new values come from here
+    news = [{key: row[key] for key in values} for row, (_, values) in zip(merged, changes, strict=True)]
     statement = (
         update(table)
         .where(table.c.id == bindparam("row_id"), table.c.version_id == bindparam("row_version"))
