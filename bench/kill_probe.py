@@ -1,6 +1,6 @@
-"""SIGKILL `qsi` at random moments during evidence add, import, assess and register import; after each
-kill, retry the command to completion (as a user would), run `qsi verify` and check that nothing is
-lost, duplicated or half-written.
+"""SIGKILL `qsi` at random moments during evidence add, import, assess, register import and evidence folder
+import; after each kill, retry the command to completion (as a user would), run `qsi verify` and check that
+nothing is lost, duplicated or half-written.
 
     .venv/bin/python bench/kill_probe.py [--kills 120] [--seed 19] [--keep DIR]
 
@@ -10,7 +10,9 @@ since a process start costs seconds on a loaded machine); every evidence add tha
 or on retry) is stored exactly once with its statements; every import finished holds exactly the file's
 records (no row lost, none twice); the register holds the file's rows; each assessment holds the last
 narrative saved (or one a killed command may have committed); every finished run owns exactly the
-records it counts. POSIX only.
+records it counts; every folder imported (a new folder each time: 2,500 files, 1,000 contents, in folders
+named after statements) holds each content once, linked to exactly its copies' statements, with exactly
+its copies' paths as provenance. POSIX only.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import argparse
 import csv
 import json
 import random
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -50,6 +53,7 @@ class Ledger:
     records: dict[str, int] = field(default_factory=dict)  # importer -> rows its file holds
     register_rows: int | None = None
     narratives: dict[str, set[str]] = field(default_factory=dict)  # ref -> narratives it may hold
+    trees: dict[str, tuple[frozenset[str], frozenset[str]]] = field(default_factory=dict)  # sha -> (refs, paths)
 
 
 # -- inputs -----------------------------------------------------------------------------------------------
@@ -120,6 +124,36 @@ def make_inputs(folder: Path, rng: random.Random) -> dict[str, list[Path]]:
     return {"evidence": evidence, "decon": [decon], "activity": [activity], "units": [units], "ct": ct}
 
 
+def make_tree(folder: Path, rng: random.Random) -> dict[str, tuple[frozenset[str], frozenset[str]]]:
+    """A share to import: 2,500 files (more than a batch: a kill can fall between two batches' saves), 1,000
+    contents, each in one to several folders; returns what importing it must give, by content hash: (the
+    statements its folders name, the paths of its copies)."""
+    import hashlib
+
+    folders = [f"{ref} {rng.choice(['Leaflets', 'Policies', 'Audit'])}" for ref in REFS] + ["Misc", "Misc/Old"]
+    contents = []
+    for number in range(1000):
+        size = int(2_000 * (25 ** rng.random()))  # 2 KB to 50 KB
+        if rng.random() < 0.3:
+            line = f"Procedure {number}: " + " ".join(
+                rng.choice(["review", "staff", "dose", "audit"]) for _ in range(9)
+            )
+            contents.append((".txt", ((line + "\n") * (size // len(line) + 1)).encode()[:size]))
+        else:
+            contents.append((".jpg", rng.randbytes(size)))
+    expected: dict[str, tuple[set[str], set[str]]] = {}
+    for place in range(2500):
+        suffix, data = contents[place % 1000]
+        where = rng.choice(folders)
+        path = folder / where / f"document {place}{suffix}"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+        refs, paths = expected.setdefault(hashlib.sha256(data).hexdigest(), (set(), set()))
+        refs.update(ref for ref in REFS if where.startswith(ref))
+        paths.add(f"{where}/document {place}{suffix}")
+    return {sha: (frozenset(refs), frozenset(paths)) for sha, (refs, paths) in expected.items()}
+
+
 # -- the operations -------------------------------------------------------------------------------------
 
 
@@ -133,6 +167,9 @@ def operation(kind: str, ws: Path, inputs: dict[str, list[Path]], rng: random.Ra
         ref = rng.choice(REFS[:5])
         text = f"Reviewed at step {n}: policy in place, audit due"
         return ["assess", ws, ref, "--status", "in-progress", "--narrative", text], {"ref": ref, "text": text}
+    if kind == "tree":
+        folder = inputs["trees"][0] / f"share {n}"
+        return ["evidence", "import-tree", ws, folder, "--json"], {"expected": make_tree(folder, rng)}
     if kind == "import":
         importer, files = rng.choice(
             [("us-decontamination", inputs["decon"]), ("nm-activity", inputs["activity"]), ("ct-dose", inputs["ct"])]
@@ -150,6 +187,8 @@ def record(ledger: Ledger, kind: str, meta: dict, sha_of: dict[Path, str]) -> No
         ledger.narratives[meta["ref"]] = {meta["text"]}
     elif kind == "import":
         ledger.records[meta["importer"]] = meta["rows"]
+    elif kind == "tree":
+        ledger.trees.update(meta["expected"])
     else:
         ledger.register_rows = meta["rows"]
 
@@ -186,6 +225,7 @@ def check(ws: Path, ledger: Ledger, *, command: bool) -> list[str]:
         for key in ledger.evidence:
             if stored[key] != 1:
                 problems.append(f"evidence {key[0][:12]} for {sorted(key[1])}: stored {stored[key]} times, not once")
+        problems.extend(_tree_problems(db, ledger, links))
         for importer, rows in ledger.records.items():
             (count,) = db.execute(
                 "SELECT COUNT(*) FROM imported_record WHERE importer = ? AND current", (importer,)
@@ -215,6 +255,44 @@ def check(ws: Path, ledger: Ledger, *, command: bool) -> list[str]:
     return problems
 
 
+def _saved_part(ws: Path, expected: dict[str, tuple[frozenset[str], frozenset[str]]]) -> str:
+    db = sqlite3.connect(f"file:{ws / 'workspace.sqlite3'}?mode=ro", uri=True, timeout=30)
+    try:
+        stored = {sha for (sha,) in db.execute("SELECT file_sha256 FROM evidence_item")}
+    finally:
+        db.close()
+    saved = len(stored & expected.keys())
+    return "none" if saved == 0 else "all" if saved == len(expected) else "part"
+
+
+def _tree_problems(db: sqlite3.Connection, ledger: Ledger, links: dict[int, set[str]]) -> list[str]:
+    """Every folder imported: each content stored once, with exactly its copies' statements and paths."""
+    if not ledger.trees:
+        return []
+    items: dict[str, list[int]] = {}
+    for item_id, sha in db.execute(
+        "SELECT id, file_sha256 FROM evidence_item WHERE superseded_by_id IS NULL AND retired_at IS NULL"
+    ):
+        items.setdefault(sha, []).append(item_id)
+    sources = {
+        int(key): set(json.loads(value)["paths"])
+        for key, value in db.execute("SELECT key, value FROM stored_table WHERE namespace = 'evidence_source'")
+    }
+    problems = []
+    for sha, (refs, paths) in ledger.trees.items():
+        found = items.get(sha, [])
+        if len(found) != 1:
+            problems.append(f"folder import: content {sha[:12]} stored {len(found)} times, not once")
+            continue
+        if links.get(found[0], set()) != refs:
+            problems.append(
+                f"folder import: item {found[0]} linked to {sorted(links.get(found[0], ()))}, not {sorted(refs)}"
+            )
+        if sources.get(found[0], set()) != paths:
+            problems.append(f"folder import: item {found[0]} has provenance {sorted(sources.get(found[0], ()))[:3]}...")
+    return problems
+
+
 # -- the probe ------------------------------------------------------------------------------------------
 
 
@@ -233,13 +311,14 @@ def main() -> int:
         print(init.stderr, file=sys.stderr)
         return 2
     inputs = make_inputs(base / "in", rng)
+    inputs["trees"] = [base / "in" / "trees"]
     from qsi_desktop.store.evidence_files import sha256_of
 
     sha_of = {path: sha256_of(path) for path in inputs["evidence"]}
     ledger = Ledger()
     # How long each kind takes, to spread the kills over its whole run.
     durations: dict[str, float] = {}
-    for kind in ("evidence", "assess", "import", "register"):
+    for kind in ("evidence", "assess", "import", "register", "tree"):
         arguments, meta = operation(kind, ws, inputs, rng, 0)
         t0 = time.perf_counter()
         done = run(*arguments)
@@ -254,11 +333,12 @@ def main() -> int:
     kills: Counter[str] = Counter()
     finished_first: Counter[str] = Counter()
     retried_existing = 0
+    tree_kills: Counter[str] = Counter()
     problems: list[str] = []
     step = 0
     while sum(kills.values()) < args.kills:
         step += 1
-        kind = rng.choice(("evidence", "evidence", "import", "assess", "register"))
+        kind = rng.choice(("evidence", "evidence", "import", "assess", "register", "tree", "tree"))
         arguments, meta = operation(kind, ws, inputs, rng, step)
         if kind == "assess":  # a killed save may or may not have committed
             ledger.narratives.setdefault(meta["ref"], set()).add(meta["text"])
@@ -276,12 +356,16 @@ def main() -> int:
             if process.returncode not in (0, 1):
                 problems.append(f"step {step}: {kind} failed: {err.decode(errors='replace').strip()}")
         if process.returncode == -signal.SIGKILL:
+            if kind == "tree":  # how far the killed import got: none, part or all of the folder saved
+                tree_kills[_saved_part(ws, meta["expected"])] += 1
             retry = run(*arguments)  # the user runs it again: it must finish and change nothing twice
             if retry.returncode not in (0, 1):
                 problems.append(f"step {step}: retry of {kind} failed: {retry.stderr.strip()}")
             if kind == "evidence" and '"existing": true' in retry.stdout:
                 retried_existing += 1
         record(ledger, kind, meta, sha_of)
+        if kind == "tree":
+            shutil.rmtree(arguments[3], ignore_errors=True)  # imported: a new folder next time
         total = sum(kills.values())
         found = check(ws, ledger, command=total % 10 == 0 or total >= args.kills)
         problems.extend(f"step {step} ({kind}): {p}" for p in found)
@@ -298,13 +382,12 @@ def main() -> int:
     print(f"{sum(kills.values())} SIGKILLs in {step} steps, {time.perf_counter() - started:.0f} s: {dict(kills)}")
     print(f"commands that finished before their kill moment: {dict(finished_first)}")
     print(f"evidence retries that found the item already stored: {retried_existing}")
+    print(f"folder imports killed, by how much of the folder was saved before the kill: {dict(tree_kills)}")
     print(f"import runs by state: {dict(states)}; half-way evidence copies left in evidence/tmp: {leftovers}")
     print(f"verify (qsi verify every 10th kill and last) and the ledger after every step: {len(problems)} problem(s)")
     for problem in problems[:30]:
         print("PROBLEM:", problem)
     if args.keep is None:
-        import shutil
-
         shutil.rmtree(base, ignore_errors=True)
     return 1 if problems else 0
 

@@ -273,28 +273,42 @@ def _count(ws: Workspace, table: str) -> int:
         return connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
 
 
-def test_file_that_fails_while_stored_is_reported_batch_goes_on(
+def test_file_that_fails_while_read_or_stored_is_reported_batch_goes_on(
     make_workspace: Callable[..., Workspace], full_app: App, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """As root cannot make a file unreadable, the read error is made to happen (the same path as EACCES)."""
+    """As root cannot make a file unreadable, the read error is made to happen (the same path as EACCES); a
+    full disk while the copy is written is the other failure: each is reported, the others are stored, and
+    no temporary copy is left."""
+    from qsi_desktop.services import tree_pipeline
     from qsi_desktop.store import evidence_files
 
     root = tmp_path / "tree"
     _write(root / "XR-101" / "locked.txt", "secret")
+    _write(root / "XR-101" / "full disk.txt", "no room for this one")
     _write(root / "XR-101" / "open.txt", "readable text")
-    real = evidence_files._copy_and_hash
+    read, copy = tree_pipeline.read_content, evidence_files._copy_and_hash
 
-    def copy(source: Path, fd: int, *, sync: bool = True) -> tuple[str, int]:
-        if source.name == "locked.txt":
+    def failing_read(path: Path) -> tree_pipeline.Content:
+        if path.name == "locked.txt":
+            raise PermissionError(13, "Permission denied", str(path))
+        return read(path)
+
+    def failing_copy(source: Path, fd: int, data: bytes | None, sha256: str | None) -> tuple[str, int]:
+        if source.name == "full disk.txt":
             os.close(fd)
-            raise PermissionError(13, "Permission denied", str(source))
-        return real(source, fd, sync=sync)
+            raise OSError(28, "No space left on device")
+        return copy(source, fd, data, sha256)
 
-    monkeypatch.setattr(evidence_files, "_copy_and_hash", copy)
+    monkeypatch.setattr(tree_pipeline, "read_content", failing_read)
+    monkeypatch.setattr(evidence_files, "_copy_and_hash", failing_copy)
     ws = make_workspace()
     summary = _run(ws, full_app, root)
-    assert {s.path: s.reason for s in summary.skipped} == {"XR-101/locked.txt": "could not be read (Permission denied)"}
+    assert {s.path: s.reason for s in summary.skipped} == {
+        "XR-101/locked.txt": "could not be read (Permission denied)",
+        "XR-101/full disk.txt": "could not be copied into the workspace (No space left on device)",
+    }
     assert summary.stored == 1 and not ws.files.incoming_files()
+    assert [e.title for e in evidence.list_evidence(ws)] == ["open"]
 
 
 def test_damaged_document_and_undecodable_name(

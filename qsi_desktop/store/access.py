@@ -216,6 +216,24 @@ def _before_flush(session: Session, flush_context: Any, instances: Any) -> None:
             access.require(need, what)
 
 
+def check_rows(session: Session, model: type[Any], rows: Iterable[dict[str, Any]], *, new: bool) -> None:
+    """What the flush check does, for rows of ``model`` inserted or updated without a flush
+    (:mod:`qsi_desktop.store.bulk`): the audit trail's name in "by" columns (``rows`` are changed), then
+    the role check, on a transient object made from each row only when the role limits what it may change."""
+    typed, recorded = session.info.get(TYPED_ACTOR), session.info.get("actor")
+    if typed is not None and typed != recorded:
+        for row in rows:
+            for column in BY_COLUMNS:
+                if row.get(column) == typed:
+                    row[column] = recorded
+    access: Access | None = session.info.get(ACCESS)
+    if access is None or not access.restricted or access.role == QUALITY_LEAD:
+        return
+    for row in rows:
+        need, what = access.need_of(model(**row), new=new)
+        access.require(need, what)
+
+
 def _name_rows(session: Session) -> None:
     """ "Added by", "updated by"...: the name the audit trail records, not the one the caller typed."""
     typed, recorded = session.info.get(TYPED_ACTOR), session.info.get("actor")

@@ -7,6 +7,7 @@ no change can land without its audit entry. The actor comes from ``session.info[
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -58,14 +59,73 @@ def _after_flush(session: Session, flush_context: Any) -> None:
             if isinstance(obj, AUDITED):
                 row = _entry(obj, action, actor)
                 if row is not None:
-                    if session.info.get(NOTE):
-                        row["summary"] += f" ({session.info[NOTE]})"
                     rows.append(row)
-    if rows:
-        table = AuditEntry.__table__
-        written = session.connection().execute(insert(table).returning(table.c.id), rows)
-        # The ids this session wrote: the workspace tells its own changes from other people's by them.
-        session.info.setdefault(OWN_IDS, []).extend(written.scalars())
+    _write(session, rows)
+
+
+def record_created(session: Session, model: type[Any], rows: Sequence[Mapping[str, Any]]) -> None:
+    """Audit rows of ``model`` inserted without a flush (:mod:`qsi_desktop.store.bulk`): the entries the
+    listener writes for new objects. ``rows``: every column's value, the id included."""
+    actor = str(session.info.get("actor") or "unknown")
+    mapper = inspect(model)
+    keys = [column.key for column in mapper.column_attrs if column.key not in _IGNORED]
+    entity, name, at = mapper.local_table.name, model.__name__, utcnow()
+    _write(
+        session,
+        [
+            {
+                "at": at,
+                "actor": actor,
+                "action": "create",
+                "entity": entity,
+                "entity_id": str(row["id"]),
+                "summary": _summary(name, row.get, "create"),
+                "before": None,
+                "after": {key: _plain(row[key]) for key in keys} or None,
+            }
+            for row in rows
+        ],
+    )
+
+
+def record_updated(
+    session: Session, model: type[Any], changes: Sequence[tuple[Mapping[str, Any], Mapping[str, Any]]]
+) -> None:
+    """Audit rows of ``model`` updated without a flush (:mod:`qsi_desktop.store.bulk`): the entries the
+    listener writes for changed objects. ``changes``: (the row before, with its id; the new values)."""
+    actor = str(session.info.get("actor") or "unknown")
+    mapper = inspect(model)
+    keys = [column.key for column in mapper.column_attrs if column.key not in _IGNORED]
+    entity, name, at = mapper.local_table.name, model.__name__, utcnow()
+    rows = []
+    for old, new in changes:
+        changed = [key for key in keys if key in new and new[key] != old.get(key)]
+        if changed:
+            rows.append(
+                {
+                    "at": at,
+                    "actor": actor,
+                    "action": "update",
+                    "entity": entity,
+                    "entity_id": str(old["id"]),
+                    "summary": _summary(name, lambda key, old=old, new=new: new.get(key, old.get(key)), "update"),
+                    "before": {key: _plain(old.get(key)) for key in changed},
+                    "after": {key: _plain(new[key]) for key in changed},
+                }
+            )
+    _write(session, rows)
+
+
+def _write(session: Session, rows: list[dict[str, Any]]) -> None:
+    if not rows:
+        return
+    if session.info.get(NOTE):
+        for row in rows:
+            row["summary"] += f" ({session.info[NOTE]})"
+    table = AuditEntry.__table__
+    written = session.connection().execute(insert(table).returning(table.c.id), rows)
+    # The ids this session wrote: the workspace tells its own changes from other people's by them.
+    session.info.setdefault(OWN_IDS, []).extend(written.scalars())
 
 
 def _entry(obj: Any, action: str, actor: str) -> dict[str, Any] | None:
@@ -76,10 +136,11 @@ def _entry(obj: Any, action: str, actor: str) -> dict[str, Any] | None:
         key = column.key
         if key in _IGNORED:
             continue
-        history = state.attrs[key].history
         if action == "create":
             after[key] = _plain(getattr(obj, key))
-        elif action == "delete":
+            continue
+        history = state.attrs[key].history
+        if action == "delete":
             before[key] = _plain(
                 history.unchanged[0] if history.unchanged else history.deleted[0] if history.deleted else None
             )
@@ -96,20 +157,15 @@ def _entry(obj: Any, action: str, actor: str) -> dict[str, Any] | None:
         "action": action,
         "entity": entity,
         "entity_id": ",".join(str(part) for part in identity),
-        "summary": _summary(obj, action),
+        "summary": _summary(type(obj).__name__, lambda key: getattr(obj, key, None), action),
         "before": before or None,
         "after": after or None,
     }
 
 
-def _summary(obj: Any, action: str) -> str:
-    label = (
-        getattr(obj, "statement_ref", None)
-        or getattr(obj, "title", None)
-        or getattr(obj, "name", None)
-        or getattr(obj, "register_id", None)
-    )
-    name = type(obj).__name__
+def _summary(name: str, value: Callable[[str], Any], action: str) -> str:
+    """The entry's summary, as "create EvidenceItem Policy v3" (``value``: the row's values by key)."""
+    label = value("statement_ref") or value("title") or value("name") or value("register_id")
     return f"{action} {name} {label}" if label else f"{action} {name}"
 
 

@@ -14,7 +14,8 @@ import re
 import stat
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,6 +34,23 @@ class StoredFile:
     sha256: str
     size: int
     path: Path
+
+
+@dataclass(frozen=True)
+class Staged:
+    """A complete copy flushed to disk under a temporary name, waiting to be placed in the store."""
+
+    tmp: Path
+    sha256: str
+    size: int
+
+    def discard(self) -> None:
+        """Remove the copy if it is still there (a no-op once placed)."""
+        try:
+            self.tmp.unlink(missing_ok=True)
+        except OSError:  # read-only already and on Windows: make it writable first
+            self.tmp.chmod(stat.S_IWUSR | stat.S_IRUSR)
+            self.tmp.unlink(missing_ok=True)
 
 
 def sha256_of(path: Path) -> str:
@@ -57,92 +75,97 @@ class EvidenceFileStore:
 
     def put(self, source: Path) -> StoredFile:
         """Store a copy of ``source``; returns its hash. Safe to call again with the same content."""
-        if not source.is_file():
-            raise EvidenceFileError(f"{source}: not a file")
+        staged = self.stage(source)
+        try:
+            (result,) = self.place([staged])
+        finally:  # on any failure, Ctrl-C included, no partial copy is left behind
+            staged.discard()
+        if isinstance(result, EvidenceFileError):
+            raise result
+        return result
+
+    def stage(self, source: Path, data: bytes | None = None, sha256: str | None = None) -> Staged:
+        """Copy ``source`` to a new temporary file in the store and flush it to disk (``data``: its content,
+        already read, written instead of reading it again; ``sha256``: the hash of ``data``, if known). Not
+        yet in the store: :meth:`place` puts it there, :meth:`Staged.discard` drops it. Safe to call from
+        several threads at once (a folder import copies while it hashes); raises :class:`EvidenceFileError`,
+        leaving nothing behind."""
         tmp_path: Path | None = None
         try:
-            self._tmp.mkdir(parents=True, exist_ok=True)
-            fd, tmp_name = tempfile.mkstemp(dir=self._tmp, prefix=INCOMING_PREFIX)
+            if data is None and not source.is_file():
+                raise EvidenceFileError(f"{source}: not a file")
+            try:
+                fd, tmp_name = tempfile.mkstemp(dir=self._tmp, prefix=INCOMING_PREFIX)
+            except (
+                FileNotFoundError
+            ):  # the first copy into this store (asked only then: a folder import makes thousands)
+                self._tmp.mkdir(parents=True, exist_ok=True)
+                fd, tmp_name = tempfile.mkstemp(dir=self._tmp, prefix=INCOMING_PREFIX)
             tmp_path = Path(tmp_name)
-            sha, size = _copy_and_hash(source, fd)
-            final = self.path_for(sha)
-            if final.is_file() and sha256_of(final) == sha:
-                tmp_path.unlink()  # already stored, intact: write-once
-                return StoredFile(sha, size, final)
-            final.parent.mkdir(parents=True, exist_ok=True)
-            tmp_path.chmod(stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
-            if final.exists():  # damaged copy: replace it with the good content
-                final.chmod(stat.S_IWUSR | stat.S_IRUSR)
-            os.replace(tmp_path, final)
-            tmp_path = None
-            _fsync_dir(final.parent)
-            return StoredFile(sha, size, final)
+            sha, size = _copy_and_hash(source, fd, data, sha256)
+            staged, tmp_path = Staged(tmp_path, sha, size), None
+            return staged
+        except EvidenceFileError:
+            raise
         except OSError as exc:
             raise EvidenceFileError(
                 f"{exc.filename or source}: could not store the file: {exc.strerror or exc}"
             ) from exc
-        finally:  # on any failure, Ctrl-C included, no partial copy is left behind
+        finally:
             if tmp_path is not None:
                 tmp_path.unlink(missing_ok=True)
 
-    def put_many(self, sources: Sequence[Path]) -> list[StoredFile | EvidenceFileError]:
-        """Store several files with one round of flushes (for a folder import): each is copied and
-        hashed to a temporary file, then all are flushed to disk, then each is made read-only and
-        renamed into place and the folders are flushed. The guarantee is :meth:`put`'s: a file is
-        under its real name only once complete. One result per source, in order: a failure is
-        returned (the others go on), never raised."""
-        staged: list[tuple[Path, str, int] | EvidenceFileError] = []
-        try:
-            for source in sources:
-                staged.append(self._stage(source))
-            for entry in staged:  # one journal commit flushes most of them: far cheaper than a put each
-                if not isinstance(entry, EvidenceFileError):
-                    with entry[0].open("rb+") as handle:
-                        os.fsync(handle.fileno())
-            results: list[StoredFile | EvidenceFileError] = []
-            folders: set[Path] = set()
-            for source, entry in zip(sources, staged, strict=True):
-                if isinstance(entry, EvidenceFileError):
-                    results.append(entry)
-                    continue
-                tmp_path, sha, size = entry
-                final = self.path_for(sha)
-                try:
-                    if final.is_file() and sha256_of(final) == sha:
-                        tmp_path.unlink()  # already stored, intact: write-once
-                    else:
+    def place(self, staged: Sequence[Staged], *, flush: bool = True) -> list[StoredFile | EvidenceFileError]:
+        """Put staged copies (complete and flushed) into the store: each made read-only and renamed to its
+        hash's name (content already stored intact is kept and the copy dropped; a damaged stored copy is
+        replaced), then their folders are flushed (``flush=False``: the caller flushes them, with
+        :meth:`flush_folders`, before anything relies on them). When this returns, the database may point at
+        every :class:`StoredFile` returned. One result per copy, in order; a failure is returned, never
+        raised, and its copy is left for the caller to discard."""
+        results: list[StoredFile | EvidenceFileError] = []
+        for entry in staged:
+            final = self.path_for(entry.sha256)
+            try:
+                there = final.is_file()
+                if there and sha256_of(final) == entry.sha256:
+                    entry.discard()  # already stored, intact: write-once
+                else:
+                    entry.tmp.chmod(stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
+                    if there:  # damaged copy: replace it with the good content
+                        final.chmod(stat.S_IWUSR | stat.S_IRUSR)
+                    try:
+                        os.replace(entry.tmp, final)
+                    except FileNotFoundError:  # the first file in its folder (asked only then)
                         final.parent.mkdir(parents=True, exist_ok=True)
-                        tmp_path.chmod(stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
-                        if final.exists():  # damaged copy: replace it with the good content
-                            final.chmod(stat.S_IWUSR | stat.S_IRUSR)
-                        os.replace(tmp_path, final)
-                        folders.add(final.parent)
-                    results.append(StoredFile(sha, size, final))
-                except OSError as exc:
-                    results.append(
-                        EvidenceFileError(f"{exc.filename or source}: could not store the file: {exc.strerror or exc}")
-                    )
-            for folder in folders:
-                _fsync_dir(folder)
-            return results
-        finally:  # whatever was not renamed into place (a failure, Ctrl-C) is removed
-            for entry in staged:
-                if not isinstance(entry, EvidenceFileError):
-                    entry[0].unlink(missing_ok=True)
+                        os.replace(entry.tmp, final)
+                results.append(StoredFile(entry.sha256, entry.size, final))
+            except OSError as exc:
+                results.append(
+                    EvidenceFileError(f"{exc.filename or final}: could not store the file: {exc.strerror or exc}")
+                )
+        if flush:
+            try:
+                self.flush_folders(r for r in results if isinstance(r, StoredFile))
+            except EvidenceFileError as exc:  # the renames may not survive a crash: none may be relied on
+                return [exc] * len(results)
+        return results
 
-    def _stage(self, source: Path) -> tuple[Path, str, int] | EvidenceFileError:
-        """Copy ``source`` to a new temporary file (not flushed yet): (its path, sha256, size)."""
-        tmp_path: Path | None = None
+    def flush_folders(self, files: Iterable[StoredFile], threads: int = 1) -> None:
+        """Flush the folders of stored files to disk, so their names survive a crash; each folder once, on
+        up to ``threads`` threads (a disk commits flushes that wait together at once). A file found already
+        stored counts too: the process that renamed it may have died before it flushed the folder."""
+        folders = sorted({file.path.parent for file in files})
         try:
-            self._tmp.mkdir(parents=True, exist_ok=True)
-            fd, tmp_name = tempfile.mkstemp(dir=self._tmp, prefix=INCOMING_PREFIX)
-            tmp_path = Path(tmp_name)
-            sha, size = _copy_and_hash(source, fd, sync=False)
-            return tmp_path, sha, size
+            if threads > 1 and len(folders) > 1:
+                with ThreadPoolExecutor(min(threads, len(folders))) as pool:
+                    list(pool.map(_fsync_dir, folders))
+            else:
+                for folder in folders:
+                    _fsync_dir(folder)
         except OSError as exc:
-            if tmp_path is not None:
-                tmp_path.unlink(missing_ok=True)
-            return EvidenceFileError(f"{exc.filename or source}: could not store the file: {exc.strerror or exc}")
+            raise EvidenceFileError(
+                f"{exc.filename or self._objects}: could not store the file: {exc.strerror or exc}"
+            ) from exc
 
     def verify(self, sha256: str) -> str | None:
         """None if the stored file exists and matches its hash, else what is wrong."""
@@ -191,20 +214,27 @@ class EvidenceFileStore:
         return removed
 
 
-def _copy_and_hash(source: Path, fd: int, *, sync: bool = True) -> tuple[str, int]:
-    """Copy ``source`` into the open file ``fd`` (closing it), flushed to disk unless ``sync`` is
-    False (the caller flushes it); return (sha256, size)."""
-    digest = hashlib.sha256()
-    size = 0
-    with os.fdopen(fd, "wb") as out, source.open("rb") as src:
-        while chunk := src.read(CHUNK):
-            digest.update(chunk)
-            size += len(chunk)
-            out.write(chunk)
+def _copy_and_hash(source: Path, fd: int, data: bytes | None, sha256: str | None) -> tuple[str, int]:
+    """Write ``data`` (or ``source``, read in chunks into one reused buffer) into the open file ``fd``
+    (closing it), flushed to disk; return (sha256, size)."""
+    with os.fdopen(fd, "wb") as out:
+        if data is not None:
+            out.write(data)
+            size = len(data)
+            sha256 = sha256 or hashlib.sha256(data).hexdigest()
+        else:
+            digest, size = hashlib.sha256(), 0
+            buffer = bytearray(CHUNK)
+            view = memoryview(buffer)
+            with source.open("rb", buffering=0) as src:
+                while count := src.readinto(buffer):
+                    digest.update(view[:count])
+                    out.write(view[:count])
+                    size += count
+            sha256 = digest.hexdigest()
         out.flush()
-        if sync:
-            os.fsync(out.fileno())
-    return digest.hexdigest(), size
+        os.fsync(out.fileno())
+    return sha256, size
 
 
 def _fsync_dir(directory: Path) -> None:
