@@ -13,7 +13,10 @@ from qsi_desktop.gui.main_window import MainWindow
 from qsi_desktop.services import import_columns, importing
 from qsi_desktop.services.applies import applicable_importers
 
-SHEET = "Scope / probe,Day,Exam,How cleaned,OK?,Patient name\nHAND-KEPT-1,05/03/2026,Transvaginal,Tristel Duo,Yes,Ada X\n"
+SHEET = (
+    "Scope / probe,Day,Exam,How cleaned,OK?,Patient name\n"
+    "HAND-KEPT-1,05/03/2026,Transvaginal,Tristel Duo,Yes,Ada X\n"
+)
 
 
 def _pick(dialog: ColumnChoiceDialog, header: str, column: str) -> None:
