@@ -113,3 +113,22 @@ def test_a_chosen_header_names_its_column_and_no_other(tmp_path: Path) -> None:
     (record,) = importing.list_records(ws, "us-decontamination")
     assert (record["probe"], record["method"]) == ("C5-1 serial 7781", "wipe")
     ws.close()
+
+
+def test_a_third_party_table_importer_written_as_the_plugin_guide_shows_can_be_mapped(tmp_path: Path) -> None:
+    """The example plugin's ``read`` is a function calling read_table_records(SPEC, ...), not SPEC.read."""
+    from qsi_desktop.services import import_columns
+
+    app = App.load(["qsi_plugin_example.plugin"])
+    importer = importing.find_importer(app, "mg-phantom-log")
+    spec = import_columns.table_spec(importer)
+    assert spec is not None and spec.name == "mg-phantom-log"
+    log = tmp_path / "qa.csv"
+    log.write_text("Room no.,Test date,Result\nMammo 1,05/03/2026,Pass\n", encoding="utf-8")
+    profile = NewProfile("T", modalities=("MG",))
+    ws = Workspace.create(tmp_path / "ws", profile, framework_id=app.framework_id, actor="t")
+    refused = importing.run_import(ws, app, "mg-phantom-log", [log], actor="t")
+    assert refused.imported == 0 and "required columns missing: unit" in refused.rejected[0].reason
+    mapped = importing.run_import(ws, app, "mg-phantom-log", [log], actor="t", columns={"Room no.": "unit"})
+    assert mapped.imported == 1
+    ws.close()

@@ -31,9 +31,19 @@ NAMESPACE = "import-columns"  # stored_tables namespace, keyed by importer name
 
 
 def table_spec(importer: Importer) -> TableImport | None:
-    """The table importer behind ``importer`` (None for importers that do not read spreadsheet columns)."""
-    spec = getattr(importer.read, "__self__", None)
-    return spec if isinstance(spec, TableImport) else None
+    """The table importer behind ``importer`` (None for importers that do not read spreadsheet columns):
+    its ``read`` is a ``TableImport``'s, or a function beside the module's ``TableImport`` of the same
+    name (``read_table_records(SPEC, path, context)``, as docs/PLUGINS.md shows)."""
+    read = importer.read
+    spec = getattr(read, "__self__", None)
+    if isinstance(spec, TableImport):
+        return spec
+    found = [
+        value
+        for value in getattr(read, "__globals__", {}).values()
+        if isinstance(value, TableImport) and value.name == importer.name
+    ]
+    return found[0] if len(found) == 1 else None
 
 
 def chosen_columns(ws: Workspace, importer: Importer, given: Mapping[str, str] | None) -> dict[str, str]:

@@ -14,8 +14,7 @@ from qsi_desktop.services import import_columns, importing
 from qsi_desktop.services.applies import applicable_importers
 
 SHEET = (
-    "Scope / probe,Day,Exam,How cleaned,OK?,Patient name\n"
-    "HAND-KEPT-1,05/03/2026,Transvaginal,Tristel Duo,Yes,Ada X\n"
+    "Scope / probe,Day,Exam,How cleaned,OK?,Patient name\nHAND-KEPT-1,05/03/2026,Transvaginal,Tristel Duo,Yes,Ada X\n"
 )
 
 
