@@ -60,10 +60,6 @@ class Checked(NamedTuple):
     group: str | None
     rank: float
 
-    @property
-    def data(self) -> dict[str, Any]:
-        return json.loads(self.text)
-
 
 CheckedItem = tuple[str, "Checked | ImportIssue"]  # (RECORD, Checked) or (SKIPPED | REJECTED, ImportIssue)
 
@@ -138,12 +134,6 @@ class Checker:
                 self._kinds.clear()
             kinds = self._kinds[text] = find_identifier_kinds(text, self._today)
         return kinds
-
-
-def identifier_hits(data: dict[str, Any], free_text: tuple[str, ...] | None) -> list[tuple[str, str]]:
-    """(field, kind) for each free-text field of ``data`` holding identifier-shaped text (one kind each);
-    ``free_text`` None: every text field counts as free text."""
-    return Checker(free_text, "hold").identifier_hits(data)
 
 
 def invalid(record: ImportedRecord) -> tuple[str, str]:
